@@ -47,23 +47,33 @@ impl ChipAccessKey {
         {
             return Err(AccessKeyError::DocumentNumberCharacters);
         }
-        let mut number = trimmed.to_owned();
+        // An unknown birth day or month is printed as fillers (Part 3 §4.6), and the chip's key uses them too.
+        let birth_ok =
+            birth_date.len() == 6 && birth_date.bytes().all(|c| c.is_ascii_digit() || c == b'<');
+        if !birth_ok {
+            return Err(AccessKeyError::DateFormat("date of birth"));
+        }
+        if expiry_date.len() != 6 || !expiry_date.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(AccessKeyError::DateFormat("date of expiry"));
+        }
+        Ok(Self::from_verified_fields(trimmed, birth_date, expiry_date))
+    }
+
+    /// From fields a parsed MRZ already verified (alphabet and lengths).
+    pub(crate) fn from_verified_fields(
+        document_number: &str,
+        birth_date: &str,
+        expiry_date: &str,
+    ) -> Self {
+        let mut number = document_number.trim_end_matches('<').to_owned();
         while number.len() < 9 {
             number.push('<');
         }
-        for (name, date) in [
-            ("date of birth", birth_date),
-            ("date of expiry", expiry_date),
-        ] {
-            if date.len() != 6 || !date.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(AccessKeyError::DateFormat(name));
-            }
-        }
-        Ok(Self {
+        Self {
             document_number: number,
             birth_date: birth_date.to_owned(),
             expiry_date: expiry_date.to_owned(),
-        })
+        }
     }
 
     /// The "MRZ information" string hashed into K_seed (BAC) and the PACE password:

@@ -1,8 +1,28 @@
 //! The code step: the passport's machine readable zone (ICAO Doc 9303 Parts 3–7).
 //!
-//! Pure code: no I/O, no logging of MRZ data.
+//! - [`Mrz::parse`] reads and verifies an MRZ (TD1, TD2, TD3, MRV-A, MRV-B) and yields the chip's
+//!   [`ChipAccessKey`];
+//! - [`MrzFields::encode`] writes one (virtual passport, synthetic pages);
+//! - [`manual`] validates what a person types when the camera cannot read the code.
+//!
+//! Pure code: no I/O, no clock (today's [`Date`] is passed in), no logging of MRZ data; everything
+//! holding personal data redacts its `Debug` and is zeroized on drop.
 
 pub mod access_key;
 pub mod check_digit;
+mod compose;
+pub mod date;
+mod error;
+mod field;
+mod format;
+mod mrz;
+mod parse;
+pub mod synth;
 
 pub use access_key::{AccessKeyError, ChipAccessKey};
+pub use compose::MrzFields;
+pub use date::Date;
+pub use error::MrzError;
+pub use field::Field;
+pub use format::MrzFormat;
+pub use mrz::{Mrz, Sex};

@@ -15,6 +15,7 @@ pub mod date;
 mod error;
 mod field;
 mod format;
+pub mod manual;
 mod mrz;
 mod parse;
 pub mod synth;

@@ -156,6 +156,15 @@ guidance_codes! {
     FlowUpdateNeeded => "flow.update_needed",
         en: "This station needs an update. Please ask staff.",
         da: "Denne station skal opdateres. Spørg venligst personalet.";
+    FlowVerified => "flow.verified",
+        en: "You are verified. Thank you.",
+        da: "Du er verificeret. Tak.";
+    FlowCancelled => "flow.cancelled",
+        en: "The verification was cancelled.",
+        da: "Verificeringen blev afbrudt.";
+    FlowStationFault => "flow.station_fault",
+        en: "The station is not working right now. Please ask staff.",
+        da: "Stationen virker ikke lige nu. Spørg venligst personalet.";
     FlowAlternatives => "flow.alternatives",
         en: "The photo in the passport may not be good enough for a safe match, or your appearance may have changed. You can book an appointment at citizen service instead, or ask staff.",
         da: "Billedet i passet er måske ikke godt nok til et sikkert match, eller dit udseende kan have ændret sig. Du kan i stedet bestille tid i Borgerservice eller spørge personalet.";
@@ -229,10 +238,12 @@ mod tests {
             "flow.update_needed",
             "flow.alternatives",
         ];
-        for id in design {
+        // Added by the daemon so every transition has a code: the end states and a device fault.
+        let added = ["flow.verified", "flow.cancelled", "flow.station_fault"];
+        for id in design.iter().chain(added.iter()) {
             assert!(id.parse::<Guidance>().is_ok(), "{id} missing");
         }
-        assert_eq!(Guidance::ALL.len(), design.len());
+        assert_eq!(Guidance::ALL.len(), design.len() + added.len());
         assert!("face.smile".parse::<Guidance>().is_err());
     }
 

@@ -84,6 +84,9 @@ guidance_codes! {
     CodeUnreadable => "code.unreadable",
         en: "We could not read the code. Try again, or type it in.",
         da: "Vi kunne ikke læse koden. Prøv igen, eller indtast den.";
+    CodeTypeIn => "code.type_in",
+        en: "Type the document number, date of birth and expiry date from the photo page.",
+        da: "Indtast dokumentnummer, fødselsdato og udløbsdato fra billedsiden.";
     CodeFieldInvalid => "code.field_invalid",
         en: "Some of the information you typed is not valid. Check the marked field.",
         da: "Noget af det, du har indtastet, er ikke gyldigt. Tjek det markerede felt.";
@@ -238,8 +241,14 @@ mod tests {
             "flow.update_needed",
             "flow.alternatives",
         ];
-        // Added by the daemon so every transition has a code: the end states and a device fault.
-        let added = ["flow.verified", "flow.cancelled", "flow.station_fault"];
+        // Added by the daemon so every transition has a code: manual entry, the end states and a
+        // device fault.
+        let added = [
+            "code.type_in",
+            "flow.verified",
+            "flow.cancelled",
+            "flow.station_fault",
+        ];
         for id in design.iter().chain(added.iter()) {
             assert!(id.parse::<Guidance>().is_ok(), "{id} missing");
         }

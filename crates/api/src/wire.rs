@@ -126,12 +126,22 @@ wire_enum! {
     /// What is wrong with a manually entered field (values of `SubmitManual`'s reply).
     FieldProblem, "field problem" {
         Missing => "missing",
-        /// Only A–Z, 0–9 (and `<` in the document number) are allowed; a CAN is digits only.
+        /// Only A–Z and 0–9 in a document number; digits only in a CAN.
         Characters => "characters",
+        /// Too long (document number) or not six digits (CAN).
         Length => "length",
+        /// Not recognisable as a date (`YYMMDD`, `DD.MM.YYYY` and `YYYY-MM-DD` are accepted).
+        DateFormat => "date_format",
+        /// Looks like a date but is not one (31 April, month 13).
         NotADate => "not_a_date",
-        /// The expiry date lies in the past.
-        Expired => "expired",
+        /// A birth date in the future.
+        InTheFuture => "in_the_future",
+        /// A birth date implausibly long ago.
+        TooLongAgo => "too_long_ago",
+        /// An expiry date implausibly far ahead.
+        TooFarAhead => "too_far_ahead",
+        /// The expiry date comes before the date of birth.
+        BeforeBirth => "before_birth",
         /// The key is not one of `ManualField` or its value is not a string.
         Unexpected => "unexpected",
     }
@@ -156,24 +166,31 @@ impl FieldProblem {
     /// The sentence shown next to the field, e.g. "The expiry date is not a real date."
     pub fn text(self, field: ManualField, lang: Lang) -> String {
         let noun = field.noun(lang);
+        let can = field == ManualField::Can;
         let rest = match (self, lang) {
             (FieldProblem::Missing, Lang::En) => "is missing.",
-            (FieldProblem::Characters, Lang::En) if field == ManualField::Can => {
-                "may only contain digits."
-            }
+            (FieldProblem::Characters, Lang::En) if can => "may only contain digits.",
             (FieldProblem::Characters, Lang::En) => "may only contain letters A–Z and digits.",
-            (FieldProblem::Length, Lang::En) => "has the wrong length.",
+            (FieldProblem::Length, Lang::En) if can => "must have six digits.",
+            (FieldProblem::Length, Lang::En) => "is too long.",
+            (FieldProblem::DateFormat, Lang::En) => "should be written like 12.08.1974.",
             (FieldProblem::NotADate, Lang::En) => "is not a real date.",
-            (FieldProblem::Expired, Lang::En) => "has passed.",
+            (FieldProblem::InTheFuture, Lang::En) => "cannot be in the future.",
+            (FieldProblem::TooLongAgo, Lang::En) => "is too long ago.",
+            (FieldProblem::TooFarAhead, Lang::En) => "is too far in the future.",
+            (FieldProblem::BeforeBirth, Lang::En) => "comes before the date of birth.",
             (FieldProblem::Unexpected, Lang::En) => "was not understood.",
             (FieldProblem::Missing, Lang::Da) => "mangler.",
-            (FieldProblem::Characters, Lang::Da) if field == ManualField::Can => {
-                "må kun indeholde tal."
-            }
+            (FieldProblem::Characters, Lang::Da) if can => "må kun indeholde tal.",
             (FieldProblem::Characters, Lang::Da) => "må kun indeholde bogstaverne A–Z og tal.",
-            (FieldProblem::Length, Lang::Da) => "har forkert længde.",
+            (FieldProblem::Length, Lang::Da) if can => "skal have seks cifre.",
+            (FieldProblem::Length, Lang::Da) => "er for langt.",
+            (FieldProblem::DateFormat, Lang::Da) => "skal skrives som 12.08.1974.",
             (FieldProblem::NotADate, Lang::Da) => "er ikke en rigtig dato.",
-            (FieldProblem::Expired, Lang::Da) => "er overskredet.",
+            (FieldProblem::InTheFuture, Lang::Da) => "kan ikke ligge i fremtiden.",
+            (FieldProblem::TooLongAgo, Lang::Da) => "ligger for langt tilbage.",
+            (FieldProblem::TooFarAhead, Lang::Da) => "ligger for langt ude i fremtiden.",
+            (FieldProblem::BeforeBirth, Lang::Da) => "ligger før fødselsdatoen.",
             (FieldProblem::Unexpected, Lang::Da) => "blev ikke forstået.",
         };
         format!("{noun} {rest}")
@@ -182,7 +199,7 @@ impl FieldProblem {
 
 /// The manual entry (`SubmitManual(a{sv})`): `document_number`, `birth_date`, `expiry_date` (all
 /// `s`), or `can` (`s`, six digits) alone for PACE-only documents. Dates are `YYMMDD` as in the
-/// MRZ, or ISO `YYYY-MM-DD`.
+/// MRZ, `DD.MM.YYYY` as printed on the data page, or ISO `YYYY-MM-DD`.
 ///
 /// Clients build it and pass it to [`SessionProxy::submit_manual`](crate::SessionProxy); the
 /// daemon parses the raw dictionary with [`ManualEntry::from_dict`] so that a wrong type is

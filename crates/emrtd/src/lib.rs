@@ -1,1 +1,18 @@
-//! idgate-emrtd
+//! idgate-emrtd: the chip step — ICAO Doc 9303 eMRTD reading, sans-IO.
+//!
+//! A [`session::ReadSession`] is a state machine that emits command APDUs and consumes response
+//! APDUs; it does no I/O and is given the time. [`driver::read_passport`] loops it over a blocking
+//! [`transport::Transport`] (PC/SC in the daemon, the emulator in tests). See ARCHITECTURE.md.
+
+pub mod access;
+pub mod apdu;
+pub mod crypto;
+pub mod error;
+pub mod exchange;
+pub mod lds;
+pub mod random;
+pub mod sm;
+pub mod tlv;
+pub mod transport;
+
+pub use error::{AccessProtocol, ChipError, KeyKind};

@@ -1,0 +1,24 @@
+//! The symmetric cryptography of ICAO 9303 Part 11: ISO 9797-1 padding, 3DES with retail MAC,
+//! AES with CMAC, and the key derivation function of §9.7.1.
+
+pub mod aes_sm;
+pub mod kdf;
+pub mod padding;
+pub mod retail_mac;
+pub mod tdes;
+
+/// Why a cryptographic operation could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("key of {0} bytes has the wrong length")]
+    KeyLength(usize),
+    #[error("data of {0} bytes is not a whole number of cipher blocks")]
+    NotBlockAligned(usize),
+    #[error("ISO 9797-1 method 2 padding is missing or malformed")]
+    BadPadding,
+}
+
+/// Compares two MACs in time independent of where they differ.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

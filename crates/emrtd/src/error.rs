@@ -1,0 +1,142 @@
+//! The chip step's errors, each mapped to the guidance a person at the desk gets.
+//!
+//! Mapping decisions (also in ARCHITECTURE.md):
+//! - no card at the start → `chip.place`; card gone mid-read and not back in time, or the reader
+//!   keeps losing it → `chip.keep_still`; the read's overall deadline passed → `chip.timeout`;
+//! - access control refused (MUTUAL AUTHENTICATE `6300`/`6982`, PACE mutual auth failure) →
+//!   `chip.wrong_code`; DG1 differs from the code typed/scanned while the chip opened with a CAN
+//!   (so the code and the passport do not belong together) → `chip.wrong_code`;
+//! - anything showing the chip or its data is not what the issuer made: a secure messaging MAC that
+//!   does not verify, a chip that answers BAC without knowing the key, LDS data violating its
+//!   format, a mandatory file missing, DG1 differing from the MRZ that opened the chip, a failed
+//!   PA/CA/AA → `chip.not_genuine`;
+//! - what we cannot handle but a genuine document may carry: not an eMRTD applet, unexpected
+//!   status words, an unsupported access protocol or data format (e.g. ISO/IEC 39794-5 DG2), a
+//!   photo our decoders reject, a file beyond our size limit, a chip answering reads
+//!   inconsistently, a broken reader → `chip.unsupported`.
+
+use crate::apdu::{ApduError, StatusWord};
+use crate::crypto::CryptoError;
+use crate::lds::{LdsError, LdsFile};
+use crate::random::RandomError;
+use crate::sm::SmError;
+use crate::transport::TransportError;
+
+/// The access control protocol that opened the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessProtocol {
+    Bac,
+    Pace,
+}
+
+/// Why a chip read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChipError {
+    #[error("no card on the reader")]
+    NoCard,
+    #[error("the card left the reader and did not come back in time")]
+    CardLost,
+    #[error("reading the chip took too long")]
+    Timeout,
+    #[error("the reader failed: {0}")]
+    Reader(TransportError),
+    #[error("{protocol:?} access control refused the key")]
+    WrongKey { protocol: AccessProtocol },
+    #[error("the chip has no eMRTD application (SELECT AID answered {0})")]
+    NotEmrtd(StatusWord),
+    #[error("access control not possible: {0}")]
+    AccessUnsupported(&'static str),
+    #[error("{command} answered {sw}")]
+    UnexpectedStatus {
+        command: &'static str,
+        sw: StatusWord,
+    },
+    #[error("malformed response: {0}")]
+    Apdu(#[from] ApduError),
+    #[error("secure messaging MAC does not verify")]
+    MacMismatch,
+    #[error("secure messaging: {0}")]
+    SecureMessaging(SmError),
+    #[error("the chip keeps dropping secure messaging")]
+    SessionBroken,
+    #[error("{file:?}: {error}")]
+    Lds { file: LdsFile, error: LdsError },
+    #[error("mandatory file {0:?} is missing")]
+    MissingFile(LdsFile),
+    #[error("{file:?} declares {len} bytes, more than the {limit} allowed")]
+    FileTooLarge {
+        file: LdsFile,
+        len: usize,
+        limit: usize,
+    },
+    #[error("the chip answered a read of {file:?} inconsistently: {reason}")]
+    ReadProtocol { file: LdsFile, reason: &'static str },
+    #[error("{file:?} uses an unsupported format: {what}")]
+    UnsupportedFormat { file: LdsFile, what: &'static str },
+    #[error("the photo could not be decoded: {0}")]
+    Image(String),
+    #[error("DG1 {field} differs from the code entered (chip opened with {via:?})")]
+    Dg1Mismatch { field: &'static str, via: KeyKind },
+    #[error("{check} failed: {reason}")]
+    Authenticity { check: &'static str, reason: String },
+    #[error("{protocol}: {reason}")]
+    Protocol {
+        protocol: &'static str,
+        reason: String,
+    },
+    #[error("cryptography: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error("{0}")]
+    Random(#[from] RandomError),
+}
+
+/// Which secret opened the chip (decides how a DG1 mismatch is explained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    Mrz,
+    Can,
+}
+
+impl From<SmError> for ChipError {
+    fn from(e: SmError) -> Self {
+        match e {
+            SmError::MacMismatch => ChipError::MacMismatch,
+            other => ChipError::SecureMessaging(other),
+        }
+    }
+}
+
+impl ChipError {
+    /// The guidance id (as in `idgate_api::Guidance::id()`) for the person at the desk.
+    pub fn guidance_id(&self) -> &'static str {
+        match self {
+            ChipError::NoCard => "chip.place",
+            ChipError::CardLost | ChipError::SessionBroken => "chip.keep_still",
+            ChipError::Timeout => "chip.timeout",
+            ChipError::WrongKey { .. } => "chip.wrong_code",
+            ChipError::Dg1Mismatch {
+                via: KeyKind::Can, ..
+            } => "chip.wrong_code",
+            ChipError::Dg1Mismatch {
+                via: KeyKind::Mrz, ..
+            }
+            | ChipError::MacMismatch
+            | ChipError::Lds { .. }
+            | ChipError::MissingFile(_)
+            | ChipError::Authenticity { .. } => "chip.not_genuine",
+            ChipError::Reader(_)
+            | ChipError::NotEmrtd(_)
+            | ChipError::AccessUnsupported(_)
+            | ChipError::UnexpectedStatus { .. }
+            | ChipError::FileTooLarge { .. }
+            | ChipError::ReadProtocol { .. }
+            | ChipError::Apdu(_)
+            | ChipError::SecureMessaging(_)
+            | ChipError::UnsupportedFormat { .. }
+            | ChipError::Image(_)
+            | ChipError::Protocol { .. }
+            | ChipError::Crypto(_)
+            | ChipError::Random(_) => "chip.unsupported",
+        }
+    }
+}

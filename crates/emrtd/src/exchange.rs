@@ -1,0 +1,133 @@
+//! Sub-protocols the read session runs: access control (BAC, PACE) and chip authentication
+//! (Chip Authentication, Active Authentication). Each is a small sans-IO state machine that
+//! returns the next command and finally an outcome; the session does the secure messaging
+//! wrapping, the transport and the error handling around it.
+
+use std::fmt;
+
+use crate::apdu::{CommandApdu, ResponseApdu};
+use crate::error::ChipError;
+use crate::lds::RawFiles;
+use crate::lds::card_access::CardAccess;
+use crate::random::RandomSource;
+use crate::sm::SecureMessaging;
+
+/// What an exchange sees of the session.
+pub struct ExchangeContext<'a> {
+    /// Randomness for nonces and ephemeral keys (scripted in tests).
+    pub rng: &'a mut dyn RandomSource,
+    /// Every file read so far, raw (e.g. DG14 for Chip Authentication, DG15 for AA).
+    pub files: &'a RawFiles,
+    /// EF.CardAccess, parsed, when the chip has one.
+    pub card_access: Option<&'a CardAccess>,
+}
+
+impl fmt::Debug for ExchangeContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExchangeContext")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The next move of an exchange.
+#[derive(Debug)]
+pub enum ExchangeStep {
+    /// Send this plain command; the session wraps it in secure messaging when a session is active.
+    Send(CommandApdu),
+    /// The exchange is over.
+    Done(ExchangeOutcome),
+}
+
+/// What an exchange achieved.
+#[derive(Debug, Default)]
+pub struct ExchangeOutcome {
+    /// New secure messaging keys to use from the next command on (BAC, PACE, CA).
+    pub secure_messaging: Option<SecureMessaging>,
+    /// Checks this exchange performed (e.g. "Chip Authentication passed").
+    pub checks: Vec<CheckOutcome>,
+}
+
+/// A sub-protocol run by the session.
+pub trait Exchange: Send {
+    /// For logs and progress: "BAC", "PACE", "CA", "AA".
+    fn name(&self) -> &'static str;
+
+    /// Called first with `None`, then with the (unwrapped) response to each command it sent.
+    /// Errors end the read (return [`ChipError::WrongKey`] for a refused password,
+    /// [`ChipError::Authenticity`] when the chip fails to prove itself).
+    fn advance(
+        &mut self,
+        response: Option<&ResponseApdu>,
+        ctx: &mut ExchangeContext<'_>,
+    ) -> Result<ExchangeStep, ChipError>;
+}
+
+/// A check the chip step performed, for the result and the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    Bac,
+    Pace,
+    ChipAuthentication,
+    ActiveAuthentication,
+    PassiveAuthentication,
+    /// DG1 equals the MRZ from the code step.
+    Dg1MatchesCode,
+}
+
+/// How a check ended (failures are errors, they never reach a result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckStatus {
+    Passed,
+    /// The chip does not offer it (e.g. no DG15: no Active Authentication).
+    NotOffered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CheckOutcome {
+    pub check: Check,
+    pub status: CheckStatus,
+}
+
+impl CheckOutcome {
+    pub fn passed(check: Check) -> Self {
+        Self {
+            check,
+            status: CheckStatus::Passed,
+        }
+    }
+
+    pub fn not_offered(check: Check) -> Self {
+        Self {
+            check,
+            status: CheckStatus::NotOffered,
+        }
+    }
+}
+
+/// Hooks for the authentication steps (part 2: CA, AA, PA) into the read.
+pub trait AuthenticationHooks: Send {
+    /// Called after `file` was read in full (raw bytes in `files`). Returning an exchange runs it
+    /// right away, under the current secure messaging — e.g. Chip Authentication after DG14,
+    /// Active Authentication after DG15.
+    fn after_file(
+        &mut self,
+        file: crate::lds::LdsFile,
+        files: &RawFiles,
+    ) -> Result<Option<Box<dyn Exchange>>, ChipError> {
+        let _ = (file, files);
+        Ok(None)
+    }
+
+    /// Called once every file is read, without chip I/O — Passive Authentication.
+    fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
+        let _ = files;
+        Ok(Vec::new())
+    }
+}
+
+/// No authentication beyond access control.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoAuthentication;
+
+impl AuthenticationHooks for NoAuthentication {}

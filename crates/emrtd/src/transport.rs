@@ -1,0 +1,67 @@
+//! The card behind a blocking transport: PC/SC in the daemon, the emulator in tests.
+
+use std::time::Duration;
+
+/// Why an APDU exchange with the card failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("no card in the field")]
+    NoCard,
+    #[error("the card was removed")]
+    CardRemoved,
+    #[error("the card did not answer in time")]
+    Timeout,
+    /// The reader refused to send this APDU (e.g. its driver has no extended length support).
+    #[error("the reader refused the command: {0}")]
+    Rejected(String),
+    #[error("reader failure: {0}")]
+    Reader(String),
+}
+
+impl TransportError {
+    /// The card is gone (or not there): the session waits for it and resumes.
+    pub fn is_card_absent(&self) -> bool {
+        matches!(
+            self,
+            TransportError::NoCard | TransportError::CardRemoved | TransportError::Timeout
+        )
+    }
+}
+
+/// A connection to a contactless card. Blocking; the session above it is sans-IO.
+pub trait Transport {
+    /// Connects to the card in the field and returns its ATR (for PC/SC contactless readers, the
+    /// ATR built from the ATS historical bytes). `NoCard` when the field is empty.
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError>;
+
+    /// Sends one command APDU, returns the whole response APDU (data ‖ SW1 SW2).
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// After the card was lost: waits at most `wait` for a card, resets/reconnects it and returns
+    /// its ATR. `NoCard` when none came back in that time (the caller asks again).
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError>;
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+        (**self).connect()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+        (**self).reconnect(wait)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+        (**self).connect()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+        (**self).reconnect(wait)
+    }
+}

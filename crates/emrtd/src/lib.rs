@@ -14,5 +14,10 @@ pub mod random;
 pub mod sm;
 pub mod tlv;
 pub mod transport;
+// part 2
+pub mod domain_params;
+pub mod pace;
+pub mod passive_auth;
+pub mod security_infos;
 
 pub use error::{AccessProtocol, ChipError, KeyKind};

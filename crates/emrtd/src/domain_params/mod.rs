@@ -3,6 +3,7 @@
 
 pub mod dh;
 pub mod ec;
+pub mod weierstrass;
 
 use std::fmt;
 

@@ -8,6 +8,7 @@
 //! [`PaceStep::Done`]. A failure is final: the caller must not fall back to BAC silently.
 
 pub mod cipher;
+pub mod exchange;
 pub mod integrated_mapping;
 
 use std::fmt;

@@ -1,0 +1,143 @@
+//! PACE plugged into the read session: an [`Exchange`] around [`Pace`] and the access selector that
+//! prefers PACE whenever EF.CardAccess offers a variant we run, BAC only when it offers none.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use super::{ChipAuthenticationMappingData, Pace, PacePassword, PaceStep};
+use crate::access::{AccessKey, AccessPlan, AccessSelector, BacOnly};
+use crate::apdu::ResponseApdu;
+use crate::error::{AccessProtocol, ChipError};
+use crate::exchange::{Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep};
+use crate::lds::card_access::CardAccess;
+use crate::security_infos::SecurityInfos;
+
+/// Where PACE-CAM leaves its evidence for the Chip Authentication hook (which checks it against
+/// DG14's key once DG14 is read).
+#[derive(Clone, Default)]
+pub struct CamEvidence(Arc<Mutex<Option<ChipAuthenticationMappingData>>>);
+
+impl fmt::Debug for CamEvidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CamEvidence")
+    }
+}
+
+impl CamEvidence {
+    fn put(&self, data: Option<ChipAuthenticationMappingData>) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = data;
+        }
+    }
+
+    /// The evidence of the last PACE-CAM run, if any.
+    pub fn take(&self) -> Option<ChipAuthenticationMappingData> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// PACE as a session exchange.
+pub struct PaceExchange {
+    pace: Pace,
+    cam: CamEvidence,
+    started: bool,
+}
+
+impl fmt::Debug for PaceExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PaceExchange({:?})", self.pace)
+    }
+}
+
+impl PaceExchange {
+    pub fn new(pace: Pace, cam: CamEvidence) -> Self {
+        Self {
+            pace,
+            cam,
+            started: false,
+        }
+    }
+}
+
+impl Exchange for PaceExchange {
+    fn name(&self) -> &'static str {
+        "PACE"
+    }
+
+    fn advance(
+        &mut self,
+        response: Option<&ResponseApdu>,
+        ctx: &mut ExchangeContext<'_>,
+    ) -> Result<ExchangeStep, ChipError> {
+        let Some(response) = response else {
+            if self.started {
+                return Err(ChipError::Protocol {
+                    protocol: "PACE",
+                    reason: "restarted without a response".into(),
+                });
+            }
+            self.started = true;
+            return Ok(ExchangeStep::Send(self.pace.start()));
+        };
+        match self.pace.on_response(response, ctx.rng)? {
+            PaceStep::Send(c) => Ok(ExchangeStep::Send(c)),
+            PaceStep::Done(outcome) => {
+                let sm = outcome.secure_messaging()?;
+                self.cam.put(outcome.chip_authentication_mapping.clone());
+                Ok(ExchangeStep::Done(ExchangeOutcome {
+                    secure_messaging: Some(sm),
+                    checks: vec![CheckOutcome::passed(Check::Pace)],
+                }))
+            }
+        }
+    }
+}
+
+/// PACE when EF.CardAccess offers a variant we run (never falling back after a PACE failure: a
+/// failure ends the read with its own error); BAC when the chip offers no PACE, or only variants
+/// this implementation lacks and the key is the MRZ.
+#[derive(Debug, Default, Clone)]
+pub struct PreferPace {
+    cam: CamEvidence,
+}
+
+impl PreferPace {
+    /// A selector sharing `cam` with the Chip Authentication hook.
+    pub fn new(cam: CamEvidence) -> Self {
+        Self { cam }
+    }
+}
+
+impl AccessSelector for PreferPace {
+    fn select(
+        &self,
+        card_access: Option<&CardAccess>,
+        key: &AccessKey,
+    ) -> Result<AccessPlan, ChipError> {
+        let infos = match card_access {
+            Some(ca) => SecurityInfos::parse(ca.raw()).map_err(|e| ChipError::Protocol {
+                protocol: "EF.CardAccess",
+                reason: e.to_string(),
+            })?,
+            None => SecurityInfos::default(),
+        };
+        let Some(info) = infos.best_pace() else {
+            if infos.pace_infos().next().is_some() && matches!(key, AccessKey::Can(_)) {
+                return Err(ChipError::AccessUnsupported(
+                    "the chip offers only PACE variants this station cannot run",
+                ));
+            }
+            return BacOnly.select(card_access, key);
+        };
+        let password = match key {
+            AccessKey::Mrz(k) => PacePassword::mrz(k),
+            AccessKey::Can(c) => PacePassword::can(c.as_str())?,
+        };
+        let pace = Pace::new(info, &password)?;
+        Ok(AccessPlan {
+            protocol: AccessProtocol::Pace,
+            exchange: Box::new(PaceExchange::new(pace, self.cam.clone())),
+            select_applet_first: false,
+        })
+    }
+}

@@ -1,0 +1,159 @@
+//! Cancel, retry, device faults and the end states, in any step.
+
+mod common;
+
+use common::*;
+use idgate_api::{Guidance, Outcome, Step};
+use idgate_flow::{Command, Event, FlowError};
+
+#[test]
+fn cancel_in_each_step_stops_its_device_and_finishes_cancelled() {
+    let cases: [(fn(&mut Desk), Command); 3] = [
+        (
+            |d| {
+                d.start();
+            },
+            Command::StopOcr,
+        ),
+        (
+            |d| {
+                d.reach_chip();
+            },
+            Command::StopChipRead,
+        ),
+        (
+            |d| {
+                d.reach_face();
+            },
+            Command::StopFace,
+        ),
+    ];
+    for (drive, stop) in cases {
+        let mut desk = Desk::new();
+        drive(&mut desk);
+        let cmds = desk.send(Event::Cancel);
+        assert_eq!(cmds.first(), Some(&stop));
+        assert_eq!(statuses(&cmds), [(Step::Result, Guidance::FlowCancelled)]);
+        let report = finished(&cmds).expect("finished");
+        assert_eq!(report.outcome, Outcome::Cancelled);
+        assert_eq!(report.alternatives, None);
+        assert_eq!(desk.flow.next_deadline(), None, "no clock left running");
+    }
+}
+
+#[test]
+fn cancel_with_nothing_running_is_refused() {
+    let mut desk = Desk::new();
+    assert_eq!(
+        desk.try_send(Event::Cancel),
+        Err(FlowError::WrongStep {
+            step: Step::Idle,
+            event: "Cancel"
+        })
+    );
+    let run = desk.reach_face();
+    desk.send(Event::FaceDone {
+        run,
+        verdict: live_match(),
+    });
+    assert!(desk.try_send(Event::Cancel).is_err());
+}
+
+#[test]
+fn retry_after_a_result_starts_a_fresh_verification() {
+    let mut desk = Desk::new();
+    let run = desk.reach_face();
+    desk.send(Event::FaceDone {
+        run,
+        verdict: live_match(),
+    });
+    let cmds = desk.send(Event::Retry);
+    assert!(ocr_run(&cmds).is_some());
+    assert_eq!(desk.flow.step(), Step::Code);
+    assert_eq!(desk.flow.attempts(), 1);
+    assert_eq!(
+        desk.try_send(Event::FaceDone {
+            run,
+            verdict: live_match()
+        }),
+        Ok(vec![]),
+        "the old face run is stale"
+    );
+}
+
+#[test]
+fn retry_in_a_step_restarts_it_and_counts_an_attempt() {
+    let mut desk = Desk::new();
+    let first = desk.reach_chip();
+    let cmds = desk.send(Event::Retry);
+    assert_eq!(cmds.first(), Some(&Command::StopChipRead));
+    let second = chip_run(&cmds).expect("restarted");
+    assert_ne!(first, second);
+    assert_eq!(desk.flow.attempts(), 2);
+    desk.send(Event::Retry);
+    let cmds = desk.send(Event::Retry);
+    assert_eq!(
+        finished(&cmds).map(|r| r.guidance),
+        Some(Guidance::FlowAlternatives),
+        "retries cannot wear the limit down"
+    );
+}
+
+#[test]
+fn a_device_fault_ends_in_ask_staff() {
+    let mut desk = Desk::new();
+    desk.reach_chip();
+    let cmds = desk.send(Event::DeviceFault);
+    assert_eq!(cmds.first(), Some(&Command::StopChipRead));
+    let report = finished(&cmds).expect("finished");
+    assert_eq!(report.guidance, Guidance::FlowStationFault);
+    assert_eq!(report.outcome, Outcome::NotVerified);
+    assert_eq!(report.alternatives, None);
+}
+
+#[test]
+fn every_transition_emits_a_status_with_a_code() {
+    let mut desk = Desk::new();
+    let mut all = Vec::new();
+    let run = ocr_run(&{
+        let c = desk.send(Event::Start { camera: true });
+        all.extend(statuses(&c));
+        c
+    })
+    .expect("ocr");
+    let c = desk.send(Event::CodeRead { run, key: key() });
+    all.extend(statuses(&c));
+    let run = chip_run(&c).expect("chip");
+    let c = desk.send(Event::ChipDone {
+        run,
+        result: Ok(genuine_chip()),
+    });
+    all.extend(statuses(&c));
+    let run = face_run(&c).expect("face");
+    let c = desk.send(Event::FaceDone {
+        run,
+        verdict: live_match(),
+    });
+    all.extend(statuses(&c));
+    assert_eq!(
+        all,
+        [
+            (Step::Code, Guidance::CodeShowPage),
+            (Step::Chip, Guidance::ChipPlace),
+            (Step::Face, Guidance::FaceNone),
+            (Step::Result, Guidance::FlowVerified),
+        ]
+    );
+}
+
+#[test]
+fn ticks_before_a_deadline_do_nothing() {
+    let mut desk = Desk::new();
+    desk.reach_face();
+    let deadline = desk
+        .flow
+        .next_deadline()
+        .expect("the face step has a clock");
+    assert_eq!(deadline - desk.now, std::time::Duration::from_secs(30));
+    assert!(desk.wait(29).is_empty());
+}

@@ -8,7 +8,8 @@ use idgate_flow::{Command, Event, FlowError};
 
 #[test]
 fn cancel_in_each_step_stops_its_device_and_finishes_cancelled() {
-    let cases: [(fn(&mut Desk), Command); 3] = [
+    type Drive = fn(&mut Desk);
+    let cases: [(Drive, Command); 3] = [
         (
             |d| {
                 d.start();

@@ -6,11 +6,15 @@
 
 pub mod access;
 pub mod apdu;
+pub mod card;
 pub mod crypto;
+pub mod driver;
 pub mod error;
 pub mod exchange;
 pub mod lds;
+pub mod profile;
 pub mod random;
+pub mod session;
 pub mod sm;
 pub mod tlv;
 pub mod transport;
@@ -20,4 +24,9 @@ pub mod pace;
 pub mod passive_auth;
 pub mod security_infos;
 
+pub use access::{AccessKey, Can};
+pub use driver::{Clock, SystemClock, read_passport, read_passport_observed};
 pub use error::{AccessProtocol, ChipError, KeyKind};
+pub use profile::{ChipKind, MemoryProfileStore, ReadProfile, ReadProfileStore};
+pub use session::{Action, ChipRead, Event, Phase, Progress, ReadOptions, ReadSession};
+pub use transport::{Transport, TransportError};

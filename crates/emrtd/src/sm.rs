@@ -131,6 +131,14 @@ impl SecureMessaging {
         &self.ssc
     }
 
+    /// Puts the SSC back to a value seen before, when a protected command never reached the card
+    /// (the reader refused to send it), so both sides still count alike.
+    pub(crate) fn restore_ssc(&mut self, ssc: &[u8]) {
+        if ssc.len() == self.ssc.len() {
+            self.ssc.copy_from_slice(ssc);
+        }
+    }
+
     fn increment_ssc(&mut self) {
         for b in self.ssc.iter_mut().rev() {
             let (v, carry) = b.overflowing_add(1);

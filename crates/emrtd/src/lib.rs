@@ -19,6 +19,8 @@ pub mod sm;
 pub mod tlv;
 pub mod transport;
 // part 2
+pub mod active_auth;
+pub mod chip_auth;
 pub mod domain_params;
 pub mod pace;
 pub mod passive_auth;

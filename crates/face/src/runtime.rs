@@ -1,0 +1,77 @@
+//! Loading ONNX Runtime (load-dynamic) and building sessions with the station's settings.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+
+use crate::error::FaceError;
+
+/// ONNX Runtime allows one environment per process; every engine shares it.
+static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
+static INIT_LOCK: Mutex<()> = Mutex::new(());
+
+/// Default library path: `ORT_DYLIB_PATH` if set, else the project-local install of scripts/setup.
+pub fn default_runtime_path() -> PathBuf {
+    std::env::var_os("ORT_DYLIB_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".idgate/onnxruntime/libonnxruntime.so"))
+}
+
+/// Default model directory: `IDGATE_MODEL_DIR` if set, else the project-local install of scripts/setup.
+pub fn default_model_dir() -> PathBuf {
+    std::env::var_os("IDGATE_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".idgate/models"))
+}
+
+/// Loads the runtime library once per process and returns the shared environment.
+/// Later calls return the first environment whatever path they name (the library cannot be swapped).
+pub fn environment(path: &Path) -> Result<Environment, FaceError> {
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env.clone());
+    }
+    let _guard = INIT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env.clone());
+    }
+    if !path.is_file() {
+        return Err(FaceError::RuntimeMissing {
+            path: path.to_path_buf(),
+        });
+    }
+    let load_err = |reason: String| FaceError::RuntimeLoad {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let env = ort::init_from(path)
+        .map_err(|e| load_err(e.to_string()))?
+        .with_name("idgate-face")
+        .with_telemetry(false)
+        .build()
+        .map_err(|e| load_err(e.to_string()))?;
+    Ok(ENVIRONMENT.get_or_init(|| env).clone())
+}
+
+/// Builds a CPU session for `path` with graph optimisation level 3 and `threads` intra-op threads.
+pub fn session(env: &Environment, path: &Path, threads: usize) -> Result<Session, FaceError> {
+    if !path.is_file() {
+        return Err(FaceError::ModelMissing {
+            path: path.to_path_buf(),
+        });
+    }
+    let fail = |reason: String| FaceError::ModelLoad {
+        path: path.to_path_buf(),
+        reason,
+    };
+    Session::builder(env)
+        .map_err(|e| fail(e.to_string()))?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
+        .commit_from_file(path)
+        .map_err(|e| fail(e.to_string()))
+}

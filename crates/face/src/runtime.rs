@@ -30,17 +30,18 @@ pub fn default_model_dir() -> PathBuf {
 /// Loads the runtime library once per process and returns the shared environment.
 /// Later calls return the first environment whatever path they name (the library cannot be swapped).
 pub fn environment(path: &Path) -> Result<Environment, FaceError> {
+    // A wrong path is a configuration error even if another engine already loaded the library.
+    if !path.is_file() {
+        return Err(FaceError::RuntimeMissing {
+            path: path.to_path_buf(),
+        });
+    }
     if let Some(env) = ENVIRONMENT.get() {
         return Ok(env.clone());
     }
     let _guard = INIT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(env) = ENVIRONMENT.get() {
         return Ok(env.clone());
-    }
-    if !path.is_file() {
-        return Err(FaceError::RuntimeMissing {
-            path: path.to_path_buf(),
-        });
     }
     let load_err = |reason: String| FaceError::RuntimeLoad {
         path: path.to_path_buf(),

@@ -1,0 +1,563 @@
+//! The manual-entry form: what the person types instead of scanning the code. Local checks are
+//! format only (characters, length, a real calendar date) for instant feedback; the daemon's
+//! `InvalidArgument` reply stays the authority and marks the field it names.
+
+use std::fmt;
+
+use crate::i18n::{self, Phrase};
+use crate::model::{Cmd, ManualData};
+
+/// A calendar date (proleptic Gregorian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CivilDate {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl CivilDate {
+    /// `Some` only for a date that exists (31 April and 29 February 2023 do not).
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Self> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(CivilDate { year, month, day })
+    }
+
+    /// The UTC date of a Unix time; no date crate in the workspace, and this is Hinnant's
+    /// well-known days-to-civil algorithm in a few lines.
+    pub fn from_unix_seconds(secs: u64) -> Self {
+        let z = (secs / 86_400) as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        CivilDate { year, month, day }
+    }
+
+    /// `YYMMDD`, the MRZ's form.
+    pub fn to_mrz(self) -> String {
+        format!(
+            "{:02}{:02}{:02}",
+            self.year.rem_euclid(100),
+            self.month,
+            self.day
+        )
+    }
+}
+
+/// The fields, in the order they are on the passport's data page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    DocumentNumber,
+    BirthDate,
+    ExpiryDate,
+    Can,
+}
+
+impl FieldId {
+    pub const ALL: [FieldId; 4] = [
+        FieldId::DocumentNumber,
+        FieldId::BirthDate,
+        FieldId::ExpiryDate,
+        FieldId::Can,
+    ];
+
+    /// The key in `SubmitManual`'s `a{sv}` (and in the daemon's `InvalidArgument` message).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            FieldId::DocumentNumber => "document_number",
+            FieldId::BirthDate => "birth_date",
+            FieldId::ExpiryDate => "expiry_date",
+            FieldId::Can => "can",
+        }
+    }
+
+    pub fn label(self) -> Phrase {
+        match self {
+            FieldId::DocumentNumber => i18n::MANUAL_DOC,
+            FieldId::BirthDate => i18n::MANUAL_BIRTH,
+            FieldId::ExpiryDate => i18n::MANUAL_EXPIRY,
+            FieldId::Can => i18n::MANUAL_CAN,
+        }
+    }
+
+    pub fn hint(self) -> Phrase {
+        match self {
+            FieldId::DocumentNumber => i18n::MANUAL_DOC_HINT,
+            FieldId::BirthDate | FieldId::ExpiryDate => i18n::MANUAL_DATE_HINT,
+            FieldId::Can => i18n::MANUAL_CAN_HINT,
+        }
+    }
+
+    fn max_len(self) -> usize {
+        match self {
+            FieldId::DocumentNumber => 9,
+            FieldId::BirthDate | FieldId::ExpiryDate => 8,
+            FieldId::Can => 6,
+        }
+    }
+
+    fn is_date(self) -> bool {
+        matches!(self, FieldId::BirthDate | FieldId::ExpiryDate)
+    }
+
+    /// What a typed key becomes in this field, or `None` if it cannot be part of it.
+    fn accept(self, c: char) -> Option<char> {
+        match self {
+            FieldId::DocumentNumber => {
+                let c = c.to_ascii_uppercase();
+                c.is_ascii_alphanumeric().then_some(c)
+            }
+            _ => c.is_ascii_digit().then_some(c),
+        }
+    }
+}
+
+/// Why a field is marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    Required,
+    DocumentChars,
+    DocumentTooLong,
+    DateIncomplete,
+    DateNotReal,
+    BirthInFuture,
+    CanDigits,
+    /// The daemon refused it, with its message.
+    Rejected(String),
+}
+
+impl FieldError {
+    /// The message under the field; the daemon's own words for a rejection.
+    pub fn message(&self, lang: idgate_api::Lang) -> String {
+        let p = match self {
+            FieldError::Required => i18n::FIELD_REQUIRED,
+            FieldError::DocumentChars => i18n::FIELD_DOC_CHARS,
+            FieldError::DocumentTooLong => i18n::FIELD_DOC_LONG,
+            FieldError::DateIncomplete => i18n::FIELD_DATE_INCOMPLETE,
+            FieldError::DateNotReal => i18n::FIELD_DATE_NOT_REAL,
+            FieldError::BirthInFuture => i18n::FIELD_BIRTH_FUTURE,
+            FieldError::CanDigits => i18n::FIELD_CAN_DIGITS,
+            FieldError::Rejected(msg) if msg.is_empty() => i18n::FIELD_REJECTED,
+            FieldError::Rejected(msg) => return msg.clone(),
+        };
+        p.get(lang).to_owned()
+    }
+}
+
+/// One input field. The value is MRZ data: Debug is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Field {
+    pub id: FieldId,
+    value: String,
+    /// Marked once the person left the field or tried to send; before that only complete
+    /// input is judged, so nobody is scolded for a half-typed date.
+    touched: bool,
+    rejected: Option<String>,
+}
+
+impl fmt::Debug for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Field")
+            .field("id", &self.id)
+            .field("len", &self.value.len())
+            .field("touched", &self.touched)
+            .finish()
+    }
+}
+
+impl Field {
+    fn new(id: FieldId) -> Self {
+        Field {
+            id,
+            value: String::new(),
+            touched: false,
+            rejected: None,
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Dates are typed as digits and shown as `DD-MM-YYYY` with the rest of the mask.
+    pub fn display(&self) -> String {
+        if !self.id.is_date() {
+            return self.value.clone();
+        }
+        let mask = ['D', 'D', '-', 'M', 'M', '-', 'Y', 'Y', 'Y', 'Y'];
+        let mut digits = self.value.chars();
+        let mut out = String::with_capacity(mask.len());
+        let mut exhausted = false;
+        for m in mask {
+            if m == '-' {
+                out.push('-');
+                continue;
+            }
+            match (exhausted, digits.next()) {
+                (false, Some(d)) => out.push(d),
+                _ => {
+                    exhausted = true;
+                    out.push('_');
+                }
+            }
+        }
+        out
+    }
+
+    /// The date as typed, if it is complete and real.
+    fn date(&self) -> Result<CivilDate, FieldError> {
+        let v = self.value.as_bytes();
+        if v.len() != 8 {
+            return Err(FieldError::DateIncomplete);
+        }
+        let num = |r: std::ops::Range<usize>| -> u32 {
+            v.get(r)
+                .unwrap_or_default()
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+        };
+        let (day, month, year) = (num(0..2), num(2..4), num(4..8));
+        CivilDate::new(year as i32, month, day).ok_or(FieldError::DateNotReal)
+    }
+
+    /// The local verdict on the value, ignoring whether it was touched.
+    pub fn check(&self, today: CivilDate) -> Result<(), FieldError> {
+        if let Some(msg) = &self.rejected {
+            return Err(FieldError::Rejected(msg.clone()));
+        }
+        match self.id {
+            FieldId::DocumentNumber => {
+                if self.value.is_empty() {
+                    Err(FieldError::Required)
+                } else if !self.value.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    Err(FieldError::DocumentChars)
+                } else if self.value.len() > 9 {
+                    Err(FieldError::DocumentTooLong)
+                } else {
+                    Ok(())
+                }
+            }
+            FieldId::BirthDate => {
+                if self.value.is_empty() {
+                    return Err(FieldError::Required);
+                }
+                let d = self.date()?;
+                if d > today {
+                    Err(FieldError::BirthInFuture)
+                } else {
+                    Ok(())
+                }
+            }
+            FieldId::ExpiryDate => {
+                if self.value.is_empty() {
+                    return Err(FieldError::Required);
+                }
+                self.date().map(|_| ())
+            }
+            FieldId::Can => {
+                if self.value.is_empty() || self.value.len() == 6 {
+                    Ok(())
+                } else {
+                    Err(FieldError::CanDigits)
+                }
+            }
+        }
+    }
+
+    /// The error to show now: judged when the field is touched or full.
+    pub fn shown_error(&self, today: CivilDate) -> Option<FieldError> {
+        let full = self.value.len() >= self.id.max_len();
+        if !(self.touched || full || self.rejected.is_some()) {
+            return None;
+        }
+        self.check(today).err()
+    }
+}
+
+/// The form. `sending` is set while `SubmitManual` is in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualForm {
+    pub fields: [Field; 4],
+    pub focus: usize,
+    pub sending: bool,
+}
+
+impl Default for ManualForm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ManualForm {
+    pub fn new() -> Self {
+        ManualForm {
+            fields: FieldId::ALL.map(Field::new),
+            focus: 0,
+            sending: false,
+        }
+    }
+
+    pub fn focused(&self) -> FieldId {
+        self.fields.get(self.focus).map_or(FieldId::DocumentNumber, |f| f.id)
+    }
+
+    fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.id == id)
+    }
+
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        let focus = self.focus;
+        if let Some(f) = self.fields.get_mut(focus)
+            && let Some(c) = f.id.accept(c)
+            && f.value.len() < f.id.max_len()
+        {
+            f.value.push(c);
+            f.rejected = None;
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            f.value.pop();
+            f.rejected = None;
+        }
+    }
+
+    /// Moves focus; the field left behind is now judged.
+    pub fn move_focus(&mut self, forward: bool) {
+        if let Some(f) = self.fields.get_mut(self.focus)
+            && !f.value.is_empty()
+        {
+            f.touched = true;
+        }
+        let n = self.fields.len();
+        self.focus = if forward {
+            (self.focus + 1) % n
+        } else {
+            (self.focus + n - 1) % n
+        };
+    }
+
+    /// Marks the field the daemon named in its `InvalidArgument` reply, and focuses it.
+    /// Returns false when the message names no field of ours.
+    pub fn reject(&mut self, message: &str) -> bool {
+        // The daemon's convention: "<field name>: <what is wrong>".
+        let Some((name, detail)) = message.split_once(':') else {
+            return false;
+        };
+        let Some(id) = FieldId::ALL
+            .into_iter()
+            .find(|id| id.wire_name() == name.trim())
+        else {
+            return false;
+        };
+        let pos = FieldId::ALL.iter().position(|f| *f == id).unwrap_or(0);
+        if let Some(f) = self.field_mut(id) {
+            f.rejected = Some(detail.trim().to_owned());
+            f.touched = true;
+        }
+        self.focus = pos;
+        true
+    }
+
+    /// The call to make if the form is complete; otherwise marks every field and focuses the
+    /// first bad one. Only a CAN (with the other fields empty) is the PACE-only case.
+    pub fn submit(&mut self, today: CivilDate) -> Option<Cmd> {
+        let only_can = self
+            .fields
+            .iter()
+            .all(|f| f.id == FieldId::Can || f.value.is_empty());
+        if only_can
+            && let Some(can) = self.field(FieldId::Can)
+            && can.value.len() == 6
+        {
+            return Some(Cmd::SubmitCan(can.value.clone()));
+        }
+        for f in &mut self.fields {
+            f.touched = true;
+        }
+        if let Some(bad) = self.fields.iter().position(|f| f.check(today).is_err()) {
+            self.focus = bad;
+            return None;
+        }
+        let date = |id| {
+            self.field(id)
+                .and_then(|f| f.date().ok())
+                .map(CivilDate::to_mrz)
+        };
+        let can = self
+            .field(FieldId::Can)
+            .map(|f| f.value.clone())
+            .filter(|c| !c.is_empty());
+        Some(Cmd::SubmitManual(ManualData {
+            document_number: self.field(FieldId::DocumentNumber)?.value.clone(),
+            birth_date: date(FieldId::BirthDate)?,
+            expiry_date: date(FieldId::ExpiryDate)?,
+            can,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TODAY: CivilDate = CivilDate {
+        year: 2026,
+        month: 11,
+        day: 27,
+    };
+
+    fn typed(form: &mut ManualForm, s: &str) {
+        for c in s.chars() {
+            form.type_char(c);
+        }
+    }
+
+    #[test]
+    fn real_dates_only() {
+        assert!(CivilDate::new(2024, 2, 29).is_some());
+        assert!(CivilDate::new(2023, 2, 29).is_none());
+        assert!(CivilDate::new(2000, 2, 29).is_some());
+        assert!(CivilDate::new(1900, 2, 29).is_none());
+        assert!(CivilDate::new(2026, 4, 31).is_none());
+        assert!(CivilDate::new(2026, 13, 1).is_none());
+        assert!(CivilDate::new(2026, 1, 0).is_none());
+    }
+
+    #[test]
+    fn unix_time_to_date() {
+        assert_eq!(CivilDate::from_unix_seconds(0), CivilDate::new(1970, 1, 1).expect("d"));
+        // 2000-03-01T00:00:00Z = 951868800
+        assert_eq!(
+            CivilDate::from_unix_seconds(951_868_800),
+            CivilDate::new(2000, 3, 1).expect("d")
+        );
+        // 2026-11-27T04:00:00Z = 1795752000
+        assert_eq!(CivilDate::from_unix_seconds(1_795_752_000), TODAY);
+    }
+
+    #[test]
+    fn the_document_number_takes_uppercase_letters_and_digits_up_to_nine() {
+        let mut f = ManualForm::new();
+        typed(&mut f, "l898-902c3XYZ");
+        assert_eq!(f.fields[0].value(), "L898902C3");
+        assert_eq!(f.fields[0].shown_error(TODAY), None);
+    }
+
+    #[test]
+    fn dates_show_in_a_mask_and_are_judged_when_complete() {
+        let mut f = ManualForm::new();
+        f.move_focus(true);
+        typed(&mut f, "3104");
+        assert_eq!(f.fields[1].display(), "31-04-____");
+        assert_eq!(f.fields[1].shown_error(TODAY), None, "not judged half-typed");
+        typed(&mut f, "1990");
+        assert_eq!(f.fields[1].display(), "31-04-1990");
+        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldError::DateNotReal));
+        f.backspace();
+        f.backspace();
+        typed(&mut f, "a8");
+        assert_eq!(f.fields[1].display(), "31-04-198_");
+    }
+
+    #[test]
+    fn a_half_typed_field_is_marked_once_left() {
+        let mut f = ManualForm::new();
+        f.move_focus(true);
+        typed(&mut f, "1208");
+        f.move_focus(true);
+        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldError::DateIncomplete));
+    }
+
+    #[test]
+    fn a_birth_date_in_the_future_is_marked() {
+        let mut f = ManualForm::new();
+        f.move_focus(true);
+        typed(&mut f, "01012030");
+        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldError::BirthInFuture));
+    }
+
+    #[test]
+    fn a_complete_form_becomes_submit_manual_with_mrz_dates() {
+        let mut f = ManualForm::new();
+        typed(&mut f, "L898902C3");
+        f.move_focus(true);
+        typed(&mut f, "12081974");
+        f.move_focus(true);
+        typed(&mut f, "15042032");
+        let cmd = f.submit(TODAY).expect("complete");
+        assert_eq!(
+            cmd,
+            Cmd::SubmitManual(ManualData {
+                document_number: "L898902C3".into(),
+                birth_date: "740812".into(),
+                expiry_date: "320415".into(),
+                can: None,
+            })
+        );
+    }
+
+    #[test]
+    fn an_incomplete_form_is_not_sent_and_the_first_bad_field_gets_focus() {
+        let mut f = ManualForm::new();
+        typed(&mut f, "L898902C3");
+        f.move_focus(true);
+        typed(&mut f, "12081974");
+        f.move_focus(true);
+        f.move_focus(true);
+        typed(&mut f, "123");
+        assert_eq!(f.submit(TODAY), None);
+        assert_eq!(f.focused(), FieldId::ExpiryDate);
+        assert_eq!(f.fields[2].shown_error(TODAY), Some(FieldError::Required));
+        assert_eq!(f.fields[3].shown_error(TODAY), Some(FieldError::CanDigits));
+    }
+
+    #[test]
+    fn a_can_alone_is_the_pace_only_case() {
+        let mut f = ManualForm::new();
+        f.focus = 3;
+        typed(&mut f, "123456");
+        assert_eq!(f.submit(TODAY), Some(Cmd::SubmitCan("123456".into())));
+    }
+
+    #[test]
+    fn the_daemons_rejection_marks_the_named_field() {
+        let mut f = ManualForm::new();
+        typed(&mut f, "L898902C3");
+        assert!(f.reject("expiry_date: The expiry date is not a real date."));
+        assert_eq!(f.focused(), FieldId::ExpiryDate);
+        assert_eq!(
+            f.fields[2].shown_error(TODAY),
+            Some(FieldError::Rejected("The expiry date is not a real date.".into()))
+        );
+        typed(&mut f, "15042032");
+        assert_eq!(f.fields[2].shown_error(TODAY), None, "typing replaces the rejection");
+        assert!(!f.reject("no field named here"));
+        assert!(!f.reject("colour: blue"));
+    }
+
+    #[test]
+    fn field_values_never_show_in_debug() {
+        let mut f = ManualForm::new();
+        typed(&mut f, "L898902C3");
+        assert!(!format!("{f:?}").contains("L898902C3"));
+    }
+}

@@ -1,0 +1,126 @@
+//! The result: verified, or not verified with the reasons and, after repeated failure, the
+//! alternatives.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::App;
+use crate::i18n::{self, Phrase};
+use crate::model::OutcomeKind;
+use crate::theme::Theme;
+use idgate_api::Guidance;
+
+/// Names of the checks the daemon reports, for people; unknown ones are shown as sent.
+fn check_name(name: &str) -> Option<Phrase> {
+    let p = |en, da| Some(Phrase { en, da });
+    match name {
+        "mrz" => p("Code check digits", "Kodens kontrolcifre"),
+        "chip_read" => p("Chip read", "Chip læst"),
+        "dg1_matches_mrz" => p("Chip data matches the code", "Chippens data passer med koden"),
+        "passive_auth" => p("Passive authentication", "Passiv autentifikation"),
+        "chip_auth" => p("Chip authentication", "Chipautentifikation"),
+        "active_auth" => p("Active authentication", "Aktiv autentifikation"),
+        "face_quality" => p("Face image quality", "Ansigtsbilledets kvalitet"),
+        "liveness" => p("Liveness", "Livstegn"),
+        "face_match" => p("Face matches the chip photo", "Ansigtet passer med chipbilledet"),
+        _ => None,
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let lang = app.lang;
+    let Some(outcome) = &app.outcome else {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{} {}", super::spinner(app), i18n::WORKING.get(lang)),
+                theme.muted(),
+            )),
+            area,
+        );
+        return;
+    };
+    let mut lines = vec![Line::raw("")];
+    match &outcome.kind {
+        OutcomeKind::Verified => {
+            lines.push(Line::styled(
+                format!("✓ {}", i18n::RESULT_VERIFIED.get(lang)),
+                theme.ok(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(i18n::RESULT_VERIFIED_BODY.get(lang)));
+        }
+        OutcomeKind::Cancelled => {
+            lines.push(Line::styled(
+                format!("■ {}", i18n::RESULT_CANCELLED.get(lang)),
+                theme.warn(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(i18n::RESULT_TAKE_PASSPORT.get(lang)));
+        }
+        OutcomeKind::NotVerified | OutcomeKind::Other(_) => {
+            lines.push(Line::styled(
+                format!("✗ {}", i18n::RESULT_NOT_VERIFIED.get(lang)),
+                theme.bad(),
+            ));
+            let reasons: Vec<_> = outcome
+                .reasons
+                .iter()
+                .filter(|r| !r.is(Guidance::FlowAlternatives))
+                .collect();
+            if !reasons.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(format!("{}:", i18n::RESULT_REASONS.get(lang)), theme.heading()));
+                for r in reasons {
+                    lines.extend(super::hanging(
+                        Span::styled("  • ", theme.bad()),
+                        r.text(lang),
+                        theme.text(),
+                        area.width,
+                    ));
+                }
+            }
+        }
+    }
+    if !outcome.checks.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(format!("{}:", i18n::RESULT_CHECKS.get(lang)), theme.heading()));
+        for c in &outcome.checks {
+            let name = check_name(&c.name).map_or(c.name.clone(), |p| p.get(lang).to_owned());
+            let (mark, style, verdict) = match c.passed {
+                Some(true) => ("✓", theme.ok(), i18n::CHECK_PASSED.get(lang)),
+                Some(false) => ("✗", theme.bad(), i18n::CHECK_FAILED.get(lang)),
+                None => ("·", theme.muted(), ""),
+            };
+            let mut spans = vec![
+                Span::styled(format!("  {mark} "), style),
+                Span::raw(format!("{name}: ")),
+                Span::styled(verdict.to_owned(), style),
+            ];
+            if !c.detail.is_empty() {
+                let sep = if verdict.is_empty() { "" } else { " " };
+                spans.push(Span::styled(format!("{sep}({})", c.detail), theme.muted()));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    if app.show_alternatives() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("▶ {}:", i18n::RESULT_ALTERNATIVES.get(lang)),
+            theme.warn(),
+        ));
+        lines.extend(super::hanging(
+            Span::raw("  "),
+            Guidance::FlowAlternatives.text(lang),
+            theme.text(),
+            area.width,
+        ));
+    }
+    if outcome.kind != OutcomeKind::Verified {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(i18n::RESULT_TAKE_PASSPORT.get(lang), theme.muted()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

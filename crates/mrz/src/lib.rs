@@ -17,6 +17,7 @@ mod field;
 mod format;
 pub mod manual;
 mod mrz;
+pub mod ocr;
 mod parse;
 pub mod synth;
 

@@ -1,8 +1,14 @@
-//! Synthetic data: valid random identities and (with the `ocr` module) rendered passport pages,
-//! for tests, benches and the daemon's simulated camera. Nothing here touches the disk.
+//! Synthetic data: valid random identities and rendered passport data pages as a camera would see
+//! them, for tests, benches and the daemon's simulated camera. Nothing here touches the disk.
 
+mod camera;
+mod homography;
 mod identity;
+mod page;
 mod rng;
 
+pub use camera::{SceneParams, SynthFrame, random_frame, render_frame};
+pub use homography::Homography;
 pub use identity::{random_fields, random_mrz, random_passport};
+pub use page::{MRZ_PITCH_MM, MrzPlacement, Page, page_size_mm, render_page};
 pub use rng::SynthRng;

@@ -1,0 +1,338 @@
+//! Character classification by normalised cross-correlation with OCR-B templates.
+//!
+//! Each cell of a located MRZ line is resampled into a small patch whose axes follow the line (so
+//! skew and perspective are undone per cell), with a capital letter [`CAP`] pixels tall and the ink
+//! centroid in the middle. The templates are the font's own glyphs rendered the same way, sharp and
+//! blurred; the score of a class is its best correlation over ±1 pixel shifts.
+
+use image::GrayImage;
+
+use super::font::{MRZ_ALPHABET, OcrbFont};
+use super::gray::sample;
+use super::lines::TextLine;
+
+/// Patch width and height in pixels.
+pub const PW: usize = 16;
+pub const PH: usize = 22;
+/// Cap height in patch pixels.
+const CAP: f32 = 14.0;
+/// The patch is sampled with this margin so that shifted windows stay inside.
+const M: usize = 1;
+const SW: usize = PW + 2 * M;
+const SH: usize = PH + 2 * M;
+
+/// Number of classes: `0-9`, `A-Z`, `<`.
+pub const CLASSES: usize = 37;
+
+/// The correlation of one cell with every class, in [`MRZ_ALPHABET`] order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellScores(pub [f32; CLASSES]);
+
+impl CellScores {
+    /// The best class among those `allowed` (by index), with its score.
+    pub fn best_of(&self, allowed: impl Fn(usize) -> bool) -> Option<(usize, f32)> {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| allowed(*i))
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, s)| (i, *s))
+    }
+}
+
+/// Index of an MRZ character in [`MRZ_ALPHABET`].
+pub fn class_of(c: u8) -> Option<usize> {
+    MRZ_ALPHABET.iter().position(|&a| a == c)
+}
+
+/// The MRZ character of a class index.
+pub fn char_of(class: usize) -> u8 {
+    MRZ_ALPHABET.get(class).copied().unwrap_or(b'<')
+}
+
+/// A zero-mean, unit-norm template.
+#[derive(Debug, Clone)]
+struct Template {
+    class: usize,
+    values: [f32; PW * PH],
+}
+
+/// Templates for all classes, rendered once from the font.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    templates: Vec<Template>,
+}
+
+fn normalise(values: &mut [f32]) -> bool {
+    let n = values.len() as f32;
+    let mean = values.iter().sum::<f32>() / n;
+    let mut norm = 0.0f32;
+    for v in values.iter_mut() {
+        *v -= mean;
+        norm += *v * *v;
+    }
+    if norm < 1e-6 {
+        return false;
+    }
+    let inv = norm.sqrt().recip();
+    values.iter_mut().for_each(|v| *v *= inv);
+    true
+}
+
+/// Ink centroid (x) of an ink image `w` wide.
+fn centroid_x(ink: &[f32], w: usize) -> Option<f32> {
+    let (mut sum, mut mass) = (0.0f32, 0.0f32);
+    for (i, v) in ink.iter().enumerate() {
+        sum += (i % w) as f32 * v;
+        mass += v;
+    }
+    (mass > 1e-3).then(|| sum / mass + 0.5)
+}
+
+fn blur(values: &[f32], w: usize, h: usize, sigma: f32) -> Vec<f32> {
+    let r = (sigma * 2.5).ceil() as i64;
+    let k: Vec<f32> = (-r..=r)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let total: f32 = k.iter().sum();
+    let mut tmp = vec![0.0f32; w * h];
+    let mut out = vec![0.0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (j, kv) in k.iter().enumerate() {
+                let xx = (x as i64 + j as i64 - r).clamp(0, w as i64 - 1) as usize;
+                acc += kv * values[y * w + xx];
+            }
+            tmp[y * w + x] = acc / total;
+        }
+    }
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (j, kv) in k.iter().enumerate() {
+                let yy = (y as i64 + j as i64 - r).clamp(0, h as i64 - 1) as usize;
+                acc += kv * tmp[yy * w + x];
+            }
+            out[y * w + x] = acc / total;
+        }
+    }
+    out
+}
+
+impl Classifier {
+    /// Renders the templates (at four times the patch resolution, then averaged down).
+    pub fn new(font: &OcrbFont) -> Self {
+        const UP: usize = 4;
+        let mut templates = Vec::with_capacity(CLASSES * 4);
+        for (class, &c) in MRZ_ALPHABET.iter().enumerate() {
+            for squeeze in [1.0f32] {
+                let Some(g) = font.render(char::from(c), CAP * UP as f32) else {
+                    continue;
+                };
+                // Horizontal squeeze models the MRZ pitch being wider than the glyphs' advance.
+                let (bw, bh) = (PW * UP, PH * UP);
+                let mut big = vec![0.0f32; bw * bh];
+                let baseline = (PH as f32 / 2.0 + CAP / 2.0) * UP as f32;
+                let advance = CAP * font.advance_per_cap_height() * UP as f32;
+                let pen = (PW as f32 / 2.0) * UP as f32 - advance / 2.0;
+                for gy in 0..g.height {
+                    for gx in 0..g.width {
+                        let v = g.coverage[gy * g.width + gx];
+                        let x = PW as f32 * UP as f32 / 2.0
+                            + (pen + g.left + gx as f32 - PW as f32 * UP as f32 / 2.0) * squeeze;
+                        let y = baseline + g.top + gy as f32;
+                        if x >= 0.0 && y >= 0.0 && (x as usize) < bw && (y as usize) < bh {
+                            big[y as usize * bw + x as usize] = v;
+                        }
+                    }
+                }
+                let mut small = vec![0.0f32; PW * PH];
+                for y in 0..PH {
+                    for x in 0..PW {
+                        let mut acc = 0.0;
+                        for dy in 0..UP {
+                            acc += big
+                                [(y * UP + dy) * bw + x * UP..(y * UP + dy) * bw + x * UP + UP]
+                                .iter()
+                                .sum::<f32>();
+                        }
+                        small[y * PW + x] = acc / (UP * UP) as f32;
+                    }
+                }
+                // Centre the ink centroid horizontally, as cells are.
+                let shift = centroid_x(&small, PW).map_or(0.0, |cx| cx - PW as f32 / 2.0);
+                let centred = shift_x(&small, PW, PH, shift);
+                for sigma in [0.0f32, 1.1] {
+                    let mut values = if sigma > 0.0 {
+                        blur(&centred, PW, PH, sigma)
+                    } else {
+                        centred.clone()
+                    };
+                    if normalise(&mut values) {
+                        let mut arr = [0.0f32; PW * PH];
+                        arr.copy_from_slice(&values);
+                        templates.push(Template { class, values: arr });
+                    }
+                }
+            }
+        }
+        Self { templates }
+    }
+
+    /// Ink patch of cell `i` of `line` (`SW`×`SH`, ink = bright), centred on the ink centroid.
+    fn patch(img: &GrayImage, line: &TextLine, i: usize) -> [f32; SW * SH] {
+        let fi = i as f32;
+        let (cx, cy) = line.cell_centre(fi);
+        // Isotropic: the glyph keeps its proportions whatever the pitch-to-height ratio of the print.
+        let scale = line.cap_at(fi) / CAP;
+        let (ux, uy) = (line.dir.0 * scale, line.dir.1 * scale);
+        let (vx, vy) = (-line.dir.1 * scale, line.dir.0 * scale);
+        let grab = |offset: f32, out: &mut [f32; SW * SH]| {
+            for y in 0..SH {
+                let py = y as f32 + 0.5 - SH as f32 / 2.0;
+                for x in 0..SW {
+                    let px = x as f32 + 0.5 - SW as f32 / 2.0 + offset;
+                    let v = sample(
+                        img,
+                        cx + px * ux + py * vx - 0.5,
+                        cy + px * uy + py * vy - 0.5,
+                    );
+                    out[y * SW + x] = 255.0 - v;
+                }
+            }
+        };
+        let mut out = [0.0f32; SW * SH];
+        grab(0.0, &mut out);
+        // Ink above the patch's own mid-level, so paper texture does not pull the centroid.
+        let (lo, hi) = out
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        let mid = (lo + hi) / 2.0;
+        let ink: Vec<f32> = out.iter().map(|&v| (v - mid).max(0.0)).collect();
+        if let Some(c) = centroid_x(&ink, SW) {
+            let offset = (c - SW as f32 / 2.0).clamp(-3.0, 3.0);
+            if offset.abs() > 0.25 {
+                grab(offset, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Scores of every class for cell `i` of `line`.
+    pub fn classify(&self, img: &GrayImage, line: &TextLine, i: usize) -> CellScores {
+        let patch = Self::patch(img, line, i);
+        let mut scores = [-1.0f32; CLASSES];
+        // Normalised windows at each shift.
+        let mut windows: Vec<[f32; PW * PH]> = Vec::with_capacity(9);
+        for dy in 0..=2 * M {
+            for dx in 0..=2 * M {
+                let mut w = [0.0f32; PW * PH];
+                for y in 0..PH {
+                    let src = (y + dy) * SW + dx;
+                    w[y * PW..(y + 1) * PW].copy_from_slice(&patch[src..src + PW]);
+                }
+                if normalise(&mut w) {
+                    windows.push(w);
+                }
+            }
+        }
+        for t in &self.templates {
+            let mut best = -1.0f32;
+            for w in &windows {
+                let dot: f32 = t.values.iter().zip(w.iter()).map(|(a, b)| a * b).sum();
+                best = best.max(dot);
+            }
+            if let Some(s) = scores.get_mut(t.class) {
+                *s = s.max(best);
+            }
+        }
+        CellScores(scores)
+    }
+}
+
+fn shift_x(values: &[f32], w: usize, h: usize, shift: f32) -> Vec<f32> {
+    let mut out = vec![0.0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let sx = x as f32 + shift;
+            let x0 = sx.floor();
+            let f = sx - x0;
+            let at = |xx: f32| {
+                if xx < 0.0 || xx >= w as f32 {
+                    0.0
+                } else {
+                    values[y * w + xx as usize]
+                }
+            };
+            out[y * w + x] = at(x0) * (1.0 - f) + at(x0 + 1.0) * f;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod dump2 {
+    use super::*;
+    use crate::synth::{SceneParams, SynthRng, random_passport, render_frame};
+    #[test]
+    #[ignore]
+    fn geometry_against_truth() {
+        let font = OcrbFont::load(std::path::Path::new(super::super::font::DEFAULT_FONT_PATH))
+            .expect("font");
+        let mut rng = SynthRng::new(9);
+        let today = crate::Date::new(2025, 6, 23).expect("d");
+        for fit in [0.6f32, 0.8, 1.0] {
+            for k in 0..4 {
+                let mrz = random_passport(&mut rng, today).expect("m");
+                let mut p = SceneParams::ideal(1280, 720);
+                p.fit = fit;
+                if k >= 2 {
+                    p = SceneParams::random(&mut rng, 1280, 720);
+                }
+                let f = render_frame(&font, mrz, p, &mut rng);
+                let img = super::super::gray::rgb_to_gray(&f.image);
+                let mask = super::super::binarize::sauvola(&img, 31, 0.25);
+                let blobs = super::super::components::components(
+                    &mask,
+                    img.width() as usize,
+                    img.height() as usize,
+                );
+                let Some(mut band) = super::super::lines::find_band(&blobs, img.height()) else {
+                    println!("no band");
+                    continue;
+                };
+                let before: Vec<f32> = band.lines.iter().map(|l| l.cap_height).collect();
+                let err = |band: &super::super::lines::Band| {
+                    let mut e = (0.0f32, 0.0f32);
+                    for (l, line) in band.lines.iter().enumerate() {
+                        for i in 0..line.n {
+                            let (x, y) = line.cell_centre(i as f32);
+                            let (tx, ty) = f.cell_centres[l][i];
+                            let (dx, dy) = (x - tx, y - ty);
+                            let along = dx * line.dir.0 + dy * line.dir.1;
+                            let across = -dx * line.dir.1 + dy * line.dir.0;
+                            e.0 += along.abs();
+                            e.1 += across.abs();
+                        }
+                    }
+                    let n = band.lines.iter().map(|l| l.n).sum::<usize>() as f32;
+                    (e.0 / n, e.1 / n)
+                };
+                let e0 = err(&band);
+                super::super::lines::refine_band(&img, &mut band);
+                let e1 = err(&band);
+                println!(
+                    "fit {fit} k {k}: truth cap {:.2}; blob caps {:?} -> refined {:?}; centre err along/across {:.2}/{:.2} -> {:.2}/{:.2}",
+                    f.cap_height,
+                    before,
+                    band.lines.iter().map(|l| l.cap_height).collect::<Vec<_>>(),
+                    e0.0,
+                    e0.1,
+                    e1.0,
+                    e1.1
+                );
+            }
+        }
+    }
+}

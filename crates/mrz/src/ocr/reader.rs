@@ -1,0 +1,205 @@
+//! One camera frame in, one reading out: locate the band, classify its cells, decode with check
+//! digits, and say what the person should do if it did not work.
+
+use std::path::Path;
+
+use image::{GrayImage, RgbImage};
+
+use crate::mrz::Mrz;
+
+use super::binarize::sauvola;
+use super::classify::{CellScores, Classifier};
+use super::components::components;
+use super::correct::{Decoded, decode, format_of};
+use super::font::{FontError, OcrbFont};
+use super::gray::{downscale_half, rgb_to_gray};
+use super::lines::{Band, find_band, refine_band};
+use super::quality::{Region, saturated_fraction, sharpness};
+
+/// What the person should do so the camera can read the code. The daemon maps these to the
+/// `code.*` guidance codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OcrHint {
+    /// No MRZ in view: `code.show_page`.
+    ShowPage,
+    /// The MRZ is blurred: `code.hold_still`.
+    HoldStill,
+    /// Reflections over the MRZ: `code.glare`.
+    Glare,
+    /// Check digits keep failing: `code.unreadable`.
+    Unreadable,
+}
+
+/// Below this [`sharpness`] the band is too blurred to read.
+pub const BLUR_THRESHOLD: f32 = 0.09;
+/// Above this fraction of saturated pixels over the band, glare hides characters.
+pub const GLARE_THRESHOLD: f32 = 0.015;
+
+/// What one frame showed.
+#[derive(Debug, Clone)]
+pub struct FrameReading {
+    /// The reading, if an MRZ band was found.
+    pub decoded: Option<Decoded>,
+    /// Per-cell class scores (what [`super::FrameVoter`] accumulates), line by line.
+    pub(crate) cells: Vec<Vec<CellScores>>,
+    /// Sharpness of the band (or of the frame when no band was found).
+    pub sharpness: f32,
+    /// Saturated fraction of the band (or of the frame).
+    pub glare: f32,
+    /// What to tell the person, if this frame did not verify.
+    pub hint: Option<OcrHint>,
+}
+
+impl FrameReading {
+    /// The MRZ, if this frame alone verified every check digit.
+    pub fn mrz(&self) -> Option<&Mrz> {
+        self.decoded.as_ref().and_then(|d| d.mrz.as_ref())
+    }
+
+    pub fn band_found(&self) -> bool {
+        self.decoded.is_some()
+    }
+}
+
+/// Reads MRZs from camera frames. Build once (templates are rendered from the font), share freely:
+/// reading takes `&self`.
+#[derive(Debug, Clone)]
+pub struct MrzReader {
+    classifier: Classifier,
+}
+
+impl MrzReader {
+    /// Loads OCR-B from `font_path` (see [`super::DEFAULT_FONT_PATH`]) and renders the templates.
+    pub fn new(font_path: &Path) -> Result<Self, FontError> {
+        Ok(Self::with_font(&OcrbFont::load(font_path)?))
+    }
+
+    pub fn with_font(font: &OcrbFont) -> Self {
+        Self {
+            classifier: Classifier::new(font),
+        }
+    }
+
+    pub fn read_rgb(&self, frame: &RgbImage) -> FrameReading {
+        self.read_gray(&rgb_to_gray(frame))
+    }
+
+    pub fn read_gray(&self, frame: &GrayImage) -> FrameReading {
+        // Large frames are searched at half size: the MRZ of a page that fills the view is still big.
+        let work;
+        let img = if frame.width() > 1400 {
+            work = downscale_half(frame);
+            &work
+        } else {
+            frame
+        };
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        // The window spans a few characters of the smallest MRZ we read (page at 30 % of the frame).
+        let window = ((h as f32 / 24.0) as usize).clamp(15, 61) | 1;
+        let mask = sauvola(img, window, 0.25);
+        let blobs = components(&mask, w, h);
+        match find_band(&blobs, h as u32) {
+            Some(mut band) => {
+                refine_band(img, &mut band);
+                self.read_band(img, &band)
+            }
+            None => {
+                let whole = Region::whole(img);
+                let glare = saturated_fraction(img, whole);
+                FrameReading {
+                    decoded: None,
+                    cells: Vec::new(),
+                    sharpness: sharpness(img, whole),
+                    glare,
+                    hint: Some(if glare > 0.02 {
+                        OcrHint::Glare
+                    } else {
+                        OcrHint::ShowPage
+                    }),
+                }
+            }
+        }
+    }
+
+    fn read_band(&self, img: &GrayImage, band: &Band) -> FrameReading {
+        let cells: Vec<Vec<CellScores>> = band
+            .lines
+            .iter()
+            .map(|line| {
+                (0..line.n)
+                    .map(|i| self.classifier.classify(img, line, i))
+                    .collect()
+            })
+            .collect();
+        let region = Region::clamped(img, band.bounds());
+        let sharp = sharpness(img, region);
+        let glare = saturated_fraction(img, region);
+        let decoded = cells
+            .first()
+            .and_then(|row| row.first())
+            .and_then(|first| format_of(band.line_len(), first))
+            .map(|format| decode(format, &cells));
+        let verified = decoded.as_ref().is_some_and(|d| d.mrz.is_some());
+        let hint = if verified {
+            None
+        } else if glare > GLARE_THRESHOLD {
+            Some(OcrHint::Glare)
+        } else if sharp < BLUR_THRESHOLD {
+            Some(OcrHint::HoldStill)
+        } else {
+            None
+        };
+        FrameReading {
+            decoded,
+            cells,
+            sharpness: sharp,
+            glare,
+            hint,
+        }
+    }
+}
+
+/// Stage timings for profiling (development aid).
+#[doc(hidden)]
+pub fn profile_stages(reader: &MrzReader, frame: &RgbImage) -> [f64; 5] {
+    let t0 = std::time::Instant::now();
+    let img = rgb_to_gray(frame);
+    let t1 = std::time::Instant::now();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let window = ((h as f32 / 24.0) as usize).clamp(15, 61) | 1;
+    let mask = sauvola(&img, window, 0.25);
+    let t2 = std::time::Instant::now();
+    let blobs = components(&mask, w, h);
+    let t3 = std::time::Instant::now();
+    let band = find_band(&blobs, h as u32);
+    let t4 = std::time::Instant::now();
+    if let Some(mut b) = band {
+        refine_band(&img, &mut b);
+        let _ = reader.read_band(&img, &b);
+    }
+    let t5 = std::time::Instant::now();
+    let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1000.0;
+    [ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4), ms(t4, t5)]
+}
+
+/// Cell centres of the band found in a frame (development aid for overlays).
+#[doc(hidden)]
+pub fn debug_cells(frame: &RgbImage) -> Vec<Vec<(f32, f32)>> {
+    let img = rgb_to_gray(frame);
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let window = ((h as f32 / 24.0) as usize).clamp(15, 61) | 1;
+    let mask = sauvola(&img, window, 0.25);
+    let blobs = components(&mask, w, h);
+    find_band(&blobs, h as u32)
+        .map(|mut b| {
+            refine_band(&img, &mut b);
+            b
+        })
+        .map(|b| {
+            b.lines
+                .iter()
+                .map(|l| (0..l.n).map(|i| l.cell_centre(i as f32)).collect())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -415,7 +415,11 @@ mod tests {
         let mut a = app();
         assert_eq!(a.update(key(KeyCode::Enter)), vec![Cmd::Start]);
         assert_eq!(a.pending, Some(CallKind::Start));
-        assert_eq!(a.update(key(KeyCode::Enter)), vec![], "no second Start while waiting");
+        assert_eq!(
+            a.update(key(KeyCode::Enter)),
+            vec![],
+            "no second Start while waiting"
+        );
         a.update(status(Step::Code, "code.show_page"));
         assert_eq!(a.phase, Phase::Code);
         assert_eq!(a.pending, None);
@@ -463,7 +467,10 @@ mod tests {
         assert!(matches!(cmds.as_slice(), [Cmd::SubmitManual(_)]));
         assert!(a.manual.as_ref().expect("form").sending);
         type_str(&mut a, "9");
-        assert_eq!(a.manual.as_ref().expect("form").fields[2].value(), "15042032");
+        assert_eq!(
+            a.manual.as_ref().expect("form").fields[2].value(),
+            "15042032"
+        );
         a.update(Msg::Bus(BusEvent::CallFailed(
             CallKind::SubmitManual,
             CallError {
@@ -509,9 +516,7 @@ mod tests {
     fn previews_of_another_step_are_dropped() {
         let mut a = app();
         a.update(status(Step::Face, "face.none"));
-        let frame = |step| {
-            PreviewFrame::new(step, 1, 1, vec![0, 0, 0], vec![]).expect("frame")
-        };
+        let frame = |step| PreviewFrame::new(step, 1, 1, vec![0, 0, 0], vec![]).expect("frame");
         a.update(Msg::Bus(BusEvent::Preview(frame(Step::Code))));
         assert!(a.preview.is_none());
         a.update(Msg::Bus(BusEvent::Preview(frame(Step::Face))));
@@ -523,8 +528,14 @@ mod tests {
         let mut a = app();
         a.update(status(Step::Face, "face.hold_still"));
         assert_eq!(a.challenge, None);
-        a.update(Msg::Bus(BusEvent::Challenge(GuidanceRef::parse("face.move_closer"))));
-        assert!(a.challenge.as_ref().is_some_and(|c| c.is(Guidance::FaceMoveCloser)));
+        a.update(Msg::Bus(BusEvent::Challenge(GuidanceRef::parse(
+            "face.move_closer",
+        ))));
+        assert!(
+            a.challenge
+                .as_ref()
+                .is_some_and(|c| c.is(Guidance::FaceMoveCloser))
+        );
         a.update(Msg::Bus(BusEvent::Challenge(None)));
         assert_eq!(a.challenge, None);
     }
@@ -545,7 +556,11 @@ mod tests {
         })));
         assert_eq!(a.phase, Phase::Result);
         assert!(a.show_alternatives());
-        assert_eq!(a.update(key(KeyCode::Char('r'))), vec![], "no retry after the last attempt");
+        assert_eq!(
+            a.update(key(KeyCode::Char('r'))),
+            vec![],
+            "no retry after the last attempt"
+        );
         assert_eq!(a.update(key(KeyCode::Enter)), vec![Cmd::Cancel]);
         assert_eq!(a.phase, Phase::Welcome);
         assert!(a.outcome.is_none());
@@ -587,7 +602,11 @@ mod tests {
         let mut a = app();
         a.update(key(KeyCode::F(1)));
         assert!(a.help);
-        assert_eq!(a.update(key(KeyCode::Enter)), vec![], "Enter does not start under help");
+        assert_eq!(
+            a.update(key(KeyCode::Enter)),
+            vec![],
+            "Enter does not start under help"
+        );
         a.update(key(KeyCode::Esc));
         assert!(!a.help);
         a.update(key(KeyCode::Char('?')));
@@ -627,7 +646,12 @@ mod tests {
         a.update(status(Step::Chip, ""));
         a.update(Msg::Bus(BusEvent::Lost("gone".into())));
         a.update(status(Step::Face, ""));
-        assert_eq!(a.phase, Phase::Lost { reason: "gone".into() });
+        assert_eq!(
+            a.phase,
+            Phase::Lost {
+                reason: "gone".into()
+            }
+        );
         assert_eq!(a.update(ctrl('r')), vec![]);
     }
 
@@ -640,7 +664,10 @@ mod tests {
         a.update(status(Step::Chip, "chip.place"));
         a.dirty = false;
         a.update(Msg::Tick);
-        assert!(a.dirty, "the chip screen spins while waiting for the passport");
+        assert!(
+            a.dirty,
+            "the chip screen spins while waiting for the passport"
+        );
     }
 
     #[test]

@@ -4,7 +4,11 @@ use clap::Parser;
 use idgate_api::Lang;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "idgate", version, about = "Identity check at the service desk: passport code, chip and face")]
+#[command(
+    name = "idgate",
+    version,
+    about = "Identity check at the service desk: passport code, chip and face"
+)]
 pub struct Args {
     /// D-Bus address of the bus the station is on (default: the system bus), e.g. the
     /// simulated station's `unix:path=/tmp/…/bus`.
@@ -51,21 +55,35 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
     fn lc_all_beats_lc_messages_beats_lang() {
         assert_eq!(lang_from_env(env(&[("LANG", "da_DK.UTF-8")])), Lang::Da);
         assert_eq!(
-            lang_from_env(env(&[("LANG", "da_DK.UTF-8"), ("LC_MESSAGES", "en_GB.UTF-8")])),
+            lang_from_env(env(&[
+                ("LANG", "da_DK.UTF-8"),
+                ("LC_MESSAGES", "en_GB.UTF-8")
+            ])),
             Lang::En
         );
         assert_eq!(
-            lang_from_env(env(&[("LC_ALL", "da_DK.UTF-8"), ("LC_MESSAGES", "en_GB.UTF-8")])),
+            lang_from_env(env(&[
+                ("LC_ALL", "da_DK.UTF-8"),
+                ("LC_MESSAGES", "en_GB.UTF-8")
+            ])),
             Lang::Da
         );
-        assert_eq!(lang_from_env(env(&[("LC_ALL", ""), ("LANG", "da_DK")])), Lang::Da);
+        assert_eq!(
+            lang_from_env(env(&[("LC_ALL", ""), ("LANG", "da_DK")])),
+            Lang::Da
+        );
         assert_eq!(lang_from_env(env(&[])), Lang::En);
     }
 
@@ -79,8 +97,15 @@ mod tests {
 
     #[test]
     fn the_flags_parse() {
-        let a = Args::try_parse_from(["idgate", "--bus-address", "unix:path=/x", "--lang", "da", "--mono"])
-            .expect("valid");
+        let a = Args::try_parse_from([
+            "idgate",
+            "--bus-address",
+            "unix:path=/x",
+            "--lang",
+            "da",
+            "--mono",
+        ])
+        .expect("valid");
         assert_eq!(a.lang, Some(Lang::Da));
         assert!(a.mono);
         assert!(Args::try_parse_from(["idgate", "--lang", "de"]).is_err());

@@ -52,10 +52,10 @@ phrases! {
     MANUAL_DOC: "Document number" / "Dokumentnummer";
     MANUAL_BIRTH: "Date of birth" / "Fødselsdato";
     MANUAL_EXPIRY: "Date of expiry" / "Udløbsdato";
-    MANUAL_CAN: "Card access number (CAN, if printed)" / "Adgangsnummer (CAN, hvis trykt)";
+    MANUAL_CAN: "CAN (if printed)" / "CAN (hvis trykt)";
     MANUAL_DATE_HINT: "DD-MM-YYYY" / "DD-MM-ÅÅÅÅ";
     MANUAL_DOC_HINT: "letters and digits, as printed" / "bogstaver og cifre, som trykt";
-    MANUAL_CAN_HINT: "6 digits, optional" / "6 cifre, valgfrit";
+    MANUAL_CAN_HINT: "card access number: 6 digits, optional" / "kortadgangsnummer: 6 cifre, valgfrit";
     MANUAL_SUBMIT: "Enter: send  Tab/↑↓: next field  Esc: back to the camera" / "Enter: send  Tab/↑↓: næste felt  Esc: tilbage til kameraet";
     MANUAL_SENDING: "Checking…" / "Kontrollerer…";
 

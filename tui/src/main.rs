@@ -10,8 +10,8 @@ use idgate::app::{App, Phase};
 use idgate::bus::{self, ConnectError};
 use idgate::cli::{self, Args};
 use idgate::manual::CivilDate;
-use idgate::theme::Theme;
 use idgate::runner;
+use idgate::theme::Theme;
 
 fn today() -> CivilDate {
     let secs = SystemTime::now()
@@ -24,9 +24,9 @@ fn report(e: &ConnectError) -> ExitCode {
     eprintln!("idgate: {e}.");
     eprintln!("{}", e.advice());
     match e {
-        ConnectError::NotRunning { .. } | ConnectError::NoBus { .. } | ConnectError::BusTimeout { .. } => {
-            ExitCode::from(2)
-        }
+        ConnectError::NotRunning { .. }
+        | ConnectError::NoBus { .. }
+        | ConnectError::BusTimeout { .. } => ExitCode::from(2),
         _ => ExitCode::from(3),
     }
 }

@@ -311,7 +311,9 @@ impl ManualForm {
     }
 
     pub fn focused(&self) -> FieldId {
-        self.fields.get(self.focus).map_or(FieldId::DocumentNumber, |f| f.id)
+        self.fields
+            .get(self.focus)
+            .map_or(FieldId::DocumentNumber, |f| f.id)
     }
 
     fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
@@ -444,7 +446,10 @@ mod tests {
 
     #[test]
     fn unix_time_to_date() {
-        assert_eq!(CivilDate::from_unix_seconds(0), CivilDate::new(1970, 1, 1).expect("d"));
+        assert_eq!(
+            CivilDate::from_unix_seconds(0),
+            CivilDate::new(1970, 1, 1).expect("d")
+        );
         // 2000-03-01T00:00:00Z = 951868800
         assert_eq!(
             CivilDate::from_unix_seconds(951_868_800),
@@ -468,10 +473,17 @@ mod tests {
         f.move_focus(true);
         typed(&mut f, "3104");
         assert_eq!(f.fields[1].display(), "31-04-____");
-        assert_eq!(f.fields[1].shown_error(TODAY), None, "not judged half-typed");
+        assert_eq!(
+            f.fields[1].shown_error(TODAY),
+            None,
+            "not judged half-typed"
+        );
         typed(&mut f, "1990");
         assert_eq!(f.fields[1].display(), "31-04-1990");
-        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldError::DateNotReal));
+        assert_eq!(
+            f.fields[1].shown_error(TODAY),
+            Some(FieldError::DateNotReal)
+        );
         f.backspace();
         f.backspace();
         typed(&mut f, "a8");
@@ -484,7 +496,10 @@ mod tests {
         f.move_focus(true);
         typed(&mut f, "1208");
         f.move_focus(true);
-        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldError::DateIncomplete));
+        assert_eq!(
+            f.fields[1].shown_error(TODAY),
+            Some(FieldError::DateIncomplete)
+        );
     }
 
     #[test]
@@ -492,7 +507,10 @@ mod tests {
         let mut f = ManualForm::new();
         f.move_focus(true);
         typed(&mut f, "01012030");
-        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldError::BirthInFuture));
+        assert_eq!(
+            f.fields[1].shown_error(TODAY),
+            Some(FieldError::BirthInFuture)
+        );
     }
 
     #[test]
@@ -546,10 +564,16 @@ mod tests {
         assert_eq!(f.focused(), FieldId::ExpiryDate);
         assert_eq!(
             f.fields[2].shown_error(TODAY),
-            Some(FieldError::Rejected("The expiry date is not a real date.".into()))
+            Some(FieldError::Rejected(
+                "The expiry date is not a real date.".into()
+            ))
         );
         typed(&mut f, "15042032");
-        assert_eq!(f.fields[2].shown_error(TODAY), None, "typing replaces the rejection");
+        assert_eq!(
+            f.fields[2].shown_error(TODAY),
+            None,
+            "typing replaces the rejection"
+        );
         assert!(!f.reject("no field named here"));
         assert!(!f.reject("colour: blue"));
     }

@@ -387,7 +387,10 @@ mod tests {
             ErrorKind::from_name("org.freedesktop.DBus.Error.ServiceUnknown"),
             ErrorKind::Other
         );
-        assert_eq!(ErrorKind::from_name("io.idgate.ErrorX.Busy"), ErrorKind::Other);
+        assert_eq!(
+            ErrorKind::from_name("io.idgate.ErrorX.Busy"),
+            ErrorKind::Other
+        );
     }
 
     #[test]
@@ -395,7 +398,11 @@ mod tests {
         assert!(PreviewFrame::new(Step::Face, 2, 2, vec![0; 12], vec![]).is_ok());
         assert!(matches!(
             PreviewFrame::new(Step::Face, 2, 2, vec![0; 11], vec![]),
-            Err(FrameError::WrongLength { expected: 12, got: 11, .. })
+            Err(FrameError::WrongLength {
+                expected: 12,
+                got: 11,
+                ..
+            })
         ));
         assert!(PreviewFrame::new(Step::Face, 0, 2, vec![], vec![]).is_err());
         assert!(PreviewFrame::new(Step::Face, 4096, 1, vec![0; 4096 * 3], vec![]).is_err());
@@ -428,6 +435,10 @@ mod tests {
         let g = GuidanceRef::parse("face.smile").expect("non-empty");
         assert_eq!(g.text(Lang::En), Guidance::FlowUpdateNeeded.text(Lang::En));
         assert_eq!(GuidanceRef::parse(""), None);
-        assert!(GuidanceRef::parse("chip.place").expect("code").is(Guidance::ChipPlace));
+        assert!(
+            GuidanceRef::parse("chip.place")
+                .expect("code")
+                .is(Guidance::ChipPlace)
+        );
     }
 }

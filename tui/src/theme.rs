@@ -34,7 +34,10 @@ impl Theme {
 
     pub fn step_current(&self) -> Style {
         let s = Style::default().add_modifier(Modifier::BOLD);
-        self.pick(s.fg(Color::Black).bg(Color::White), s.add_modifier(Modifier::UNDERLINED))
+        self.pick(
+            s.fg(Color::Black).bg(Color::White),
+            s.add_modifier(Modifier::UNDERLINED),
+        )
     }
 
     pub fn step_other(&self) -> Style {
@@ -87,7 +90,9 @@ impl Theme {
         let s = Style::default().add_modifier(Modifier::UNDERLINED);
         if focused {
             self.pick(
-                s.fg(Color::White).bg(Color::Blue).add_modifier(Modifier::BOLD),
+                s.fg(Color::White)
+                    .bg(Color::Blue)
+                    .add_modifier(Modifier::BOLD),
                 s.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             )
         } else {

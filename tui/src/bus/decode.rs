@@ -15,7 +15,11 @@ pub fn step(s: &str) -> Result<Step, crate::model::UnknownStep> {
     s.parse()
 }
 
-pub fn status(step_name: &str, code: &str, progress: f64) -> Result<Status, crate::model::UnknownStep> {
+pub fn status(
+    step_name: &str,
+    code: &str,
+    progress: f64,
+) -> Result<Status, crate::model::UnknownStep> {
     Ok(Status {
         step: step(step_name)?,
         guidance: GuidanceRef::parse(code),
@@ -43,7 +47,13 @@ pub fn preview(
         .filter(|(_, _, w, h)| *w > 0 && *h > 0)
         .map(|&(x, y, w, h)| PixelBox { x, y, w, h })
         .collect();
-    Ok(PreviewFrame::new(step(step_name)?, width, height, rgb, boxes)?)
+    Ok(PreviewFrame::new(
+        step(step_name)?,
+        width,
+        height,
+        rgb,
+        boxes,
+    )?)
 }
 
 fn strings(v: &Variant<'_>) -> Vec<String> {
@@ -143,7 +153,10 @@ mod tests {
     #[test]
     fn finished_reads_reasons_alternatives_and_checks() {
         let mut m = HashMap::new();
-        m.insert("reasons".to_owned(), v(vec!["face.no_match", "flow.alternatives"]));
+        m.insert(
+            "reasons".to_owned(),
+            v(vec!["face.no_match", "flow.alternatives"]),
+        );
         m.insert("alternatives".to_owned(), v(true));
         m.insert("passive_auth".to_owned(), v(true));
         m.insert("face_match".to_owned(), v(false));
@@ -160,7 +173,10 @@ mod tests {
             ]
         );
         let names: Vec<_> = o.checks.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["access", "face_match", "face_score", "passive_auth"]);
+        assert_eq!(
+            names,
+            ["access", "face_match", "face_score", "passive_auth"]
+        );
         assert_eq!(o.checks[2].detail, "0.31");
         assert_eq!(o.checks[1].passed, Some(false));
     }
@@ -178,9 +194,18 @@ mod tests {
 
     #[test]
     fn previews_are_checked_before_use() {
-        assert!(preview("face", 2, 1, vec![0; 6], &[(0, 0, 1, 1), (0, 0, -1, 5)]).is_ok_and(|f| f.boxes.len() == 1));
-        assert!(matches!(preview("face", 2, 1, vec![0; 5], &[]), Err(PreviewError::Frame(_))));
-        assert!(matches!(preview("selfie", 2, 1, vec![0; 6], &[]), Err(PreviewError::Step(_))));
+        assert!(
+            preview("face", 2, 1, vec![0; 6], &[(0, 0, 1, 1), (0, 0, -1, 5)])
+                .is_ok_and(|f| f.boxes.len() == 1)
+        );
+        assert!(matches!(
+            preview("face", 2, 1, vec![0; 5], &[]),
+            Err(PreviewError::Frame(_))
+        ));
+        assert!(matches!(
+            preview("selfie", 2, 1, vec![0; 6], &[]),
+            Err(PreviewError::Step(_))
+        ));
     }
 
     #[test]

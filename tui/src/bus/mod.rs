@@ -51,7 +51,10 @@ pub enum ConnectError {
     #[error("the station did not answer {what} within {after:?}")]
     Timeout { what: &'static str, after: Duration },
     #[error("the station refused {what}: {}", .error.message)]
-    Refused { what: &'static str, error: CallError },
+    Refused {
+        what: &'static str,
+        error: CallError,
+    },
 }
 
 impl ConnectError {
@@ -150,7 +153,9 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
     let t = opts.call_timeout;
     let api_version = within("ApiVersion", t, station.api_version()).await?;
     // The rest is informative: an older daemon without them still gets a welcome screen.
-    let version = within("Version", t, station.version()).await.unwrap_or_default();
+    let version = within("Version", t, station.version())
+        .await
+        .unwrap_or_default();
     let reader_present = within("ReaderPresent", t, station.reader_present())
         .await
         .unwrap_or(true);
@@ -236,7 +241,9 @@ async fn subscribe(s: &SessionProxy<'static>) -> zbus::Result<SelectAll<EventStr
     let mut all: SelectAll<EventStream> = SelectAll::new();
     all.push(Box::pin(s.receive_status().await?.map(|sig| {
         let a = sig.args().ok()?;
-        decode::status(&a.step, &a.code, a.progress).ok().map(BusEvent::Status)
+        decode::status(&a.step, &a.code, a.progress)
+            .ok()
+            .map(BusEvent::Status)
     })));
     all.push(Box::pin(s.receive_code_lines().await?.map(|sig| {
         let a = sig.args().ok()?;
@@ -267,17 +274,25 @@ async fn subscribe(s: &SessionProxy<'static>) -> zbus::Result<SelectAll<EventStr
         let a = sig.args().ok()?;
         Some(BusEvent::Finished(decode::outcome(&a.outcome, &a.checks)))
     })));
-    all.push(Box::pin(s.inner().receive_property_changed::<String>("Step").await.then(
-        |c| async move { decode::step(&c.get().await.ok()?).ok().map(BusEvent::Step) },
+    all.push(Box::pin(
+        s.inner()
+            .receive_property_changed::<String>("Step")
+            .await
+            .then(|c| async move { decode::step(&c.get().await.ok()?).ok().map(BusEvent::Step) }),
+    ));
+    all.push(Box::pin(
+        s.inner()
+            .receive_property_changed::<u32>("Attempts")
+            .await
+            .then(|c| async move { c.get().await.ok().map(BusEvent::Attempts) }),
+    ));
+    all.push(Box::pin(s.inner().receive_owner_changed().await?.map(
+        |owner| {
+            owner
+                .is_none()
+                .then(|| BusEvent::Lost("idgated left the bus".to_owned()))
+        },
     )));
-    all.push(Box::pin(s.inner().receive_property_changed::<u32>("Attempts").await.then(
-        |c| async move { c.get().await.ok().map(BusEvent::Attempts) },
-    )));
-    all.push(Box::pin(s.inner().receive_owner_changed().await?.map(|owner| {
-        owner
-            .is_none()
-            .then(|| BusEvent::Lost("idgated left the bus".to_owned()))
-    })));
     Ok(all)
 }
 
@@ -298,7 +313,9 @@ async fn forward_signals(mut streams: SelectAll<EventStream>, tx: mpsc::Sender<B
         }
     }
     let _ = tx
-        .send(BusEvent::Lost("the connection to the bus closed".to_owned()))
+        .send(BusEvent::Lost(
+            "the connection to the bus closed".to_owned(),
+        ))
         .await;
 }
 

@@ -30,7 +30,10 @@ pub trait Station {
     fn version(&self) -> zbus::Result<String>;
 }
 
-#[zbus::proxy(interface = "io.idgate.Session1", default_service = "io.idgate.Station")]
+#[zbus::proxy(
+    interface = "io.idgate.Session1",
+    default_service = "io.idgate.Station"
+)]
 pub trait Session {
     fn start(&self) -> zbus::Result<()>;
 

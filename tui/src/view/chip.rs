@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .unwrap_or(0)
             .clamp(4, 12);
         // name, bar, "100%", "12345/12345 B"
-        let bar_w = area.width.saturating_sub(name_w as u16 + 2 + 6 + 16).clamp(4, 50);
+        let bar_w = area
+            .width
+            .saturating_sub(name_w as u16 + 2 + 6 + 16)
+            .clamp(4, 50);
         for f in &app.chip_files {
             let ratio = if f.total == 0 {
                 0.0
@@ -51,7 +54,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Span::raw(format!("{name:<name_w$} ")),
                 Span::styled(full, theme.bar_filled()),
                 Span::styled(empty, theme.muted()),
-                Span::raw(format!(" {:>3}% ", (ratio.clamp(0.0, 1.0) * 100.0).round() as u32)),
+                Span::raw(format!(
+                    " {:>3}% ",
+                    (ratio.clamp(0.0, 1.0) * 100.0).round() as u32
+                )),
                 Span::styled(format!("{}/{} B", f.read, f.total), theme.muted()),
             ]));
         }

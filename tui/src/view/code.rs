@@ -23,8 +23,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         draw_form(frame, rest, app, form, theme);
         return;
     }
-    let advice = super::guidance_line(app, theme)
-        .unwrap_or_else(|| Line::raw(i18n::CODE_HOLD.get(lang)));
+    let advice =
+        super::guidance_line(app, theme).unwrap_or_else(|| Line::raw(i18n::CODE_HOLD.get(lang)));
     let read_rows = app.code_lines.len().clamp(2, 3) as u16 + 3;
     let [advice_area, preview_area, read_area] = Layout::vertical([
         Constraint::Length(2),
@@ -32,7 +32,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Constraint::Length(read_rows),
     ])
     .areas(rest);
-    frame.render_widget(Paragraph::new(advice).wrap(Wrap { trim: true }), advice_area);
+    frame.render_widget(
+        Paragraph::new(advice).wrap(Wrap { trim: true }),
+        advice_area,
+    );
     match &app.preview {
         Some(f) => {
             let mut overlays = vec![Overlay {
@@ -54,7 +57,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         None => frame.render_widget(
             Paragraph::new(Line::styled(
-                format!("{} {}", super::spinner(app), i18n::CODE_NO_PREVIEW.get(lang)),
+                format!(
+                    "{} {}",
+                    super::spinner(app),
+                    i18n::CODE_NO_PREVIEW.get(lang)
+                ),
                 theme.muted(),
             ))
             .centered(),
@@ -90,19 +97,29 @@ fn draw_read_so_far(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .map(|(j, c)| {
                 let uncertain = marks.get(j).is_some_and(|m| *m != ' ');
                 any_uncertain |= uncertain;
-                let style = if uncertain { theme.uncertain() } else { theme.mrz() };
+                let style = if uncertain {
+                    theme.uncertain()
+                } else {
+                    theme.mrz()
+                };
                 Span::styled(c.to_string(), style)
             })
             .collect();
         lines.push(Line::from(spans));
     }
     if lines.is_empty() {
-        lines.push(Line::styled(i18n::CODE_NOTHING_YET.get(lang), theme.muted()));
+        lines.push(Line::styled(
+            i18n::CODE_NOTHING_YET.get(lang),
+            theme.muted(),
+        ));
     }
     if any_uncertain {
         lines.push(Line::from(vec![
             Span::styled("X", theme.uncertain()),
-            Span::styled(format!(" {}", i18n::CODE_UNCERTAIN.get(lang)), theme.muted()),
+            Span::styled(
+                format!(" {}", i18n::CODE_UNCERTAIN.get(lang)),
+                theme.muted(),
+            ),
         ]));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -126,7 +143,8 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, form: &ManualForm, theme:
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let error = field.shown_error(app.today);
-        let complete_ok = error.is_none() && !field.value().is_empty() && field.check(app.today).is_ok();
+        let complete_ok =
+            error.is_none() && !field.value().is_empty() && field.check(app.today).is_ok();
         let (mark, mark_style) = match (&error, complete_ok) {
             (Some(_), _) => ("✗", theme.bad()),
             (None, true) => ("✓", theme.ok()),
@@ -142,7 +160,11 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, form: &ManualForm, theme:
             Span::styled(format!("{mark} "), mark_style),
             Span::styled(
                 format!("{label:<label_w$}  "),
-                if error.is_some() { theme.bad() } else { theme.text() },
+                if error.is_some() {
+                    theme.bad()
+                } else {
+                    theme.text()
+                },
             ),
             Span::styled(value, theme.input(focused)),
             Span::styled(format!("  {}", field.id.hint().get(lang)), theme.muted()),
@@ -160,9 +182,12 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, form: &ManualForm, theme:
             cursor = Some((value_x + col.min(width - 1), lines.len() - 1));
         }
         match error {
-            Some(e) => lines.push(Line::styled(
-                format!("{:indent$}✗ {}", "", e.message(lang), indent = value_x),
+            // The daemon's messages can be long: wrapped under the value, not cut off.
+            Some(e) => lines.extend(super::hanging(
+                Span::styled(format!("{:value_x$}✗ ", ""), theme.bad()),
+                &e.message(lang),
                 theme.bad(),
+                area.width,
             )),
             None => lines.push(Line::raw("")),
         }

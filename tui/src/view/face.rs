@@ -26,14 +26,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Paragraph::new(Line::styled(i18n::FACE_HEADING.get(lang), theme.heading())),
         head,
     );
-    let advice_line = super::guidance_line(app, theme)
-        .unwrap_or_else(|| Line::raw(i18n::FACE_LOOK.get(lang)));
-    frame.render_widget(Paragraph::new(advice_line).wrap(Wrap { trim: true }), advice);
+    let advice_line =
+        super::guidance_line(app, theme).unwrap_or_else(|| Line::raw(i18n::FACE_LOOK.get(lang)));
+    frame.render_widget(
+        Paragraph::new(advice_line).wrap(Wrap { trim: true }),
+        advice,
+    );
     if let Some(c) = &app.challenge {
         frame.render_widget(
-            Paragraph::new(Line::styled(format!(" ➜ {} ", c.text(lang)), theme.prompt()))
-                .centered()
-                .block(Block::bordered().border_style(theme.prompt())),
+            Paragraph::new(Line::styled(
+                format!(" ➜ {} ", c.text(lang)),
+                theme.prompt(),
+            ))
+            .centered()
+            .block(Block::bordered().border_style(theme.prompt())),
             prompt,
         );
     }
@@ -58,7 +64,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         None => frame.render_widget(
             Paragraph::new(Line::styled(
-                format!("{} {}", super::spinner(app), i18n::FACE_NO_PREVIEW.get(lang)),
+                format!(
+                    "{} {}",
+                    super::spinner(app),
+                    i18n::FACE_NO_PREVIEW.get(lang)
+                ),
                 theme.muted(),
             ))
             .centered(),
@@ -69,7 +79,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             },
         ),
     }
-    if let Some(p) = app.status.as_ref().map(|s| s.progress).filter(|p| *p >= 0.0) {
+    if let Some(p) = app
+        .status
+        .as_ref()
+        .map(|s| s.progress)
+        .filter(|p| *p >= 0.0)
+    {
         let label = format!("{} ", i18n::FACE_PROGRESS.get(lang));
         let pct = format!(" {:>3}%", (p.clamp(0.0, 1.0) * 100.0).round() as u32);
         let w = progress

@@ -33,7 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(i18n::HELP_CLOSE.get(lang), theme.muted()));
+    lines.push(Line::styled(
+        format!(" {}", i18n::HELP_CLOSE.get(lang)),
+        theme.muted(),
+    ));
     let w = area.width.saturating_sub(4).min(70);
     let h = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect {
@@ -47,7 +50,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()
                 .border_style(theme.heading())
-                .title(Span::styled(format!(" {} ", i18n::HELP_TITLE.get(lang)), theme.heading())),
+                .title(Span::styled(
+                    format!(" {} ", i18n::HELP_TITLE.get(lang)),
+                    theme.heading(),
+                )),
         ),
         popup,
     );

@@ -22,7 +22,10 @@ use crate::theme::Theme;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn spinner(app: &App) -> char {
-    SPINNER.get(app.spinner % SPINNER.len()).copied().unwrap_or(' ')
+    SPINNER
+        .get(app.spinner % SPINNER.len())
+        .copied()
+        .unwrap_or(' ')
 }
 
 /// Draws the whole screen for `app`.
@@ -51,7 +54,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     }
     if let Some(n) = &app.notice {
         let line = Line::from(vec![
-            Span::styled(format!("{}: ", i18n::STATION_SAYS.get(app.lang)), theme.warn()),
+            Span::styled(
+                format!("{}: ", i18n::STATION_SAYS.get(app.lang)),
+                theme.warn(),
+            ),
             Span::raw(n.as_str()),
         ]);
         frame.render_widget(Paragraph::new(line), inset(notice_row));
@@ -129,11 +135,9 @@ fn key_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Phase::Chip | Phase::Face => keys.push(i18n::KEY_RETRY),
         Phase::Result => {
             keys.push(i18n::KEY_DONE);
-            if app
-                .outcome
-                .as_ref()
-                .is_some_and(|o| o.kind != crate::model::OutcomeKind::Verified && !app.show_alternatives())
-            {
+            if app.outcome.as_ref().is_some_and(|o| {
+                o.kind != crate::model::OutcomeKind::Verified && !app.show_alternatives()
+            }) {
                 keys.push(i18n::KEY_RETRY);
             }
         }
@@ -171,7 +175,11 @@ pub(crate) fn guidance_line<'a>(app: &App, theme: Theme) -> Option<Line<'a>> {
 
 /// A text bar `███░░░` of `width` cells.
 pub(crate) fn bar(width: u16, ratio: f64) -> (String, String) {
-    let ratio = if ratio.is_finite() { ratio.clamp(0.0, 1.0) } else { 0.0 };
+    let ratio = if ratio.is_finite() {
+        ratio.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let filled = (f64::from(width) * ratio).round() as usize;
     let empty = usize::from(width).saturating_sub(filled);
     ("█".repeat(filled), "░".repeat(empty))
@@ -200,7 +208,12 @@ pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
 }
 
 /// `head` then `text` wrapped so that continuation lines start under the text, not the head.
-pub(crate) fn hanging<'a>(head: Span<'a>, text: &str, style: ratatui::style::Style, width: u16) -> Vec<Line<'a>> {
+pub(crate) fn hanging<'a>(
+    head: Span<'a>,
+    text: &str,
+    style: ratatui::style::Style,
+    width: u16,
+) -> Vec<Line<'a>> {
     let indent = head.width();
     let rest = usize::from(width).saturating_sub(indent);
     wrap_words(text, rest)

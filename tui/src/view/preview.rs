@@ -99,7 +99,13 @@ fn luma([r, g, b]: [u8; 3]) -> u32 {
 }
 
 impl Preview<'_> {
-    fn pixel(&self, fit: &Fit, boxes: &[(DisplayBox, [u8; 3])], dx: u16, dy: u16) -> Option<[u8; 3]> {
+    fn pixel(
+        &self,
+        fit: &Fit,
+        boxes: &[(DisplayBox, [u8; 3])],
+        dx: u16,
+        dy: u16,
+    ) -> Option<[u8; 3]> {
         // Later overlays win: the daemon's finding is drawn over the guide.
         for (b, rgb) in boxes.iter().rev() {
             if on_outline(*b, i32::from(dx), i32::from(dy)) {
@@ -174,7 +180,8 @@ impl Preview<'_> {
                     let (Ok(c), Ok(r)) = (u16::try_from(c), u16::try_from(r)) else {
                         continue;
                     };
-                    if c < area.width && r < area.height
+                    if c < area.width
+                        && r < area.height
                         && let Some(cell) = buf.cell_mut((area.x + c, area.y + r))
                     {
                         cell.set_char(ch);
@@ -220,13 +227,21 @@ mod tests {
         let f = PreviewFrame::new(Step::Face, 2, 4, px, vec![]).expect("frame");
         let area = Rect::new(0, 0, 2, 2);
         let mut buf = Buffer::empty(area);
-        Preview { frame: &f, overlays: vec![], theme: Theme::COLOUR }.render(area, &mut buf);
+        Preview {
+            frame: &f,
+            overlays: vec![],
+            theme: Theme::COLOUR,
+        }
+        .render(area, &mut buf);
         let top = &buf[(0, 0)];
         assert_eq!(top.symbol(), "▀");
         assert_eq!(top.fg, Color::Rgb(255, 0, 0));
         assert_eq!(top.bg, Color::Rgb(255, 0, 0));
         let bottom = &buf[(1, 1)];
-        assert_eq!((bottom.fg, bottom.bg), (Color::Rgb(0, 0, 255), Color::Rgb(0, 0, 255)));
+        assert_eq!(
+            (bottom.fg, bottom.bg),
+            (Color::Rgb(0, 0, 255), Color::Rgb(0, 0, 255))
+        );
     }
 
     #[test]
@@ -234,7 +249,12 @@ mod tests {
         let f = frame(40, 10, [255, 255, 255]);
         let area = Rect::new(0, 0, 20, 10);
         let mut buf = Buffer::empty(area);
-        Preview { frame: &f, overlays: vec![], theme: Theme::COLOUR }.render(area, &mut buf);
+        Preview {
+            frame: &f,
+            overlays: vec![],
+            theme: Theme::COLOUR,
+        }
+        .render(area, &mut buf);
         // 40x10 into 20x20 display pixels: scale 0.5 -> 20x5 pixels, rows 7..12 -> cells 3..6.
         assert_eq!(buf[(0, 0)].symbol(), " ");
         assert_eq!(buf[(0, 4)].symbol(), "▀");
@@ -246,15 +266,27 @@ mod tests {
         let f = frame(10, 10, [0, 0, 0]);
         let area = Rect::new(0, 0, 10, 5);
         let mut buf = Buffer::empty(area);
-        let rect = PixelBox { x: 2, y: 2, w: 4, h: 4 };
+        let rect = PixelBox {
+            x: 2,
+            y: 2,
+            w: 4,
+            h: 4,
+        };
         Preview {
             frame: &f,
-            overlays: vec![Overlay { rect, rgb: [0, 255, 0] }],
+            overlays: vec![Overlay {
+                rect,
+                rgb: [0, 255, 0],
+            }],
             theme: Theme::COLOUR,
         }
         .render(area, &mut buf);
         assert_eq!(buf[(2, 1)].fg, Color::Rgb(0, 255, 0), "top-left corner");
-        assert_eq!(buf[(4, 2)].fg, Color::Rgb(0, 0, 0), "inside stays the picture");
+        assert_eq!(
+            buf[(4, 2)].fg,
+            Color::Rgb(0, 0, 0),
+            "inside stays the picture"
+        );
     }
 
     #[test]
@@ -262,15 +294,27 @@ mod tests {
         let f = frame(10, 10, [255, 255, 255]);
         let area = Rect::new(0, 0, 10, 5);
         let mut buf = Buffer::empty(area);
-        let rect = PixelBox { x: 0, y: 0, w: 10, h: 10 };
+        let rect = PixelBox {
+            x: 0,
+            y: 0,
+            w: 10,
+            h: 10,
+        };
         Preview {
             frame: &f,
-            overlays: vec![Overlay { rect, rgb: [0, 255, 0] }],
+            overlays: vec![Overlay {
+                rect,
+                rgb: [0, 255, 0],
+            }],
             theme: Theme::MONO,
         }
         .render(area, &mut buf);
         assert_eq!(buf[(0, 0)].symbol(), "┌");
         assert_eq!(buf[(5, 2)].symbol(), "@");
-        assert!(buf.content().iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
+        assert!(
+            buf.content()
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+        );
     }
 }

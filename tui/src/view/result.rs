@@ -17,14 +17,21 @@ fn check_name(name: &str) -> Option<Phrase> {
     let p = |en, da| Some(Phrase { en, da });
     match name {
         "mrz" => p("Code check digits", "Kodens kontrolcifre"),
+        "access" => p("Chip access", "Chipadgang"),
         "chip_read" => p("Chip read", "Chip læst"),
-        "dg1_matches_mrz" => p("Chip data matches the code", "Chippens data passer med koden"),
+        "dg1_matches_mrz" => p(
+            "Chip data matches the code",
+            "Chippens data passer med koden",
+        ),
         "passive_auth" => p("Passive authentication", "Passiv autentifikation"),
         "chip_auth" => p("Chip authentication", "Chipautentifikation"),
         "active_auth" => p("Active authentication", "Aktiv autentifikation"),
         "face_quality" => p("Face image quality", "Ansigtsbilledets kvalitet"),
         "liveness" => p("Liveness", "Livstegn"),
-        "face_match" => p("Face matches the chip photo", "Ansigtet passer med chipbilledet"),
+        "face_match" => p(
+            "Face matches the chip photo",
+            "Ansigtet passer med chipbilledet",
+        ),
         _ => None,
     }
 }
@@ -71,7 +78,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 .collect();
             if !reasons.is_empty() {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(format!("{}:", i18n::RESULT_REASONS.get(lang)), theme.heading()));
+                lines.push(Line::styled(
+                    format!("{}:", i18n::RESULT_REASONS.get(lang)),
+                    theme.heading(),
+                ));
                 for r in reasons {
                     lines.extend(super::hanging(
                         Span::styled("  • ", theme.bad()),
@@ -85,7 +95,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     if !outcome.checks.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("{}:", i18n::RESULT_CHECKS.get(lang)), theme.heading()));
+        lines.push(Line::styled(
+            format!("{}:", i18n::RESULT_CHECKS.get(lang)),
+            theme.heading(),
+        ));
         for c in &outcome.checks {
             let name = check_name(&c.name).map_or(c.name.clone(), |p| p.get(lang).to_owned());
             let (mark, style, verdict) = match c.passed {
@@ -99,8 +112,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Span::styled(verdict.to_owned(), style),
             ];
             if !c.detail.is_empty() {
-                let sep = if verdict.is_empty() { "" } else { " " };
-                spans.push(Span::styled(format!("{sep}({})", c.detail), theme.muted()));
+                let shown = if verdict.is_empty() {
+                    c.detail.clone()
+                } else {
+                    format!(" ({})", c.detail)
+                };
+                spans.push(Span::styled(shown, theme.muted()));
             }
             lines.push(Line::from(spans));
         }
@@ -120,7 +137,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     if outcome.kind != OutcomeKind::Verified {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(i18n::RESULT_TAKE_PASSPORT.get(lang), theme.muted()));
+        lines.push(Line::styled(
+            i18n::RESULT_TAKE_PASSPORT.get(lang),
+            theme.muted(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

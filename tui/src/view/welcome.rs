@@ -25,7 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     ];
     for (i, (name, what)) in steps.iter().enumerate() {
         lines.extend(super::hanging(
-            Span::styled(format!(" {}  {:<8}", i + 1, name.get(lang)), theme.heading()),
+            Span::styled(
+                format!(" {}  {:<8}", i + 1, name.get(lang)),
+                theme.heading(),
+            ),
             what.get(lang),
             theme.text(),
             area.width,

@@ -7,8 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::manual::{CivilDate, ManualForm};
 use crate::model::{
-    BusEvent, CallKind, Cmd, ErrorKind, FileProgress, GuidanceRef, Outcome, PreviewFrame, Status,
-    Step,
+    BusEvent, CallKind, Cmd, FileProgress, GuidanceRef, Outcome, PreviewFrame, Status, Step,
 };
 
 /// Which screen is up.
@@ -35,6 +34,8 @@ pub struct StationInfo {
     pub version: String,
     pub reader_present: bool,
     pub camera_present: bool,
+    /// The daemon runs on simulated devices: staff see it in the title bar.
+    pub simulated: bool,
 }
 
 /// Everything the screen shows.
@@ -61,6 +62,10 @@ pub struct App {
     pub notice: Option<String>,
     pub spinner: usize,
     pub quit: bool,
+    /// This front end started the daemon's current verification. Until it has, the welcome
+    /// screen ignores the session's signals (e.g. the `Finished("cancelled")` that follows an
+    /// attendant's restart, or a result the person has already dismissed).
+    pub started: bool,
     /// Set by every change that alters the screen; the loop draws and clears it.
     pub dirty: bool,
 }
@@ -95,6 +100,7 @@ impl App {
             notice: None,
             spinner: 0,
             quit: false,
+            started: false,
             dirty: true,
         }
     }
@@ -187,9 +193,9 @@ impl App {
                 self.call(Cmd::Retry)
             }
             (Phase::Result, KeyCode::Enter) => {
-                // The session is over; Cancel returns the daemon to idle for the next person.
+                // The session is over and waits in its result step; the next Start begins anew.
                 self.reset_to_welcome();
-                vec![Cmd::Cancel]
+                Vec::new()
             }
             _ => Vec::new(),
         }
@@ -231,11 +237,15 @@ impl App {
         }
         self.pending = Some(cmd.kind());
         self.notice = None;
+        if matches!(cmd, Cmd::Start | Cmd::Retry) {
+            self.started = true;
+        }
         vec![cmd]
     }
 
     fn can_retry_result(&self) -> bool {
-        matches!(&self.outcome, Some(o) if o.kind != crate::model::OutcomeKind::Verified && !o.alternatives)
+        matches!(&self.outcome, Some(o) if o.kind != crate::model::OutcomeKind::Verified)
+            && !self.show_alternatives()
     }
 
     fn attendant_restart(&mut self) -> Vec<Cmd> {
@@ -252,9 +262,29 @@ impl App {
     }
 
     fn on_bus(&mut self, ev: BusEvent) {
+        let session_state = matches!(
+            ev,
+            BusEvent::Status(_)
+                | BusEvent::Step(_)
+                | BusEvent::CodeLines { .. }
+                | BusEvent::ChipProgress(_)
+                | BusEvent::Preview(_)
+                | BusEvent::Challenge(_)
+                | BusEvent::Finished(_)
+        );
+        if session_state && !self.started {
+            return;
+        }
         match ev {
             BusEvent::Status(status) => {
                 self.enter_step(status.step);
+                match &status.guidance {
+                    Some(g) if g.is(Guidance::FaceMoveCloser) || g.is(Guidance::FaceMoveBack) => {
+                        self.challenge = Some(g.clone());
+                    }
+                    Some(g) if g.is_failure() => self.challenge = None,
+                    _ => {}
+                }
                 self.status = Some(status);
             }
             BusEvent::Step(step) => self.enter_step(step),
@@ -289,18 +319,23 @@ impl App {
                     self.manual = None;
                 }
             }
+            BusEvent::ManualRejected(problems) => {
+                if self.pending == Some(CallKind::SubmitManual) {
+                    self.pending = None;
+                }
+                if let Some(form) = self.manual.as_mut() {
+                    form.reject(&problems);
+                }
+            }
             BusEvent::CallFailed(kind, err) => {
                 if self.pending == Some(kind) {
                     self.pending = None;
                 }
-                let rejected_field = match (kind, self.manual.as_mut()) {
-                    (CallKind::SubmitManual | CallKind::SubmitCan, Some(form)) => {
-                        form.sending = false;
-                        err.kind == ErrorKind::InvalidArgument && form.reject(&err.message)
-                    }
-                    _ => false,
-                };
-                if !rejected_field && kind != CallKind::Cancel && kind != CallKind::Release {
+                if let Some(form) = self.manual.as_mut() {
+                    form.sending = false;
+                }
+                // A cancel or release that finds nothing to end is not news to anyone.
+                if kind != CallKind::Cancel && kind != CallKind::Release {
                     self.notice = Some(err.message);
                 }
             }
@@ -366,7 +401,7 @@ impl App {
     /// True when the alternatives must be offered.
     pub fn show_alternatives(&self) -> bool {
         self.outcome.as_ref().is_some_and(|o| {
-            o.alternatives || o.reasons.iter().any(|r| r.is(Guidance::FlowAlternatives))
+            o.alternatives.is_some() || o.reasons.iter().any(|r| r.is(Guidance::FlowAlternatives))
         })
     }
 }
@@ -374,7 +409,8 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CallError, Check, OutcomeKind};
+    use crate::model::{Alternatives, CallError, Check, ErrorKind, OutcomeKind, Verdict};
+    use idgate_api::{FieldProblem, ManualField};
 
     fn app() -> App {
         App::new(
@@ -384,8 +420,17 @@ mod tests {
                 version: "0.1.0".into(),
                 reader_present: true,
                 camera_present: true,
+                simulated: false,
             },
         )
+    }
+
+    /// An app whose person has pressed Enter: the session's signals are for it.
+    fn started() -> App {
+        let mut a = app();
+        a.update(key(KeyCode::Enter));
+        a.update(Msg::Bus(BusEvent::CallDone(CallKind::Start)));
+        a
     }
 
     fn key(code: KeyCode) -> Msg {
@@ -427,7 +472,7 @@ mod tests {
 
     #[test]
     fn the_daemons_step_decides_the_screen() {
-        let mut a = app();
+        let mut a = started();
         for (step, phase) in [
             (Step::Code, Phase::Code),
             (Step::Chip, Phase::Chip),
@@ -442,7 +487,7 @@ mod tests {
 
     #[test]
     fn m_opens_manual_entry_and_tells_the_daemon() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Code, "code.show_page"));
         assert_eq!(a.update(key(KeyCode::Char('m'))), vec![Cmd::UseManualEntry]);
         assert!(a.manual.is_some());
@@ -454,7 +499,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_is_submitted_and_a_rejection_marks_the_field() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Code, ""));
         a.update(key(KeyCode::Char('m')));
         a.update(Msg::Bus(BusEvent::CallDone(CallKind::UseManualEntry)));
@@ -471,13 +516,11 @@ mod tests {
             a.manual.as_ref().expect("form").fields[2].value(),
             "15042032"
         );
-        a.update(Msg::Bus(BusEvent::CallFailed(
-            CallKind::SubmitManual,
-            CallError {
-                kind: ErrorKind::InvalidArgument,
-                message: "document_number: check digit does not match".into(),
-            },
-        )));
+        a.update(Msg::Bus(BusEvent::ManualRejected(vec![(
+            ManualField::DocumentNumber,
+            Some(FieldProblem::Characters),
+        )])));
+        assert_eq!(a.pending, None);
         let form = a.manual.as_ref().expect("form");
         assert!(!form.sending);
         assert_eq!(form.focus, 0);
@@ -487,7 +530,7 @@ mod tests {
 
     #[test]
     fn esc_leaves_the_form_and_resumes_the_camera() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Code, ""));
         a.update(key(KeyCode::Char('m')));
         a.update(Msg::Bus(BusEvent::CallDone(CallKind::UseManualEntry)));
@@ -497,7 +540,7 @@ mod tests {
 
     #[test]
     fn chip_progress_is_kept_per_file() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Chip, "chip.place"));
         for (file, read) in [("EF.COM", 20), ("DG1", 40), ("DG1", 93)] {
             a.update(Msg::Bus(BusEvent::ChipProgress(FileProgress {
@@ -514,7 +557,7 @@ mod tests {
 
     #[test]
     fn previews_of_another_step_are_dropped() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Face, "face.none"));
         let frame = |step| PreviewFrame::new(step, 1, 1, vec![0, 0, 0], vec![]).expect("frame");
         a.update(Msg::Bus(BusEvent::Preview(frame(Step::Code))));
@@ -525,7 +568,7 @@ mod tests {
 
     #[test]
     fn the_liveness_prompt_shows_only_while_asked() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Face, "face.hold_still"));
         assert_eq!(a.challenge, None);
         a.update(Msg::Bus(BusEvent::Challenge(GuidanceRef::parse(
@@ -542,17 +585,17 @@ mod tests {
 
     #[test]
     fn finished_shows_the_result_and_enter_returns_to_welcome() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Face, ""));
         a.update(Msg::Bus(BusEvent::Finished(Outcome {
             kind: OutcomeKind::NotVerified,
             reasons: vec![GuidanceRef::Known(Guidance::FaceNoMatch)],
             checks: vec![Check {
-                name: "face_match".into(),
-                passed: Some(false),
+                key: "face.match".into(),
+                verdict: Verdict::Failed,
                 detail: String::new(),
             }],
-            alternatives: true,
+            alternatives: Some(Alternatives::default()),
         })));
         assert_eq!(a.phase, Phase::Result);
         assert!(a.show_alternatives());
@@ -561,19 +604,23 @@ mod tests {
             vec![],
             "no retry after the last attempt"
         );
-        assert_eq!(a.update(key(KeyCode::Enter)), vec![Cmd::Cancel]);
+        assert_eq!(
+            a.update(key(KeyCode::Enter)),
+            vec![],
+            "Start will begin anew"
+        );
         assert_eq!(a.phase, Phase::Welcome);
         assert!(a.outcome.is_none());
     }
 
     #[test]
     fn a_failed_result_with_attempts_left_can_be_retried() {
-        let mut a = app();
+        let mut a = started();
         a.update(Msg::Bus(BusEvent::Finished(Outcome {
             kind: OutcomeKind::NotVerified,
             reasons: vec![GuidanceRef::Known(Guidance::FaceLivenessFailed)],
             checks: vec![],
-            alternatives: false,
+            alternatives: None,
         })));
         assert!(!a.show_alternatives());
         assert_eq!(a.update(key(KeyCode::Char('r'))), vec![Cmd::Retry]);
@@ -581,7 +628,7 @@ mod tests {
 
     #[test]
     fn the_attendant_key_cancels_from_any_step_even_while_typing() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Code, ""));
         a.update(key(KeyCode::Char('m')));
         type_str(&mut a, "X");
@@ -624,7 +671,7 @@ mod tests {
 
     #[test]
     fn a_refused_call_is_shown_and_cleared_by_the_next_step() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Chip, "chip.timeout"));
         assert_eq!(a.update(key(KeyCode::Char('r'))), vec![Cmd::Retry]);
         a.update(Msg::Bus(BusEvent::CallFailed(
@@ -642,7 +689,7 @@ mod tests {
 
     #[test]
     fn losing_the_daemon_is_final() {
-        let mut a = app();
+        let mut a = started();
         a.update(status(Step::Chip, ""));
         a.update(Msg::Bus(BusEvent::Lost("gone".into())));
         a.update(status(Step::Face, ""));
@@ -656,8 +703,42 @@ mod tests {
     }
 
     #[test]
+    fn the_welcome_screen_ignores_the_session_until_the_person_starts() {
+        let mut a = started();
+        a.update(status(Step::Chip, "chip.place"));
+        assert_eq!(a.update(ctrl('r')), vec![Cmd::Cancel]);
+        a.update(Msg::Bus(BusEvent::Finished(Outcome {
+            kind: OutcomeKind::Cancelled,
+            reasons: vec![],
+            checks: vec![],
+            alternatives: None,
+        })));
+        assert_eq!(
+            a.phase,
+            Phase::Welcome,
+            "the cancel's echo does not leave the welcome screen"
+        );
+        a.update(key(KeyCode::Enter));
+        a.update(status(Step::Code, "code.show_page"));
+        assert_eq!(a.phase, Phase::Code);
+    }
+
+    #[test]
+    fn a_liveness_prompt_in_a_status_is_shown_and_a_failure_clears_it() {
+        let mut a = started();
+        a.update(status(Step::Face, "face.move_back"));
+        assert!(
+            a.challenge
+                .as_ref()
+                .is_some_and(|c| c.is(Guidance::FaceMoveBack))
+        );
+        a.update(status(Step::Face, "face.liveness_failed"));
+        assert_eq!(a.challenge, None);
+    }
+
+    #[test]
     fn ticks_redraw_only_while_something_moves() {
-        let mut a = app();
+        let mut a = started();
         a.dirty = false;
         a.update(Msg::Tick);
         assert!(!a.dirty, "the welcome screen is still");

@@ -26,6 +26,11 @@ pub struct Args {
     /// Seconds to wait for any reply from the station.
     #[arg(long, default_value_t = 5, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=120))]
     pub timeout: u64,
+
+    /// Seconds to wait for idgated to appear on the bus before giving up (for scripts that start
+    /// the daemon and the front end together).
+    #[arg(long, default_value_t = 0, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub wait: u64,
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {

@@ -53,20 +53,12 @@ phrases! {
     MANUAL_BIRTH: "Date of birth" / "Fødselsdato";
     MANUAL_EXPIRY: "Date of expiry" / "Udløbsdato";
     MANUAL_CAN: "CAN (if printed)" / "CAN (hvis trykt)";
-    MANUAL_DATE_HINT: "DD-MM-YYYY" / "DD-MM-ÅÅÅÅ";
+    MANUAL_DATE_HINT: "DD.MM.YYYY" / "DD.MM.ÅÅÅÅ";
     MANUAL_DOC_HINT: "letters and digits, as printed" / "bogstaver og cifre, som trykt";
     MANUAL_CAN_HINT: "card access number: 6 digits, optional" / "kortadgangsnummer: 6 cifre, valgfrit";
     MANUAL_SUBMIT: "Enter: send  Tab/↑↓: next field  Esc: back to the camera" / "Enter: send  Tab/↑↓: næste felt  Esc: tilbage til kameraet";
     MANUAL_SENDING: "Checking…" / "Kontrollerer…";
 
-    FIELD_REQUIRED: "Required." / "Skal udfyldes.";
-    FIELD_DOC_CHARS: "Only letters A–Z and digits." / "Kun bogstaverne A–Z og cifre.";
-    FIELD_DOC_LONG: "At most 9 characters." / "Højst 9 tegn.";
-    FIELD_DATE_INCOMPLETE: "Type day, month and year: 8 digits." / "Indtast dag, måned og år: 8 cifre.";
-    FIELD_DATE_NOT_REAL: "This is not a real date." / "Dette er ikke en rigtig dato.";
-    FIELD_BIRTH_FUTURE: "The date of birth cannot be in the future." / "Fødselsdatoen kan ikke ligge i fremtiden.";
-    FIELD_CAN_DIGITS: "The CAN is exactly 6 digits." / "CAN er præcis 6 cifre.";
-    FIELD_REJECTED: "The station did not accept this field." / "Stationen godtog ikke dette felt.";
 
     CHIP_HEADING: "Step 2: the chip" / "Trin 2: chippen";
     CHIP_PLACE: "Place the passport on the reader and keep it still." / "Læg passet på læseren, og hold det stille.";
@@ -88,6 +80,9 @@ phrases! {
     RESULT_TAKE_PASSPORT: "Remember to take your passport." / "Husk at tage dit pas.";
     CHECK_PASSED: "passed" / "bestået";
     CHECK_FAILED: "failed" / "ikke bestået";
+    CHECK_NOT_SUPPORTED: "not offered by this passport" / "understøttes ikke af dette pas";
+    CHECK_NOT_RUN: "not reached" / "ikke nået";
+    SIMULATED: "SIMULATED" / "SIMULERET";
 
     UPDATE_HEADING: "Update needed" / "Opdatering nødvendig";
     UPDATE_VERSIONS: "Station interface version" / "Stationens grænsefladeversion";

@@ -44,6 +44,7 @@ async fn main() -> ExitCode {
     let opts = bus::Options {
         address: args.bus_address.clone(),
         call_timeout: Duration::from_secs(args.timeout),
+        wait_for_daemon: Duration::from_secs(args.wait),
     };
     let station = match bus::connect(opts).await {
         Ok(s) => s,

@@ -1,8 +1,11 @@
 //! The manual-entry form: what the person types instead of scanning the code. Local checks are
-//! format only (characters, length, a real calendar date) for instant feedback; the daemon's
-//! `InvalidArgument` reply stays the authority and marks the field it names.
+//! format only (characters, length, a real calendar date) for instant feedback, worded with the
+//! contract's own `FieldProblem` texts; the daemon's `SubmitManual` reply stays the authority and
+//! marks the fields it names.
 
 use std::fmt;
+
+use idgate_api::{FieldProblem, Lang, ManualField};
 
 use crate::i18n::{self, Phrase};
 use crate::model::{Cmd, ManualData};
@@ -46,14 +49,9 @@ impl CivilDate {
         CivilDate { year, month, day }
     }
 
-    /// `YYMMDD`, the MRZ's form.
-    pub fn to_mrz(self) -> String {
-        format!(
-            "{:02}{:02}{:02}",
-            self.year.rem_euclid(100),
-            self.month,
-            self.day
-        )
+    /// `DD.MM.YYYY`, as printed on the data page and as the daemon takes it.
+    pub fn to_printed(self) -> String {
+        format!("{:02}.{:02}.{:04}", self.day, self.month, self.year)
     }
 }
 
@@ -74,14 +72,28 @@ impl FieldId {
         FieldId::Can,
     ];
 
-    /// The key in `SubmitManual`'s `a{sv}` (and in the daemon's `InvalidArgument` message).
-    pub fn wire_name(self) -> &'static str {
+    /// The field's name in the bus contract (`SubmitManual`'s keys and reply).
+    pub fn to_api(self) -> ManualField {
         match self {
-            FieldId::DocumentNumber => "document_number",
-            FieldId::BirthDate => "birth_date",
-            FieldId::ExpiryDate => "expiry_date",
-            FieldId::Can => "can",
+            FieldId::DocumentNumber => ManualField::DocumentNumber,
+            FieldId::BirthDate => ManualField::BirthDate,
+            FieldId::ExpiryDate => ManualField::ExpiryDate,
+            FieldId::Can => ManualField::Can,
         }
+    }
+
+    pub fn from_api(f: ManualField) -> Self {
+        match f {
+            ManualField::DocumentNumber => FieldId::DocumentNumber,
+            ManualField::BirthDate => FieldId::BirthDate,
+            ManualField::ExpiryDate => FieldId::ExpiryDate,
+            ManualField::Can => FieldId::Can,
+        }
+    }
+
+    /// The sentence under the field, in the contract's words (`FieldProblem::text`).
+    pub fn problem_text(self, problem: FieldProblem, lang: Lang) -> String {
+        problem.text(self.to_api(), lang)
     }
 
     pub fn label(self) -> Phrase {
@@ -125,38 +137,6 @@ impl FieldId {
     }
 }
 
-/// Why a field is marked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldError {
-    Required,
-    DocumentChars,
-    DocumentTooLong,
-    DateIncomplete,
-    DateNotReal,
-    BirthInFuture,
-    CanDigits,
-    /// The daemon refused it, with its message.
-    Rejected(String),
-}
-
-impl FieldError {
-    /// The message under the field; the daemon's own words for a rejection.
-    pub fn message(&self, lang: idgate_api::Lang) -> String {
-        let p = match self {
-            FieldError::Required => i18n::FIELD_REQUIRED,
-            FieldError::DocumentChars => i18n::FIELD_DOC_CHARS,
-            FieldError::DocumentTooLong => i18n::FIELD_DOC_LONG,
-            FieldError::DateIncomplete => i18n::FIELD_DATE_INCOMPLETE,
-            FieldError::DateNotReal => i18n::FIELD_DATE_NOT_REAL,
-            FieldError::BirthInFuture => i18n::FIELD_BIRTH_FUTURE,
-            FieldError::CanDigits => i18n::FIELD_CAN_DIGITS,
-            FieldError::Rejected(msg) if msg.is_empty() => i18n::FIELD_REJECTED,
-            FieldError::Rejected(msg) => return msg.clone(),
-        };
-        p.get(lang).to_owned()
-    }
-}
-
 /// One input field. The value is MRZ data: Debug is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Field {
@@ -165,7 +145,7 @@ pub struct Field {
     /// Marked once the person left the field or tried to send; before that only complete
     /// input is judged, so nobody is scolded for a half-typed date.
     touched: bool,
-    rejected: Option<String>,
+    rejected: Option<FieldProblem>,
 }
 
 impl fmt::Debug for Field {
@@ -192,18 +172,18 @@ impl Field {
         &self.value
     }
 
-    /// Dates are typed as digits and shown as `DD-MM-YYYY` with the rest of the mask.
+    /// Dates are typed as digits and shown as `DD.MM.YYYY` with the rest of the mask.
     pub fn display(&self) -> String {
         if !self.id.is_date() {
             return self.value.clone();
         }
-        let mask = ['D', 'D', '-', 'M', 'M', '-', 'Y', 'Y', 'Y', 'Y'];
+        let mask = ['D', 'D', '.', 'M', 'M', '.', 'Y', 'Y', 'Y', 'Y'];
         let mut digits = self.value.chars();
         let mut out = String::with_capacity(mask.len());
         let mut exhausted = false;
         for m in mask {
-            if m == '-' {
-                out.push('-');
+            if m == '.' {
+                out.push('.');
                 continue;
             }
             match (exhausted, digits.next()) {
@@ -218,10 +198,10 @@ impl Field {
     }
 
     /// The date as typed, if it is complete and real.
-    fn date(&self) -> Result<CivilDate, FieldError> {
+    fn date(&self) -> Result<CivilDate, FieldProblem> {
         let v = self.value.as_bytes();
         if v.len() != 8 {
-            return Err(FieldError::DateIncomplete);
+            return Err(FieldProblem::DateFormat);
         }
         let num = |r: std::ops::Range<usize>| -> u32 {
             v.get(r)
@@ -230,57 +210,56 @@ impl Field {
                 .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
         };
         let (day, month, year) = (num(0..2), num(2..4), num(4..8));
-        CivilDate::new(year as i32, month, day).ok_or(FieldError::DateNotReal)
+        CivilDate::new(year as i32, month, day).ok_or(FieldProblem::NotADate)
     }
 
-    /// The local verdict on the value, ignoring whether it was touched.
-    pub fn check(&self, today: CivilDate) -> Result<(), FieldError> {
-        if let Some(msg) = &self.rejected {
-            return Err(FieldError::Rejected(msg.clone()));
+    /// The local verdict on the value alone, ignoring whether it was touched.
+    pub fn check(&self, today: CivilDate) -> Result<(), FieldProblem> {
+        if let Some(p) = self.rejected {
+            return Err(p);
+        }
+        if self.value.is_empty() {
+            return if self.id == FieldId::Can {
+                Ok(())
+            } else {
+                Err(FieldProblem::Missing)
+            };
         }
         match self.id {
             FieldId::DocumentNumber => {
-                if self.value.is_empty() {
-                    Err(FieldError::Required)
-                } else if !self.value.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    Err(FieldError::DocumentChars)
+                if !self.value.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    Err(FieldProblem::Characters)
                 } else if self.value.len() > 9 {
-                    Err(FieldError::DocumentTooLong)
+                    Err(FieldProblem::Length)
                 } else {
                     Ok(())
                 }
             }
             FieldId::BirthDate => {
-                if self.value.is_empty() {
-                    return Err(FieldError::Required);
-                }
-                let d = self.date()?;
-                if d > today {
-                    Err(FieldError::BirthInFuture)
+                if self.date()? > today {
+                    Err(FieldProblem::InTheFuture)
                 } else {
                     Ok(())
                 }
             }
-            FieldId::ExpiryDate => {
-                if self.value.is_empty() {
-                    return Err(FieldError::Required);
-                }
-                self.date().map(|_| ())
-            }
+            FieldId::ExpiryDate => self.date().map(|_| ()),
             FieldId::Can => {
-                if self.value.is_empty() || self.value.len() == 6 {
+                if self.value.len() == 6 {
                     Ok(())
                 } else {
-                    Err(FieldError::CanDigits)
+                    Err(FieldProblem::Length)
                 }
             }
         }
     }
 
     /// The error to show now: judged when the field is touched or full.
-    pub fn shown_error(&self, today: CivilDate) -> Option<FieldError> {
-        let full = self.value.len() >= self.id.max_len();
-        if !(self.touched || full || self.rejected.is_some()) {
+    fn touched_or_full(&self) -> bool {
+        self.touched || self.value.len() >= self.id.max_len()
+    }
+
+    pub fn shown_error(&self, today: CivilDate) -> Option<FieldProblem> {
+        if !(self.touched_or_full() || self.rejected.is_some()) {
             return None;
         }
         self.check(today).err()
@@ -357,26 +336,42 @@ impl ManualForm {
         };
     }
 
-    /// Marks the field the daemon named in its `InvalidArgument` reply, and focuses it.
-    /// Returns false when the message names no field of ours.
-    pub fn reject(&mut self, message: &str) -> bool {
-        // The daemon's convention: "<field name>: <what is wrong>".
-        let Some((name, detail)) = message.split_once(':') else {
-            return false;
-        };
-        let Some(id) = FieldId::ALL
-            .into_iter()
-            .find(|id| id.wire_name() == name.trim())
-        else {
-            return false;
-        };
-        let pos = FieldId::ALL.iter().position(|f| *f == id).unwrap_or(0);
-        if let Some(f) = self.field_mut(id) {
-            f.rejected = Some(detail.trim().to_owned());
-            f.touched = true;
+    /// Marks the fields the daemon's `SubmitManual` reply names (an unknown problem id reads as
+    /// `unexpected`) and focuses the first of them.
+    pub fn reject(&mut self, problems: &[(ManualField, Option<FieldProblem>)]) {
+        let mut first = None;
+        for &(field, problem) in problems {
+            let id = FieldId::from_api(field);
+            if let Some(f) = self.field_mut(id) {
+                f.rejected = Some(problem.unwrap_or(FieldProblem::Unexpected));
+                f.touched = true;
+            }
+            let pos = FieldId::ALL.iter().position(|f| *f == id);
+            first = first.min(pos).or(pos);
         }
-        self.focus = pos;
-        true
+        if let Some(pos) = first {
+            self.focus = pos;
+        }
+        self.sending = false;
+    }
+
+    /// An expiry before the birth date: judged across the two fields once both are real dates.
+    fn cross_check(&self) -> Option<(usize, FieldProblem)> {
+        let birth = self.field(FieldId::BirthDate)?.date().ok()?;
+        let expiry = self.field(FieldId::ExpiryDate)?.date().ok()?;
+        let pos = FieldId::ALL
+            .iter()
+            .position(|f| *f == FieldId::ExpiryDate)?;
+        (expiry < birth).then_some((pos, FieldProblem::BeforeBirth))
+    }
+
+    /// The problem to show under field `i`, including the cross-field one.
+    pub fn shown_problem(&self, i: usize, today: CivilDate) -> Option<FieldProblem> {
+        let f = self.fields.get(i)?;
+        f.shown_error(today).or_else(|| match self.cross_check() {
+            Some((pos, p)) if pos == i && f.touched_or_full() => Some(p),
+            _ => None,
+        })
     }
 
     /// The call to make if the form is complete; otherwise marks every field and focuses the
@@ -399,10 +394,14 @@ impl ManualForm {
             self.focus = bad;
             return None;
         }
+        if let Some((pos, _)) = self.cross_check() {
+            self.focus = pos;
+            return None;
+        }
         let date = |id| {
             self.field(id)
                 .and_then(|f| f.date().ok())
-                .map(CivilDate::to_mrz)
+                .map(CivilDate::to_printed)
         };
         let can = self
             .field(FieldId::Can)
@@ -472,22 +471,19 @@ mod tests {
         let mut f = ManualForm::new();
         f.move_focus(true);
         typed(&mut f, "3104");
-        assert_eq!(f.fields[1].display(), "31-04-____");
+        assert_eq!(f.fields[1].display(), "31.04.____");
         assert_eq!(
             f.fields[1].shown_error(TODAY),
             None,
             "not judged half-typed"
         );
         typed(&mut f, "1990");
-        assert_eq!(f.fields[1].display(), "31-04-1990");
-        assert_eq!(
-            f.fields[1].shown_error(TODAY),
-            Some(FieldError::DateNotReal)
-        );
+        assert_eq!(f.fields[1].display(), "31.04.1990");
+        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldProblem::NotADate));
         f.backspace();
         f.backspace();
         typed(&mut f, "a8");
-        assert_eq!(f.fields[1].display(), "31-04-198_");
+        assert_eq!(f.fields[1].display(), "31.04.198_");
     }
 
     #[test]
@@ -498,7 +494,7 @@ mod tests {
         f.move_focus(true);
         assert_eq!(
             f.fields[1].shown_error(TODAY),
-            Some(FieldError::DateIncomplete)
+            Some(FieldProblem::DateFormat)
         );
     }
 
@@ -509,12 +505,12 @@ mod tests {
         typed(&mut f, "01012030");
         assert_eq!(
             f.fields[1].shown_error(TODAY),
-            Some(FieldError::BirthInFuture)
+            Some(FieldProblem::InTheFuture)
         );
     }
 
     #[test]
-    fn a_complete_form_becomes_submit_manual_with_mrz_dates() {
+    fn a_complete_form_becomes_submit_manual_with_printed_dates() {
         let mut f = ManualForm::new();
         typed(&mut f, "L898902C3");
         f.move_focus(true);
@@ -526,8 +522,8 @@ mod tests {
             cmd,
             Cmd::SubmitManual(ManualData {
                 document_number: "L898902C3".into(),
-                birth_date: "740812".into(),
-                expiry_date: "320415".into(),
+                birth_date: "12.08.1974".into(),
+                expiry_date: "15.04.2032".into(),
                 can: None,
             })
         );
@@ -544,8 +540,8 @@ mod tests {
         typed(&mut f, "123");
         assert_eq!(f.submit(TODAY), None);
         assert_eq!(f.focused(), FieldId::ExpiryDate);
-        assert_eq!(f.fields[2].shown_error(TODAY), Some(FieldError::Required));
-        assert_eq!(f.fields[3].shown_error(TODAY), Some(FieldError::CanDigits));
+        assert_eq!(f.fields[2].shown_error(TODAY), Some(FieldProblem::Missing));
+        assert_eq!(f.fields[3].shown_error(TODAY), Some(FieldProblem::Length));
     }
 
     #[test]
@@ -557,25 +553,52 @@ mod tests {
     }
 
     #[test]
-    fn the_daemons_rejection_marks_the_named_field() {
+    fn an_expiry_before_birth_is_marked_on_the_expiry() {
         let mut f = ManualForm::new();
         typed(&mut f, "L898902C3");
-        assert!(f.reject("expiry_date: The expiry date is not a real date."));
+        f.move_focus(true);
+        typed(&mut f, "12081974");
+        f.move_focus(true);
+        typed(&mut f, "15041970");
+        assert_eq!(f.shown_problem(2, TODAY), Some(FieldProblem::BeforeBirth));
+        assert_eq!(f.submit(TODAY), None);
         assert_eq!(f.focused(), FieldId::ExpiryDate);
+    }
+
+    #[test]
+    fn the_daemons_reply_marks_the_named_fields_in_its_words() {
+        let mut f = ManualForm::new();
+        typed(&mut f, "L898902C3");
+        f.sending = true;
+        f.reject(&[
+            (ManualField::ExpiryDate, Some(FieldProblem::TooFarAhead)),
+            (ManualField::BirthDate, None),
+        ]);
+        assert!(!f.sending);
+        assert_eq!(
+            f.focused(),
+            FieldId::BirthDate,
+            "the first marked field in form order"
+        );
         assert_eq!(
             f.fields[2].shown_error(TODAY),
-            Some(FieldError::Rejected(
-                "The expiry date is not a real date.".into()
-            ))
+            Some(FieldProblem::TooFarAhead)
         );
+        assert_eq!(
+            f.fields[1].shown_error(TODAY),
+            Some(FieldProblem::Unexpected)
+        );
+        assert_eq!(
+            FieldId::ExpiryDate.problem_text(FieldProblem::TooFarAhead, Lang::En),
+            "The expiry date is too far in the future."
+        );
+        f.focus = 2;
         typed(&mut f, "15042032");
         assert_eq!(
             f.fields[2].shown_error(TODAY),
             None,
             "typing replaces the rejection"
         );
-        assert!(!f.reject("no field named here"));
-        assert!(!f.reject("colour: blue"));
     }
 
     #[test]

@@ -2,38 +2,11 @@
 //! `bus::decode`, shown by `view`, changed only by `app::update`.
 
 use std::fmt;
-use std::str::FromStr;
 
 use idgate_api::{Guidance, Lang};
 
 /// The step the daemon's session is in (`Step` property and the `step` of every signal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Idle,
-    Code,
-    Chip,
-    Face,
-    Result,
-}
-
-impl FromStr for Step {
-    type Err = UnknownStep;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "idle" => Ok(Step::Idle),
-            "code" => Ok(Step::Code),
-            "chip" => Ok(Step::Chip),
-            "face" => Ok(Step::Face),
-            "result" => Ok(Step::Result),
-            other => Err(UnknownStep(other.to_owned())),
-        }
-    }
-}
-
-/// A step name this build does not know: treated like an unknown guidance code (update needed).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown step {0:?}")]
-pub struct UnknownStep(pub String);
+pub use idgate_api::Step;
 
 /// A guidance code as the daemon sent it: known codes are shown in the person's language; an
 /// unknown one (a newer daemon) is shown as `flow.update_needed`, never guessed at.
@@ -80,6 +53,7 @@ impl GuidanceRef {
                     | Guidance::FaceLivenessFailed
                     | Guidance::FaceNoMatch
                     | Guidance::FlowUpdateNeeded
+                    | Guidance::FlowStationFault
                     | Guidance::FlowAlternatives
             ) | GuidanceRef::Unknown(_)
         )
@@ -213,22 +187,66 @@ pub enum OutcomeKind {
 
 impl OutcomeKind {
     pub fn parse(s: &str) -> Self {
-        match s {
-            "verified" => OutcomeKind::Verified,
-            "not_verified" => OutcomeKind::NotVerified,
-            "cancelled" => OutcomeKind::Cancelled,
-            other => OutcomeKind::Other(other.to_owned()),
+        match s.parse::<idgate_api::Outcome>() {
+            Ok(idgate_api::Outcome::Verified) => OutcomeKind::Verified,
+            Ok(idgate_api::Outcome::NotVerified) => OutcomeKind::NotVerified,
+            Ok(idgate_api::Outcome::Cancelled) => OutcomeKind::Cancelled,
+            Err(_) => OutcomeKind::Other(s.to_owned()),
         }
     }
 }
 
-/// One check reported in `Finished.checks`.
+/// What one check came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Passed,
+    Failed,
+    NotSupported,
+    NotRun,
+    /// Not a pass/fail check: a fact such as how the chip was opened.
+    Info,
+}
+
+impl Verdict {
+    /// From a `CheckResult` wire string; an unknown one is shown as information.
+    pub fn parse(s: &str) -> Self {
+        match s.parse::<idgate_api::CheckResult>() {
+            Ok(idgate_api::CheckResult::Passed) => Verdict::Passed,
+            Ok(idgate_api::CheckResult::Failed) => Verdict::Failed,
+            Ok(idgate_api::CheckResult::NotSupported) => Verdict::NotSupported,
+            Ok(idgate_api::CheckResult::NotRun) => Verdict::NotRun,
+            Err(_) => Verdict::Info,
+        }
+    }
+}
+
+/// One line of `Finished.checks`, by its wire key (e.g. `chip.passive_auth`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
-    pub name: String,
-    /// `Some` for pass/fail checks, `None` for informative values (e.g. the method used).
-    pub passed: Option<bool>,
+    pub key: String,
+    pub verdict: Verdict,
     pub detail: String,
+}
+
+/// The deployment's own alternatives text, in both languages when the daemon sent them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Alternatives {
+    pub en: Option<String>,
+    pub da: Option<String>,
+}
+
+impl Alternatives {
+    /// The text for `lang`: the daemon's, else the other language's, else the stock guidance.
+    pub fn text(&self, lang: Lang) -> &str {
+        let (mine, other) = match lang {
+            Lang::En => (&self.en, &self.da),
+            Lang::Da => (&self.da, &self.en),
+        };
+        match (mine, other) {
+            (Some(t), _) => t,
+            (None, _) => Guidance::FlowAlternatives.text(lang),
+        }
+    }
 }
 
 /// The end of a session, decoded from `Finished(s outcome, a{sv} checks)`.
@@ -237,17 +255,17 @@ pub struct Outcome {
     pub kind: OutcomeKind,
     pub reasons: Vec<GuidanceRef>,
     pub checks: Vec<Check>,
-    /// Attempts are exhausted: show `flow.alternatives`.
-    pub alternatives: bool,
+    /// Attempts are exhausted: point the person to other ways.
+    pub alternatives: Option<Alternatives>,
 }
 
 /// The manual entry, in the form the wire takes. MRZ data: Debug is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ManualData {
     pub document_number: String,
-    /// `YYMMDD`, as in the MRZ.
+    /// `DD.MM.YYYY`, as printed on the data page (the daemon also takes `YYMMDD`).
     pub birth_date: String,
-    /// `YYMMDD`, as in the MRZ.
+    /// `DD.MM.YYYY`.
     pub expiry_date: String,
     pub can: Option<String>,
 }
@@ -313,6 +331,8 @@ pub enum ErrorKind {
     AlreadyClaimed,
     InvalidArgument,
     NoDevice,
+    /// The call does not fit the session's current step.
+    WrongStep,
     Busy,
     Internal,
     /// No reply within the call timeout.
@@ -335,6 +355,7 @@ impl ErrorKind {
             "AlreadyClaimed" => ErrorKind::AlreadyClaimed,
             "InvalidArgument" => ErrorKind::InvalidArgument,
             "NoDevice" => ErrorKind::NoDevice,
+            "WrongStep" => ErrorKind::WrongStep,
             "Busy" => ErrorKind::Busy,
             "Internal" => ErrorKind::Internal,
             _ => ErrorKind::Other,
@@ -364,6 +385,8 @@ pub enum BusEvent {
     Step(Step),
     Attempts(u32),
     CallDone(CallKind),
+    /// `SubmitManual` answered with problems per field (empty problems come as `CallDone`).
+    ManualRejected(Vec<(idgate_api::ManualField, Option<idgate_api::FieldProblem>)>),
     CallFailed(CallKind, CallError),
     /// The daemon left the bus or the connection broke.
     Lost(String),
@@ -419,13 +442,13 @@ mod tests {
     fn mrz_data_never_shows_in_debug() {
         let m = ManualData {
             document_number: "L898902C3".into(),
-            birth_date: "740812".into(),
-            expiry_date: "120415".into(),
+            birth_date: "12.08.1974".into(),
+            expiry_date: "15.04.2012".into(),
             can: None,
         };
         let shown = format!("{m:?} {:?}", Cmd::SubmitManual(m.clone()));
         assert!(!shown.contains("L898902C3"));
-        assert!(!shown.contains("740812"));
+        assert!(!shown.contains("1974"));
         let f = PreviewFrame::new(Step::Face, 1, 1, vec![9, 9, 9], vec![]).expect("frame");
         assert!(!format!("{f:?}").contains("9, 9"));
     }

@@ -5,12 +5,12 @@
 use idgate::app::{App, Msg, Phase, StationInfo};
 use idgate::manual::CivilDate;
 use idgate::model::{
-    BusEvent, CallError, CallKind, Check, ErrorKind, FileProgress, GuidanceRef, Outcome,
-    OutcomeKind, PixelBox, PreviewFrame, Status, Step,
+    Alternatives, BusEvent, CallError, CallKind, Check, ErrorKind, FileProgress, GuidanceRef,
+    Outcome, OutcomeKind, PixelBox, PreviewFrame, Status, Step, Verdict,
 };
 use idgate::theme::Theme;
 use idgate::view;
-use idgate_api::{Guidance, Lang};
+use idgate_api::{FieldProblem, Guidance, Lang, ManualField};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -27,8 +27,17 @@ fn app(lang: Lang) -> App {
             version: "0.1.0".into(),
             reader_present: true,
             camera_present: true,
+            simulated: false,
         },
     )
+}
+
+/// The person has pressed Enter and the daemon accepted `Start`.
+fn running(lang: Lang) -> App {
+    let mut a = app(lang);
+    key(&mut a, KeyCode::Enter);
+    bus(&mut a, BusEvent::CallDone(CallKind::Start));
+    a
 }
 
 fn bus(a: &mut App, ev: BusEvent) {
@@ -142,8 +151,7 @@ fn face_frame() -> PreviewFrame {
 }
 
 fn code_app(lang: Lang) -> App {
-    let mut a = app(lang);
-    key(&mut a, KeyCode::Enter);
+    let mut a = running(lang);
     status(&mut a, Step::Code, "code.hold_still", -1.0);
     bus(&mut a, BusEvent::Preview(page_frame()));
     bus(
@@ -163,7 +171,7 @@ fn code_app(lang: Lang) -> App {
 }
 
 fn form_app(lang: Lang) -> App {
-    let mut a = app(lang);
+    let mut a = running(lang);
     status(&mut a, Step::Code, "code.show_page", -1.0);
     key(&mut a, KeyCode::Char('m'));
     bus(&mut a, BusEvent::CallDone(CallKind::UseManualEntry));
@@ -171,7 +179,7 @@ fn form_app(lang: Lang) -> App {
 }
 
 fn chip_reading(lang: Lang) -> App {
-    let mut a = app(lang);
+    let mut a = running(lang);
     status(&mut a, Step::Chip, "chip.keep_still", -1.0);
     for (file, read, total) in [
         ("EF.COM", 23, 23),
@@ -192,7 +200,7 @@ fn chip_reading(lang: Lang) -> App {
 }
 
 fn face_app(lang: Lang, challenge: bool) -> App {
-    let mut a = app(lang);
+    let mut a = running(lang);
     status(&mut a, Step::Face, "face.hold_still", 0.4);
     bus(&mut a, BusEvent::Preview(face_frame()));
     if challenge {
@@ -205,7 +213,7 @@ fn face_app(lang: Lang, challenge: bool) -> App {
 }
 
 fn finished(lang: Lang, outcome: Outcome, attempts: u32) -> App {
-    let mut a = app(lang);
+    let mut a = running(lang);
     status(&mut a, Step::Face, "", 1.0);
     bus(&mut a, BusEvent::Attempts(attempts));
     bus(&mut a, BusEvent::Finished(outcome));
@@ -213,21 +221,25 @@ fn finished(lang: Lang, outcome: Outcome, attempts: u32) -> App {
 }
 
 fn checks(face_ok: bool) -> Vec<Check> {
-    let c = |name: &str, passed: Option<bool>, detail: &str| Check {
-        name: name.into(),
-        passed,
+    let c = |key: &str, verdict: Verdict, detail: &str| Check {
+        key: key.into(),
+        verdict,
         detail: detail.into(),
     };
     vec![
-        c("access", None, "PACE"),
-        c("active_auth", Some(true), ""),
-        c(
-            "face_match",
-            Some(face_ok),
-            if face_ok { "0.71" } else { "0.22" },
-        ),
-        c("liveness", Some(true), ""),
-        c("passive_auth", Some(true), ""),
+        c("code.source", Verdict::Info, "camera"),
+        c("chip.access", Verdict::Info, "PACE"),
+        c("chip.dg1_matches_code", Verdict::Passed, ""),
+        c("chip.passive_auth", Verdict::Passed, ""),
+        c("chip.chip_auth", Verdict::NotSupported, ""),
+        c("chip.active_auth", Verdict::Passed, ""),
+        c("face.liveness", Verdict::Passed, ""),
+        if face_ok {
+            c("face.match", Verdict::Passed, "0.71 / 0.45")
+        } else {
+            c("face.match", Verdict::Failed, "0.22 / 0.45")
+        },
+        c("audit_id", Verdict::Info, "2026-11-27-0042"),
     ]
 }
 
@@ -238,7 +250,7 @@ fn verified(lang: Lang) -> App {
             kind: OutcomeKind::Verified,
             reasons: vec![],
             checks: checks(true),
-            alternatives: false,
+            alternatives: None,
         },
         1,
     )
@@ -255,7 +267,7 @@ fn not_verified(lang: Lang, alternatives: bool) -> App {
             kind: OutcomeKind::NotVerified,
             reasons,
             checks: checks(false),
-            alternatives,
+            alternatives: alternatives.then(Alternatives::default),
         },
         if alternatives { 3 } else { 1 },
     )
@@ -270,6 +282,9 @@ fn welcome() {
     no_devices.station.reader_present = false;
     no_devices.station.camera_present = false;
     snap!("welcome_no_devices_80x24_en", no_devices, SMALL);
+    let mut simulated = app(Lang::En);
+    simulated.station.simulated = true;
+    snap!("welcome_simulated_80x24_en", simulated, SMALL);
 }
 
 #[test]
@@ -286,8 +301,7 @@ fn welcome_in_monochrome_has_no_colour_at_all() {
 
 #[test]
 fn code_waiting_for_the_camera() {
-    let mut a = app(Lang::En);
-    key(&mut a, KeyCode::Enter);
+    let mut a = running(Lang::En);
     status(&mut a, Step::Code, "code.show_page", -1.0);
     snap!("code_waiting_80x24_en", a, SMALL);
 }
@@ -383,21 +397,19 @@ fn manual_entry_shows_the_daemons_rejection_on_its_field() {
     snap!("manual_sending_80x24_en", a.clone(), SMALL);
     bus(
         &mut a,
-        BusEvent::CallFailed(
-            CallKind::SubmitManual,
-            CallError {
-                kind: ErrorKind::InvalidArgument,
-                message: "document_number: The check digit does not match the document number."
-                    .into(),
-            },
-        ),
+        BusEvent::ManualRejected(vec![
+            (ManualField::DocumentNumber, Some(FieldProblem::Characters)),
+            (ManualField::ExpiryDate, Some(FieldProblem::TooFarAhead)),
+        ]),
     );
-    snap!("manual_rejected_80x24_en", a, SMALL);
+    snap!("manual_rejected_80x24_en", a.clone(), SMALL);
+    a.lang = Lang::Da;
+    snap!("manual_rejected_80x24_da", a, SMALL);
 }
 
 #[test]
 fn chip_waiting_for_the_passport() {
-    let mut a = app(Lang::En);
+    let mut a = running(Lang::En);
     status(&mut a, Step::Chip, "chip.place", -1.0);
     snap!("chip_place_80x24_en", a.clone(), SMALL);
     a.lang = Lang::Da;
@@ -415,7 +427,7 @@ fn chip_errors_say_what_to_do() {
     let mut a = chip_reading(Lang::En);
     status(&mut a, Step::Chip, "chip.timeout", -1.0);
     snap!("chip_timeout_80x24_en", a, SMALL);
-    let mut b = app(Lang::En);
+    let mut b = running(Lang::En);
     status(&mut b, Step::Chip, "chip.wrong_code", -1.0);
     snap!("chip_wrong_code_80x24_en", b, SMALL);
 }
@@ -434,7 +446,7 @@ fn face_liveness_prompt_when_asked() {
 
 #[test]
 fn face_waiting_for_the_camera() {
-    let mut a = app(Lang::En);
+    let mut a = running(Lang::En);
     status(&mut a, Step::Face, "face.none", -1.0);
     snap!("face_waiting_80x24_en", a, SMALL);
 }
@@ -492,7 +504,7 @@ fn station_lost() {
 
 #[test]
 fn a_refused_call_is_shown_above_the_keys() {
-    let mut a = app(Lang::En);
+    let mut a = running(Lang::En);
     status(&mut a, Step::Chip, "chip.timeout", -1.0);
     key(&mut a, KeyCode::Char('r'));
     snap!("chip_retry_pending_80x24_en", a.clone(), SMALL);
@@ -501,8 +513,8 @@ fn a_refused_call_is_shown_above_the_keys() {
         BusEvent::CallFailed(
             CallKind::Retry,
             CallError {
-                kind: ErrorKind::Busy,
-                message: "The reader is busy.".into(),
+                kind: ErrorKind::WrongStep,
+                message: "Retry is not possible while the chip is being read.".into(),
             },
         ),
     );

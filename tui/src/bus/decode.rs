@@ -1,17 +1,14 @@
 //! Bus values to the front end's types. Everything here comes from outside: odd values become
 //! a typed error or are skipped, never a panic.
 
-use std::collections::HashMap;
-
-use zbus::{OwnedVariant, Variant};
+use idgate_api::{Checks, FieldErrors, FieldProblem, Guidance, ManualField, PreviewBox};
 
 use crate::model::{
-    CallError, Check, ErrorKind, GuidanceRef, Outcome, OutcomeKind, PixelBox, PreviewFrame, Status,
-    Step,
+    Alternatives, CallError, Check, ErrorKind, GuidanceRef, Outcome, OutcomeKind, PixelBox,
+    PreviewFrame, Status, Step, Verdict,
 };
 
-/// A signal whose step the front end does not know.
-pub fn step(s: &str) -> Result<Step, crate::model::UnknownStep> {
+pub fn step(s: &str) -> Result<Step, idgate_api::UnknownValue> {
     s.parse()
 }
 
@@ -19,7 +16,7 @@ pub fn status(
     step_name: &str,
     code: &str,
     progress: f64,
-) -> Result<Status, crate::model::UnknownStep> {
+) -> Result<Status, idgate_api::UnknownValue> {
     Ok(Status {
         step: step(step_name)?,
         guidance: GuidanceRef::parse(code),
@@ -30,7 +27,7 @@ pub fn status(
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
     #[error(transparent)]
-    Step(#[from] crate::model::UnknownStep),
+    Step(#[from] idgate_api::UnknownValue),
     #[error(transparent)]
     Frame(#[from] crate::model::FrameError),
 }
@@ -40,7 +37,7 @@ pub fn preview(
     width: u32,
     height: u32,
     rgb: Vec<u8>,
-    boxes: &[(i32, i32, i32, i32)],
+    boxes: &[PreviewBox],
 ) -> Result<PreviewFrame, PreviewError> {
     let boxes = boxes
         .iter()
@@ -56,140 +53,225 @@ pub fn preview(
     )?)
 }
 
-fn strings(v: &Variant<'_>) -> Vec<String> {
-    match v {
-        Variant::Array(a) => a
-            .inner()
-            .iter()
-            .filter_map(|e| match e {
-                Variant::Str(s) => Some(s.as_str().to_owned()),
-                _ => None,
-            })
-            .collect(),
-        Variant::Str(s) => vec![s.as_str().to_owned()],
-        Variant::Variant(inner) => strings(inner),
-        _ => Vec::new(),
-    }
-}
-
-fn detail(v: &Variant<'_>) -> Option<(Option<bool>, String)> {
-    Some(match v {
-        Variant::Bool(b) => (Some(*b), String::new()),
-        Variant::Str(s) => (None, s.as_str().to_owned()),
-        Variant::F64(d) => (None, format!("{d:.2}")),
-        Variant::U8(n) => (None, n.to_string()),
-        Variant::U16(n) => (None, n.to_string()),
-        Variant::U32(n) => (None, n.to_string()),
-        Variant::U64(n) => (None, n.to_string()),
-        Variant::I16(n) => (None, n.to_string()),
-        Variant::I32(n) => (None, n.to_string()),
-        Variant::I64(n) => (None, n.to_string()),
-        Variant::Variant(inner) => return detail(inner),
-        _ => return None,
-    })
-}
-
-/// `Finished(s outcome, a{sv} checks)`: `reasons` (as, guidance ids) and `alternatives` (b) are
-/// read by name; every other entry is a check, pass/fail for booleans, informative otherwise.
-pub fn outcome(kind: &str, checks: &HashMap<String, OwnedVariant>) -> Outcome {
-    let mut out = Outcome {
-        kind: OutcomeKind::parse(kind),
-        reasons: Vec::new(),
-        checks: Vec::new(),
-        alternatives: false,
+/// `Finished(s outcome, a{sv} checks)`, in the order a person reads it: how the code and chip
+/// were read, the chip's checks, the face's checks, then the audit id for staff.
+pub fn outcome(kind: &str, c: &Checks) -> Outcome {
+    let reasons: Vec<GuidanceRef> = c
+        .reasons
+        .iter()
+        .flatten()
+        .filter_map(|r| GuidanceRef::parse(r))
+        .collect();
+    let info = |key: &str, v: &Option<String>| {
+        v.as_ref().map(|v| Check {
+            key: key.to_owned(),
+            verdict: Verdict::Info,
+            detail: v.clone(),
+        })
     };
-    let mut keys: Vec<&String> = checks.keys().collect();
-    keys.sort();
-    for key in keys {
-        let Some(value) = checks.get(key) else {
-            continue;
+    let verdict = |key: &str, v: &Option<String>| {
+        v.as_ref().map(|v| Check {
+            key: key.to_owned(),
+            verdict: Verdict::parse(v),
+            detail: String::new(),
+        })
+    };
+    let mut face_match = verdict("face.match", &c.face_match);
+    if let (Some(m), Some(score)) = (face_match.as_mut(), c.face_score.filter(|s| s.is_finite())) {
+        m.detail = match c.face_threshold.filter(|t| t.is_finite()) {
+            Some(t) => format!("{score:.2} / {t:.2}"),
+            None => format!("{score:.2}"),
         };
-        let value: &Variant<'_> = value;
-        match key.as_str() {
-            "reasons" => {
-                out.reasons = strings(value)
-                    .iter()
-                    .filter_map(|s| GuidanceRef::parse(s))
-                    .collect();
-            }
-            "alternatives" => out.alternatives = matches!(value, Variant::Bool(true)),
-            name => {
-                if let Some((passed, detail)) = detail(value) {
-                    out.checks.push(Check {
-                        name: name.to_owned(),
-                        passed,
-                        detail,
-                    });
-                }
-            }
-        }
     }
+    let checks = [
+        info("code.source", &c.code_source),
+        info(
+            "chip.access",
+            &c.chip_access.as_ref().map(|a| a.to_uppercase()),
+        ),
+        verdict("chip.dg1_matches_code", &c.chip_dg1_matches_code),
+        verdict("chip.passive_auth", &c.chip_passive_auth),
+        verdict("chip.chip_auth", &c.chip_chip_auth),
+        verdict("chip.active_auth", &c.chip_active_auth),
+        verdict("face.liveness", &c.face_liveness),
+        face_match,
+        info("audit_id", &c.audit_id),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let offered = c.alternatives_en.is_some()
+        || c.alternatives_da.is_some()
+        || c.guidance.as_deref() == Some(Guidance::FlowAlternatives.id())
+        || reasons.iter().any(|r| r.is(Guidance::FlowAlternatives));
+    Outcome {
+        kind: OutcomeKind::parse(kind),
+        reasons,
+        checks,
+        alternatives: offered.then(|| Alternatives {
+            en: c.alternatives_en.clone(),
+            da: c.alternatives_da.clone(),
+        }),
+    }
+}
+
+/// `SubmitManual`'s reply: field → problem id. Unknown fields are dropped (nothing to mark);
+/// an unknown problem is kept as `None` so the field is still marked.
+pub fn field_errors(reply: &FieldErrors) -> Vec<(ManualField, Option<FieldProblem>)> {
+    let mut out: Vec<_> = reply
+        .iter()
+        .filter_map(|(field, problem)| Some((field.parse().ok()?, problem.parse().ok())))
+        .collect();
+    out.sort_by_key(|(f, _): &(ManualField, _)| ManualField::ALL.iter().position(|x| x == f));
     out
 }
 
-/// A failed call as the front end reports it.
-pub fn call_error(e: &zbus::Error) -> CallError {
-    match e {
-        zbus::Error::MethodError(name, msg, _) => CallError {
-            kind: ErrorKind::from_name(name.as_str()),
-            message: msg.clone().unwrap_or_else(|| name.as_str().to_owned()),
-        },
-        other => CallError {
+/// Any error from a call, as the front end reports it.
+pub trait AsCallError {
+    fn call_error(&self) -> CallError;
+}
+
+impl AsCallError for zbus::Error {
+    fn call_error(&self) -> CallError {
+        match self {
+            zbus::Error::MethodError(name, msg, _) => CallError {
+                kind: ErrorKind::from_name(name.as_str()),
+                message: msg.clone().unwrap_or_else(|| name.as_str().to_owned()),
+            },
+            other => CallError {
+                kind: ErrorKind::Other,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl AsCallError for zbus::fdo::Error {
+    fn call_error(&self) -> CallError {
+        CallError {
             kind: ErrorKind::Other,
-            message: other.to_string(),
-        },
+            message: self.to_string(),
+        }
+    }
+}
+
+impl AsCallError for idgate_api::Error {
+    fn call_error(&self) -> CallError {
+        use idgate_api::Error as E;
+        let (kind, message) = match self {
+            E::ZBus(e) => return e.call_error(),
+            E::NotClaimed(m) => (ErrorKind::NotClaimed, m),
+            E::AlreadyClaimed(m) => (ErrorKind::AlreadyClaimed, m),
+            E::InvalidArgument(m) => (ErrorKind::InvalidArgument, m),
+            E::NoDevice(m) => (ErrorKind::NoDevice, m),
+            E::WrongStep(m) => (ErrorKind::WrongStep, m),
+            E::Busy(m) => (ErrorKind::Busy, m),
+            E::Internal(m) => (ErrorKind::Internal, m),
+        };
+        CallError {
+            kind,
+            message: message.clone(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use idgate_api::Guidance;
-
-    fn v<'a>(x: impl Into<Variant<'a>>) -> OwnedVariant {
-        OwnedVariant::try_from(x.into()).expect("owned")
-    }
+    use idgate_api::Lang;
 
     #[test]
-    fn finished_reads_reasons_alternatives_and_checks() {
-        let mut m = HashMap::new();
-        m.insert(
-            "reasons".to_owned(),
-            v(vec!["face.no_match", "flow.alternatives"]),
-        );
-        m.insert("alternatives".to_owned(), v(true));
-        m.insert("passive_auth".to_owned(), v(true));
-        m.insert("face_match".to_owned(), v(false));
-        m.insert("face_score".to_owned(), v(0.3141));
-        m.insert("access".to_owned(), v("PACE"));
-        let o = outcome("not_verified", &m);
+    fn finished_reads_reasons_checks_and_the_alternatives() {
+        let c = Checks {
+            reasons: Some(vec!["face.no_match".into(), "face.smile".into()]),
+            guidance: Some("flow.alternatives".into()),
+            alternatives_da: Some("Bestil tid i Borgerservice.".into()),
+            chip_access: Some("pace".into()),
+            chip_passive_auth: Some("passed".into()),
+            chip_active_auth: Some("not_supported".into()),
+            face_match: Some("failed".into()),
+            face_score: Some(0.3141),
+            face_threshold: Some(0.5),
+            audit_id: Some("a-17".into()),
+            ..Default::default()
+        };
+        let o = outcome("not_verified", &c);
         assert_eq!(o.kind, OutcomeKind::NotVerified);
-        assert!(o.alternatives);
         assert_eq!(
             o.reasons,
             vec![
                 GuidanceRef::Known(Guidance::FaceNoMatch),
-                GuidanceRef::Known(Guidance::FlowAlternatives)
+                GuidanceRef::Unknown("face.smile".into())
             ]
         );
-        let names: Vec<_> = o.checks.iter().map(|c| c.name.as_str()).collect();
+        let keys: Vec<_> = o.checks.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(
-            names,
-            ["access", "face_match", "face_score", "passive_auth"]
+            keys,
+            [
+                "chip.access",
+                "chip.passive_auth",
+                "chip.active_auth",
+                "face.match",
+                "audit_id"
+            ]
         );
-        assert_eq!(o.checks[2].detail, "0.31");
-        assert_eq!(o.checks[1].passed, Some(false));
+        assert_eq!(o.checks[0].detail, "PACE");
+        assert_eq!(o.checks[2].verdict, Verdict::NotSupported);
+        assert_eq!(o.checks[3].verdict, Verdict::Failed);
+        assert_eq!(o.checks[3].detail, "0.31 / 0.50");
+        let alt = o.alternatives.expect("offered");
+        assert_eq!(alt.text(Lang::Da), "Bestil tid i Borgerservice.");
+        assert_eq!(
+            alt.text(Lang::En),
+            Guidance::FlowAlternatives.text(Lang::En)
+        );
     }
 
     #[test]
-    fn odd_values_are_skipped_not_fatal() {
-        let mut m = HashMap::new();
-        m.insert("reasons".to_owned(), v(42u32));
-        m.insert("alternatives".to_owned(), v("yes"));
-        let o = outcome("something_new", &m);
-        assert_eq!(o.kind, OutcomeKind::Other("something_new".into()));
-        assert!(o.reasons.is_empty());
-        assert!(!o.alternatives);
+    fn a_verified_outcome_offers_no_alternatives() {
+        let o = outcome("verified", &Checks::default());
+        assert_eq!(o.kind, OutcomeKind::Verified);
+        assert!(o.alternatives.is_none());
+        assert!(o.checks.is_empty());
+        assert_eq!(
+            outcome("exploded", &Checks::default()).kind,
+            OutcomeKind::Other("exploded".into())
+        );
+    }
+
+    #[test]
+    fn unknown_check_results_are_shown_as_information() {
+        let c = Checks {
+            face_liveness: Some("maybe".into()),
+            ..Default::default()
+        };
+        assert_eq!(outcome("not_verified", &c).checks[0].verdict, Verdict::Info);
+    }
+
+    #[test]
+    fn field_errors_come_in_form_order_and_keep_unknown_problems() {
+        let mut reply = FieldErrors::new();
+        reply.insert("expiry_date".into(), "not_a_date".into());
+        reply.insert("document_number".into(), "something_new".into());
+        reply.insert("nationality".into(), "missing".into());
+        assert_eq!(
+            field_errors(&reply),
+            vec![
+                (ManualField::DocumentNumber, None),
+                (ManualField::ExpiryDate, Some(FieldProblem::NotADate)),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_errors_keep_their_kind() {
+        let e = idgate_api::Error::WrongStep("not now".into()).call_error();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::WrongStep, "not now")
+        );
+        let e = idgate_api::Error::AlreadyClaimed("taken".into()).call_error();
+        assert_eq!(e.kind, ErrorKind::AlreadyClaimed);
     }
 
     #[test]

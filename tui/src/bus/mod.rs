@@ -3,9 +3,7 @@
 //! carries out `Cmd`s one at a time. Every call has a timeout.
 
 pub mod decode;
-pub mod proxy;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -14,13 +12,14 @@ use futures_util::stream::{SelectAll, Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use zbus::Connection;
-use zbus::Variant;
 use zbus::names::BusName;
 
 use crate::app::StationInfo;
-use crate::model::{BusEvent, CallError, Cmd, ErrorKind, FileProgress, GuidanceRef, ManualData};
-use idgate_api::names;
-use proxy::{SessionProxy, StationProxy};
+use crate::model::{
+    BusEvent, CallError, CallKind, Cmd, ErrorKind, FileProgress, GuidanceRef, ManualData,
+};
+use decode::AsCallError;
+use idgate_api::{ManualEntry, SessionProxy, StationProxy, names};
 
 /// Where the station is and how long to wait for it.
 #[derive(Debug, Clone)]
@@ -28,6 +27,8 @@ pub struct Options {
     /// `None`: the system bus.
     pub address: Option<String>,
     pub call_timeout: Duration,
+    /// How long to wait for the daemon to appear on the bus (for scripts that start both).
+    pub wait_for_daemon: Duration,
 }
 
 impl Options {
@@ -81,16 +82,16 @@ impl ConnectError {
     }
 }
 
-async fn within<T>(
+async fn within<T, E: AsCallError>(
     what: &'static str,
     after: Duration,
-    fut: impl Future<Output = zbus::Result<T>>,
+    fut: impl Future<Output = Result<T, E>>,
 ) -> Result<T, ConnectError> {
     match tokio::time::timeout(after, fut).await {
         Err(_) => Err(ConnectError::Timeout { what, after }),
         Ok(Err(e)) => Err(ConnectError::Refused {
             what,
-            error: decode::call_error(&e),
+            error: e.call_error(),
         }),
         Ok(Ok(v)) => Ok(v),
     }
@@ -135,12 +136,22 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
             message: e.to_string(),
         },
     })?;
-    let has_owner = within("NameHasOwner", opts.call_timeout, async {
-        dbus.name_has_owner(name).await.map_err(zbus::Error::from)
-    })
-    .await?;
-    if !has_owner {
-        return Err(ConnectError::NotRunning { bus });
+    // Polled, and only at start-up: a script may start the daemon and us together.
+    let deadline = tokio::time::Instant::now() + opts.wait_for_daemon;
+    loop {
+        let has_owner = within(
+            "NameHasOwner",
+            opts.call_timeout,
+            dbus.name_has_owner(name.clone()),
+        )
+        .await?;
+        if has_owner {
+            break;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ConnectError::NotRunning { bus });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let station = within(
         "the station",
@@ -162,6 +173,9 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
     let camera_present = within("CameraPresent", t, station.camera_present())
         .await
         .unwrap_or(true);
+    let simulated = within("Simulated", t, station.simulated())
+        .await
+        .unwrap_or(false);
     Ok(Station {
         conn,
         opts,
@@ -170,6 +184,7 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
             version,
             reader_present,
             camera_present,
+            simulated,
         },
     })
 }
@@ -215,13 +230,8 @@ impl Station {
         )
         .await?;
         let path = within("Claim", t, station.claim()).await?;
-        let session = within(
-            "the session",
-            t,
-            // Cached properties: that is what makes the Step/Attempts change streams work.
-            SessionProxy::builder(&self.conn).path(path).build(),
-        )
-        .await?;
+        // Cached properties: that is what makes the Step/Attempts change streams work.
+        let session = within("the session", t, idgate_api::open_session(&self.conn, path)).await?;
         let streams = within("signal subscriptions", t, subscribe(&session)).await?;
         // Room for a burst of status signals; previews beyond it are dropped, never queued.
         let (ev_tx, ev_rx) = mpsc::channel(64);
@@ -319,28 +329,38 @@ async fn forward_signals(mut streams: SelectAll<EventStream>, tx: mpsc::Sender<B
         .await;
 }
 
-fn manual_fields(m: &ManualData) -> HashMap<&'static str, Variant<'_>> {
-    let mut f = HashMap::new();
-    f.insert("document_number", Variant::from(m.document_number.as_str()));
-    f.insert("birth_date", Variant::from(m.birth_date.as_str()));
-    f.insert("expiry_date", Variant::from(m.expiry_date.as_str()));
-    if let Some(can) = &m.can {
-        f.insert("can", Variant::from(can.as_str()));
+fn manual_entry(m: &ManualData) -> ManualEntry {
+    ManualEntry {
+        document_number: Some(m.document_number.clone()),
+        birth_date: Some(m.birth_date.clone()),
+        expiry_date: Some(m.expiry_date.clone()),
+        can: m.can.clone(),
     }
-    f
 }
 
-async fn call(session: &SessionProxy<'static>, cmd: &Cmd) -> zbus::Result<()> {
+/// Makes one call; `SubmitManual`'s field problems come back as their own event.
+async fn call(
+    session: &SessionProxy<'static>,
+    cmd: &Cmd,
+) -> Result<Option<BusEvent>, idgate_api::Error> {
     match cmd {
-        Cmd::Start => session.start().await,
-        Cmd::SubmitMrz(lines) => session.submit_mrz(lines).await,
-        Cmd::SubmitManual(m) => session.submit_manual(manual_fields(m)).await,
-        Cmd::SubmitCan(can) => session.submit_can(can).await,
-        Cmd::UseManualEntry => session.use_manual_entry().await,
-        Cmd::Retry => session.retry().await,
-        Cmd::Cancel => session.cancel().await,
-        Cmd::Release => session.release().await,
+        Cmd::Start => session.start().await?,
+        Cmd::SubmitMrz(lines) => session.submit_mrz(lines).await?,
+        Cmd::SubmitManual(m) => {
+            let problems = session.submit_manual(manual_entry(m)).await?;
+            if !problems.is_empty() {
+                return Ok(Some(BusEvent::ManualRejected(decode::field_errors(
+                    &problems,
+                ))));
+            }
+        }
+        Cmd::SubmitCan(can) => session.submit_can(can).await?,
+        Cmd::UseManualEntry => session.use_manual_entry().await?,
+        Cmd::Retry => session.retry().await?,
+        Cmd::Cancel => session.cancel().await?,
+        Cmd::Release => session.release().await?,
     }
+    Ok(None)
 }
 
 async fn run_calls(
@@ -352,8 +372,9 @@ async fn run_calls(
     while let Some(cmd) = cmds.recv().await {
         let kind = cmd.kind();
         let ev = match tokio::time::timeout(timeout, call(&session, &cmd)).await {
-            Ok(Ok(())) => BusEvent::CallDone(kind),
-            Ok(Err(e)) => BusEvent::CallFailed(kind, decode::call_error(&e)),
+            Ok(Ok(None)) => BusEvent::CallDone(kind),
+            Ok(Ok(Some(ev))) => ev,
+            Ok(Err(e)) => BusEvent::CallFailed(kind, e.call_error()),
             Err(_) => BusEvent::CallFailed(
                 kind,
                 CallError {
@@ -364,7 +385,7 @@ async fn run_calls(
         };
         // The UI may be gone (quitting): the calls still go out, Release above all.
         let _ = events.try_send(ev);
-        if kind == crate::model::CallKind::Release {
+        if kind == CallKind::Release {
             return;
         }
     }

@@ -185,7 +185,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, form: &ManualForm, theme:
             // The daemon's messages can be long: wrapped under the value, not cut off.
             Some(e) => lines.extend(super::hanging(
                 Span::styled(format!("{:value_x$}✗ ", ""), theme.bad()),
-                &e.message(lang),
+                &field.id.problem_text(e, lang),
                 theme.bad(),
                 area.width,
             )),

@@ -90,6 +90,12 @@ fn title_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         format!(" idgate · {} ", i18n::TITLE.get(lang)),
         theme.title_bar(),
     )];
+    if app.station.simulated {
+        spans.push(Span::styled(
+            format!(" {} ", i18n::SIMULATED.get(lang)),
+            theme.prompt(),
+        ));
+    }
     let steps = [i18n::STEP_CODE, i18n::STEP_CHIP, i18n::STEP_FACE];
     let mut right: Vec<Span> = Vec::new();
     for (i, step) in steps.iter().enumerate() {

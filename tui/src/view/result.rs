@@ -8,30 +8,44 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::i18n::{self, Phrase};
-use crate::model::OutcomeKind;
+use crate::model::{OutcomeKind, Verdict};
 use crate::theme::Theme;
 use idgate_api::Guidance;
 
-/// Names of the checks the daemon reports, for people; unknown ones are shown as sent.
-fn check_name(name: &str) -> Option<Phrase> {
+/// Names of the checks in `Finished` (the contract's keys), for people; unknown keys are shown
+/// as sent.
+fn check_name(key: &str) -> Option<Phrase> {
     let p = |en, da| Some(Phrase { en, da });
-    match name {
-        "mrz" => p("Code check digits", "Kodens kontrolcifre"),
-        "access" => p("Chip access", "Chipadgang"),
-        "chip_read" => p("Chip read", "Chip læst"),
-        "dg1_matches_mrz" => p(
+    match key {
+        "code.source" => p("Code read by", "Koden læst ved"),
+        "chip.access" => p("Chip opened with", "Chippen åbnet med"),
+        "chip.dg1_matches_code" => p(
             "Chip data matches the code",
             "Chippens data passer med koden",
         ),
-        "passive_auth" => p("Passive authentication", "Passiv autentifikation"),
-        "chip_auth" => p("Chip authentication", "Chipautentifikation"),
-        "active_auth" => p("Active authentication", "Aktiv autentifikation"),
-        "face_quality" => p("Face image quality", "Ansigtsbilledets kvalitet"),
-        "liveness" => p("Liveness", "Livstegn"),
-        "face_match" => p(
+        "chip.passive_auth" => p(
+            "Chip data signed by the issuer",
+            "Chippens data underskrevet af udstederen",
+        ),
+        "chip.chip_auth" => p("Chip authentication", "Chipautentifikation"),
+        "chip.active_auth" => p("Active authentication", "Aktiv autentifikation"),
+        "face.liveness" => p("Liveness", "Livstegn"),
+        "face.match" => p(
             "Face matches the chip photo",
             "Ansigtet passer med chipbilledet",
         ),
+        "audit_id" => p("Audit record", "Logpost"),
+        _ => None,
+    }
+}
+
+/// Facts that are words on the wire (`code.source`), for people.
+fn info_value(value: &str) -> Option<Phrase> {
+    let p = |en, da| Some(Phrase { en, da });
+    match value {
+        "camera" => p("camera", "kamera"),
+        "manual" => p("typing", "indtastning"),
+        "can" => p("card access number", "kortadgangsnummer"),
         _ => None,
     }
 }
@@ -100,11 +114,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.heading(),
         ));
         for c in &outcome.checks {
-            let name = check_name(&c.name).map_or(c.name.clone(), |p| p.get(lang).to_owned());
-            let (mark, style, verdict) = match c.passed {
-                Some(true) => ("✓", theme.ok(), i18n::CHECK_PASSED.get(lang)),
-                Some(false) => ("✗", theme.bad(), i18n::CHECK_FAILED.get(lang)),
-                None => ("·", theme.muted(), ""),
+            let name = check_name(&c.key).map_or(c.key.clone(), |p| p.get(lang).to_owned());
+            let (mark, style, verdict) = match c.verdict {
+                Verdict::Passed => ("✓", theme.ok(), i18n::CHECK_PASSED.get(lang)),
+                Verdict::Failed => ("✗", theme.bad(), i18n::CHECK_FAILED.get(lang)),
+                Verdict::NotSupported => ("–", theme.muted(), i18n::CHECK_NOT_SUPPORTED.get(lang)),
+                Verdict::NotRun => ("–", theme.muted(), i18n::CHECK_NOT_RUN.get(lang)),
+                Verdict::Info => ("·", theme.muted(), ""),
             };
             let mut spans = vec![
                 Span::styled(format!("  {mark} "), style),
@@ -113,7 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ];
             if !c.detail.is_empty() {
                 let shown = if verdict.is_empty() {
-                    c.detail.clone()
+                    info_value(&c.detail).map_or(c.detail.clone(), |p| p.get(lang).to_owned())
                 } else {
                     format!(" ({})", c.detail)
                 };
@@ -128,9 +144,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             format!("▶ {}:", i18n::RESULT_ALTERNATIVES.get(lang)),
             theme.warn(),
         ));
+        let text = outcome
+            .alternatives
+            .as_ref()
+            .map_or(Guidance::FlowAlternatives.text(lang), |a| a.text(lang));
         lines.extend(super::hanging(
             Span::raw("  "),
-            Guidance::FlowAlternatives.text(lang),
+            text,
             theme.text(),
             area.width,
         ));

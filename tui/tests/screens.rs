@@ -1,69 +1,22 @@
 //! Every screen and state, drawn by the real view code into ratatui's TestBackend and compared
 //! with the committed snapshots (tests/snapshots/). States are reached through `App::update`
-//! with the bus events the daemon sends, as in use.
+//! with the bus events the daemon sends, as in use (see `fixtures`).
 
-use idgate::app::{App, Msg, Phase, StationInfo};
-use idgate::manual::CivilDate;
-use idgate::model::{
-    Alternatives, BusEvent, CallError, CallKind, Check, ErrorKind, FileProgress, GuidanceRef,
-    Outcome, OutcomeKind, PixelBox, PreviewFrame, Status, Step, Verdict,
-};
+mod fixtures;
+
+use fixtures::*;
+use idgate::app::{App, Phase};
+use idgate::model::{BusEvent, CallError, CallKind, ErrorKind, Step};
 use idgate::theme::Theme;
 use idgate::view;
-use idgate_api::{FieldProblem, Guidance, Lang, ManualField};
+use idgate_api::{FieldProblem, Lang, ManualField};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Color;
 
 const SMALL: (u16, u16) = (80, 24);
 const LARGE: (u16, u16) = (120, 40);
-
-fn app(lang: Lang) -> App {
-    App::new(
-        lang,
-        CivilDate::new(2026, 11, 27).expect("date"),
-        StationInfo {
-            version: "0.1.0".into(),
-            reader_present: true,
-            camera_present: true,
-            simulated: false,
-        },
-    )
-}
-
-/// The person has pressed Enter and the daemon accepted `Start`.
-fn running(lang: Lang) -> App {
-    let mut a = app(lang);
-    key(&mut a, KeyCode::Enter);
-    bus(&mut a, BusEvent::CallDone(CallKind::Start));
-    a
-}
-
-fn bus(a: &mut App, ev: BusEvent) {
-    a.update(Msg::Bus(ev));
-}
-
-fn key(a: &mut App, code: KeyCode) {
-    a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn type_str(a: &mut App, s: &str) {
-    for c in s.chars() {
-        key(a, KeyCode::Char(c));
-    }
-}
-
-fn status(a: &mut App, step: Step, code: &str, progress: f64) {
-    bus(
-        a,
-        BusEvent::Status(Status {
-            step,
-            guidance: GuidanceRef::parse(code),
-            progress,
-        }),
-    );
-}
 
 fn render(a: &App, (w, h): (u16, u16), theme: Theme) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
@@ -80,197 +33,6 @@ macro_rules! snap {
         insta::assert_snapshot!($name, t.backend());
         t
     }};
-}
-
-/// A passport photo page held up to the camera: a light page, a darker photo, two dark MRZ
-/// bands near the bottom.
-fn page_frame() -> PreviewFrame {
-    let (w, h) = (96u32, 64u32);
-    let mut rgb = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let on_page = (6..90).contains(&x) && (4..60).contains(&y);
-            let photo = (10..32).contains(&x) && (8..36).contains(&y);
-            let mrz = (10..86).contains(&x)
-                && ((46..49).contains(&y) || (52..55).contains(&y))
-                && x % 3 != 0;
-            let px = match (on_page, photo, mrz) {
-                (_, _, true) => [30, 30, 40],
-                (_, true, _) => [150, 110, 90],
-                (true, _, _) => [225, 220, 200],
-                _ => [40, 60, 50],
-            };
-            rgb.extend(px);
-        }
-    }
-    PreviewFrame::new(
-        Step::Code,
-        w,
-        h,
-        rgb,
-        vec![PixelBox {
-            x: 9,
-            y: 45,
-            w: 78,
-            h: 11,
-        }],
-    )
-    .expect("frame")
-}
-
-/// A face in front of the camera: an oval on a plain wall.
-fn face_frame() -> PreviewFrame {
-    let (w, h) = (80u32, 60u32);
-    let mut rgb = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let (dx, dy) = ((x as f32 - 40.0) / 13.0, (y as f32 - 28.0) / 17.0);
-            let in_face = dx * dx + dy * dy <= 1.0;
-            let eye = (y == 24 || y == 25) && ((33..37).contains(&x) || (44..48).contains(&x));
-            let px = match (in_face, eye) {
-                (_, true) => [20, 20, 20],
-                (true, _) => [220, 180, 150],
-                _ => [90, 110, 140],
-            };
-            rgb.extend(px);
-        }
-    }
-    PreviewFrame::new(
-        Step::Face,
-        w,
-        h,
-        rgb,
-        vec![PixelBox {
-            x: 26,
-            y: 10,
-            w: 28,
-            h: 36,
-        }],
-    )
-    .expect("frame")
-}
-
-fn code_app(lang: Lang) -> App {
-    let mut a = running(lang);
-    status(&mut a, Step::Code, "code.hold_still", -1.0);
-    bus(&mut a, BusEvent::Preview(page_frame()));
-    bus(
-        &mut a,
-        BusEvent::CodeLines {
-            lines: vec![
-                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<".into(),
-                "L898902C36UTO7408122F1204159ZE184226B<<<<<10".into(),
-            ],
-            uncertain: vec![
-                "                                            ".into(),
-                "   ^           ^                            ".into(),
-            ],
-        },
-    );
-    a
-}
-
-fn form_app(lang: Lang) -> App {
-    let mut a = running(lang);
-    status(&mut a, Step::Code, "code.show_page", -1.0);
-    key(&mut a, KeyCode::Char('m'));
-    bus(&mut a, BusEvent::CallDone(CallKind::UseManualEntry));
-    a
-}
-
-fn chip_reading(lang: Lang) -> App {
-    let mut a = running(lang);
-    status(&mut a, Step::Chip, "chip.keep_still", -1.0);
-    for (file, read, total) in [
-        ("EF.COM", 23, 23),
-        ("EF.SOD", 1480, 1480),
-        ("DG1", 93, 93),
-        ("DG2", 6144, 15083),
-    ] {
-        bus(
-            &mut a,
-            BusEvent::ChipProgress(FileProgress {
-                file: file.into(),
-                read,
-                total,
-            }),
-        );
-    }
-    a
-}
-
-fn face_app(lang: Lang, challenge: bool) -> App {
-    let mut a = running(lang);
-    status(&mut a, Step::Face, "face.hold_still", 0.4);
-    bus(&mut a, BusEvent::Preview(face_frame()));
-    if challenge {
-        bus(
-            &mut a,
-            BusEvent::Challenge(GuidanceRef::parse("face.move_closer")),
-        );
-    }
-    a
-}
-
-fn finished(lang: Lang, outcome: Outcome, attempts: u32) -> App {
-    let mut a = running(lang);
-    status(&mut a, Step::Face, "", 1.0);
-    bus(&mut a, BusEvent::Attempts(attempts));
-    bus(&mut a, BusEvent::Finished(outcome));
-    a
-}
-
-fn checks(face_ok: bool) -> Vec<Check> {
-    let c = |key: &str, verdict: Verdict, detail: &str| Check {
-        key: key.into(),
-        verdict,
-        detail: detail.into(),
-    };
-    vec![
-        c("code.source", Verdict::Info, "camera"),
-        c("chip.access", Verdict::Info, "PACE"),
-        c("chip.dg1_matches_code", Verdict::Passed, ""),
-        c("chip.passive_auth", Verdict::Passed, ""),
-        c("chip.chip_auth", Verdict::NotSupported, ""),
-        c("chip.active_auth", Verdict::Passed, ""),
-        c("face.liveness", Verdict::Passed, ""),
-        if face_ok {
-            c("face.match", Verdict::Passed, "0.71 / 0.45")
-        } else {
-            c("face.match", Verdict::Failed, "0.22 / 0.45")
-        },
-        c("audit_id", Verdict::Info, "2026-11-27-0042"),
-    ]
-}
-
-fn verified(lang: Lang) -> App {
-    finished(
-        lang,
-        Outcome {
-            kind: OutcomeKind::Verified,
-            reasons: vec![],
-            checks: checks(true),
-            alternatives: None,
-        },
-        1,
-    )
-}
-
-fn not_verified(lang: Lang, alternatives: bool) -> App {
-    let mut reasons = vec![GuidanceRef::Known(Guidance::FaceNoMatch)];
-    if alternatives {
-        reasons.push(GuidanceRef::Known(Guidance::FlowAlternatives));
-    }
-    finished(
-        lang,
-        Outcome {
-            kind: OutcomeKind::NotVerified,
-            reasons,
-            checks: checks(false),
-            alternatives: alternatives.then(Alternatives::default),
-        },
-        if alternatives { 3 } else { 1 },
-    )
 }
 
 #[test]

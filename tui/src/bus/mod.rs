@@ -63,7 +63,7 @@ impl ConnectError {
     pub fn advice(&self) -> &'static str {
         match self {
             ConnectError::NoBus { .. } | ConnectError::BusTimeout { .. } => {
-                "Check the bus address (--bus-address), or that the system D-Bus is running."
+                "Check that the D-Bus system bus is running (or the --bus-address given), then start idgated with `systemctl start idgated`, or run the simulated station with `scripts/station`."
             }
             ConnectError::NotRunning { .. } => {
                 "Start it with `systemctl start idgated`, or run the simulated station with `scripts/station`."

@@ -33,6 +33,8 @@ pub struct EngineConfig {
     pub model_dir: PathBuf,
     /// ONNX Runtime intra-op threads per session.
     pub threads: usize,
+    /// Let ONNX Runtime's pool threads spin between ops (see [`runtime::session`]).
+    pub spinning: bool,
     /// Detector settings for camera frames.
     pub detector: DetectorConfig,
     /// Detector settings for still images (CLI, the chip photo).
@@ -50,6 +52,7 @@ impl Default for EngineConfig {
             runtime_path: runtime::default_runtime_path(),
             model_dir: runtime::default_model_dir(),
             threads: 2,
+            spinning: false,
             detector: DetectorConfig::default(),
             still_detector: DetectorConfig::still(),
             quality: QualityConfig::default(),
@@ -151,16 +154,22 @@ impl Engine {
         }
         let env = runtime::environment(&cfg.runtime_path)?;
         let model = |name: &str| cfg.model_dir.join(name);
-        let detector = Detector::new(runtime::session(&env, &model(DETECTOR_MODEL), cfg.threads)?);
+        let detector = Detector::new(runtime::session(
+            &env,
+            &model(DETECTOR_MODEL),
+            cfg.threads,
+            cfg.spinning,
+        )?);
         let recognizer = Recognizer::new(runtime::session(
             &env,
             &model(RECOGNIZER_MODEL),
             cfg.threads,
+            cfg.spinning,
         )?);
         let pad = if cfg.passive_pad {
             Some(PadModels::new(
-                runtime::session(&env, &model(PAD_MODELS[0].0), cfg.threads)?,
-                runtime::session(&env, &model(PAD_MODELS[1].0), cfg.threads)?,
+                runtime::session(&env, &model(PAD_MODELS[0].0), cfg.threads, cfg.spinning)?,
+                runtime::session(&env, &model(PAD_MODELS[1].0), cfg.threads, cfg.spinning)?,
             ))
         } else {
             None

@@ -56,8 +56,17 @@ pub fn environment(path: &Path) -> Result<Environment, FaceError> {
     Ok(ENVIRONMENT.get_or_init(|| env).clone())
 }
 
-/// Builds a CPU session for `path` with graph optimisation level 3 and `threads` intra-op threads.
-pub fn session(env: &Environment, path: &Path, threads: usize) -> Result<Session, FaceError> {
+/// Builds a CPU session for `path` with every graph optimisation (ORT_ENABLE_ALL: basic,
+/// extended and layout/NCHWc; measured ~25% less CPU for SFace than ORT_ENABLE_LAYOUT here)
+/// and `threads` intra-op threads.
+/// `spinning` lets idle pool threads busy-wait for the next op: lower latency on an idle machine,
+/// wasted CPU (and worse latency) when the cores are shared.
+pub fn session(
+    env: &Environment,
+    path: &Path,
+    threads: usize,
+    spinning: bool,
+) -> Result<Session, FaceError> {
     if !path.is_file() {
         return Err(FaceError::ModelMissing {
             path: path.to_path_buf(),
@@ -69,9 +78,11 @@ pub fn session(env: &Environment, path: &Path, threads: usize) -> Result<Session
     };
     Session::builder(env)
         .map_err(|e| fail(e.to_string()))?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .with_optimization_level(GraphOptimizationLevel::All)
         .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
         .with_intra_threads(threads.max(1))
+        .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
+        .with_intra_op_spinning(spinning)
         .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
         .commit_from_file(path)
         .map_err(|e| fail(e.to_string()))

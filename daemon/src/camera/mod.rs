@@ -80,9 +80,28 @@ impl Default for CameraConfig {
     }
 }
 
+/// The station camera as the daemon uses it: resolved and opened on first use, reopened after
+/// an unplug (at most once a second), refusing anything but the configured camera.
+pub fn station_camera(
+    cfg: CameraConfig,
+) -> ReconnectingCamera<V4l2Camera, impl FnMut() -> Result<V4l2Camera, idgate_face::CaptureError>> {
+    ReconnectingCamera::new(
+        move || V4l2Camera::open(&cfg),
+        std::time::Duration::from_secs(1),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_configured_camera_the_station_camera_refuses() {
+        use idgate_face::{CaptureError, FrameSource};
+        // No device configured and not simulated: refused before any device is touched.
+        let mut cam = station_camera(CameraConfig::default());
+        assert!(matches!(cam.next_frame(), Err(CaptureError::Refused(_))));
+    }
 
     #[test]
     fn selectors_parse_paths_and_usb_ids() {

@@ -29,6 +29,11 @@ pub trait Card: Send {
     fn reset(&mut self);
     /// Answers one command APDU with a response APDU (data ‖ SW1 SW2).
     fn respond(&mut self, apdu: &[u8]) -> Vec<u8>;
+    /// The card left the field while answering the last command: the answer is dropped and the
+    /// connection closed, so pcscd sees the card removed mid-command.
+    fn gone(&mut self) -> bool {
+        false
+    }
 }
 
 /// Why the connection to vpcd failed or ended.
@@ -75,7 +80,12 @@ pub fn serve<S: Read + Write>(
             Ok(Some(m)) => m,
             Ok(None) => return Ok(()),
             // The read timeout lets us notice `stop`; a timeout is not an error.
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 continue;
             }
             Err(e) if stop.load(Ordering::Acquire) => {
@@ -88,7 +98,13 @@ pub fn serve<S: Read + Write>(
             [CTRL_OFF] | [CTRL_ON] | [CTRL_RESET] => card.reset(),
             [CTRL_ATR] => write_message(stream, &card.atr())?,
             [other] => tracing::warn!("ignoring unknown vpcd control message {other:#04x}"),
-            apdu => write_message(stream, &card.respond(apdu))?,
+            apdu => {
+                let answer = card.respond(apdu);
+                if card.gone() {
+                    return Ok(());
+                }
+                write_message(stream, &answer)?
+            }
         }
     }
     Ok(())
@@ -110,8 +126,10 @@ impl Inserted {
         mut card: Box<dyn Card>,
     ) -> Result<Self, VpcdError> {
         let shown = format!("{addr:?}");
-        let mut stream =
-            TcpStream::connect(addr).map_err(|source| VpcdError::Connect { addr: shown, source })?;
+        let mut stream = TcpStream::connect(addr).map_err(|source| VpcdError::Connect {
+            addr: shown,
+            source,
+        })?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_millis(200)))?;
         let control = stream.try_clone()?;
@@ -119,8 +137,17 @@ impl Inserted {
         let thread_stop = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("vpass-vpcd".into())
-            .spawn(move || serve(&mut stream, card.as_mut(), &thread_stop))?;
-        Ok(Self { stop, stream: control, thread: Some(thread) })
+            .spawn(move || {
+                let served = serve(&mut stream, card.as_mut(), &thread_stop);
+                // The reader must see the card go even while our handle to the socket lives on.
+                let _ = stream.shutdown(Shutdown::Both);
+                served
+            })?;
+        Ok(Self {
+            stop,
+            stream: control,
+            thread: Some(thread),
+        })
     }
 
     /// Takes the card out of the reader and returns how the connection ended.
@@ -202,20 +229,29 @@ mod tests {
             &[0, 1, CTRL_OFF],
         ]
         .concat();
-        let mut pipe = Pipe { input: Cursor::new(input), output: Vec::new() };
+        let mut pipe = Pipe {
+            input: Cursor::new(input),
+            output: Vec::new(),
+        };
         let mut card = Echo { resets: 0 };
         serve(&mut pipe, &mut card, &AtomicBool::new(false)).unwrap();
         assert_eq!(
             pipe.output,
-            [&[0, 5, 0x3B, 0x80, 0x80, 0x01, 0x01][..], &[0, 6, 0x00, 0x84, 0x00, 0x00, 0x90, 0x00]]
-                .concat()
+            [
+                &[0, 5, 0x3B, 0x80, 0x80, 0x01, 0x01][..],
+                &[0, 6, 0x00, 0x84, 0x00, 0x00, 0x90, 0x00]
+            ]
+            .concat()
         );
         assert_eq!(card.resets, 3);
     }
 
     #[test]
     fn a_truncated_message_is_an_error_not_a_panic() {
-        let mut pipe = Pipe { input: Cursor::new(vec![0, 9, 1, 2]), output: Vec::new() };
+        let mut pipe = Pipe {
+            input: Cursor::new(vec![0, 9, 1, 2]),
+            output: Vec::new(),
+        };
         let mut card = Echo { resets: 0 };
         assert!(serve(&mut pipe, &mut card, &AtomicBool::new(false)).is_err());
     }

@@ -792,8 +792,10 @@ impl ReadSession {
                 self.current = None;
             }
             Ok(ReadOutcome::StepDown) => {
-                if self.modes.step_down(false).is_none() {
-                    self.current = None;
+                self.stats.step_downs += 1;
+                match self.modes.step_down(false) {
+                    Some(mode) => self.events.push_back(Event::ReadMode(mode)),
+                    None => self.current = None,
                 }
             }
             Ok(ReadOutcome::SfiUnsupported) | Ok(ReadOutcome::Absent) | Err(_) => {

@@ -1,0 +1,232 @@
+//! Hostile chip answers: every response may be corrupted, cut, padded, replaced or enormous. The
+//! read must end with a typed error (or succeed, when the damage did not matter) — never panic,
+//! never hang.
+
+use std::time::{Duration, Instant};
+
+use idgate_emrtd::transport::{Transport, TransportError};
+use idgate_emrtd::{AccessKey, ChipError, ReadOptions, ReadSession, SystemClock, read_passport};
+use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
+
+/// xorshift64*: a small deterministic generator so failures reproduce from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    FlipBit,
+    Truncate,
+    Garbage,
+    AppendJunk,
+    Huge,
+    StatusOnly,
+    Empty,
+}
+
+const DAMAGES: [Damage; 7] = [
+    Damage::FlipBit,
+    Damage::Truncate,
+    Damage::Garbage,
+    Damage::AppendJunk,
+    Damage::Huge,
+    Damage::StatusOnly,
+    Damage::Empty,
+];
+
+/// The emulator, with the `victim`-th response (and, with `every`, each later one) damaged.
+struct Tampering {
+    inner: InProcessTransport,
+    rng: Rng,
+    count: usize,
+    victim: usize,
+    every: bool,
+    damage: Damage,
+}
+
+impl Tampering {
+    fn damage(&mut self, mut r: Vec<u8>) -> Vec<u8> {
+        match self.damage {
+            Damage::FlipBit => {
+                if !r.is_empty() {
+                    let i = self.rng.below(r.len());
+                    r[i] ^= 1 << self.rng.below(8);
+                }
+                r
+            }
+            Damage::Truncate => {
+                let n = self.rng.below(r.len());
+                r.truncate(n);
+                r
+            }
+            Damage::Garbage => (0..self.rng.below(300)).map(|_| self.rng.next() as u8).collect(),
+            Damage::AppendJunk => {
+                let sw = r.split_off(r.len().saturating_sub(2));
+                r.extend((0..self.rng.below(40)).map(|_| self.rng.next() as u8));
+                r.extend(sw);
+                r
+            }
+            Damage::Huge => {
+                let mut v = vec![0x87u8, 0x84, 0x7F, 0xFF, 0xFF, 0xFF];
+                v.extend(std::iter::repeat_n(0x41, 70_000));
+                v.extend([0x90, 0x00]);
+                v
+            }
+            Damage::StatusOnly => {
+                let sw = self.rng.next() as u16;
+                sw.to_be_bytes().to_vec()
+            }
+            Damage::Empty => Vec::new(),
+        }
+    }
+}
+
+impl Transport for Tampering {
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+        self.inner.connect()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let r = self.inner.transmit(apdu)?;
+        self.count += 1;
+        if self.count == self.victim || (self.every && self.count > self.victim) {
+            Ok(self.damage(r))
+        } else {
+            Ok(r)
+        }
+    }
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+        self.inner.reconnect(wait)
+    }
+}
+
+const GUIDANCE: [&str; 6] = [
+    "chip.place",
+    "chip.keep_still",
+    "chip.timeout",
+    "chip.wrong_code",
+    "chip.unsupported",
+    "chip.not_genuine",
+];
+
+fn run(seed: u64, every: bool, profile: &PassportProfile) -> Result<(), ChipError> {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let victim = 1 + rng.below(if every { 140 } else { 60 });
+    let damage = DAMAGES[rng.below(DAMAGES.len())];
+    let mut t = Tampering {
+        inner: InProcessTransport::new(VirtualPassport::new(profile).expect("chip")),
+        rng,
+        count: 0,
+        victim,
+        every,
+        damage,
+    };
+    let key = AccessKey::Mrz(profile.access_key().expect("key"));
+    let options = ReadOptions {
+        decode_images: false,
+        ..ReadOptions::default()
+    };
+    read_passport(&mut t, key, options, &SystemClock).map(|_| ())
+}
+
+#[test]
+fn one_damaged_answer_ends_in_success_or_a_typed_error() {
+    let profile = PassportProfile::specimen();
+    let mut failures = 0;
+    for seed in 0..300 {
+        if let Err(e) = run(seed, false, &profile) {
+            failures += 1;
+            assert!(GUIDANCE.contains(&e.guidance_id()), "seed {seed}: {e}");
+        }
+    }
+    // Most damage must be noticed (a flipped bit in a MAC-protected answer always is).
+    assert!(failures > 150, "only {failures} of 300 damaged reads failed");
+}
+
+#[test]
+fn a_chip_answering_garbage_from_some_point_on_never_hangs() {
+    let profile = PassportProfile::specimen();
+    for seed in 1000..1150 {
+        let started = Instant::now();
+        let result = run(seed, true, &profile);
+        assert!(started.elapsed() < Duration::from_secs(20), "seed {seed} took too long");
+        if let Err(e) = result {
+            assert!(GUIDANCE.contains(&e.guidance_id()), "seed {seed}: {e}");
+        }
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_a_protected_answer_is_not_genuine() {
+    let profile = PassportProfile::specimen();
+    // Flip one bit in the MAC (the bytes just before the status word) of the first protected answer.
+    struct FlipMac(InProcessTransport, bool);
+    impl Transport for FlipMac {
+        fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+            self.0.connect()
+        }
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let mut r = self.0.transmit(apdu)?;
+            if apdu.first() == Some(&0x0C) && !self.1 {
+                let n = r.len();
+                r[n - 3] ^= 0x01;
+                self.1 = true;
+            }
+            Ok(r)
+        }
+        fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+            self.0.reconnect(wait)
+        }
+    }
+    let mut t = FlipMac(
+        InProcessTransport::new(VirtualPassport::new(&profile).expect("chip")),
+        false,
+    );
+    let key = AccessKey::Mrz(profile.access_key().expect("key"));
+    let err = read_passport(&mut t, key, ReadOptions::default(), &SystemClock)
+        .expect_err("MAC must fail");
+    assert!(matches!(err, ChipError::MacMismatch), "{err}");
+    assert_eq!(err.guidance_id(), "chip.not_genuine");
+}
+
+#[test]
+fn the_session_alone_fed_random_bytes_always_finishes() {
+    let profile = PassportProfile::specimen();
+    let key = AccessKey::Mrz(profile.access_key().expect("key"));
+    let atr = VirtualPassport::new(&profile).expect("chip").atr();
+    for seed in 0..200u64 {
+        let mut rng = Rng(seed.wrapping_add(7).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let now = Instant::now();
+        let mut session = ReadSession::new(&atr, key.clone(), ReadOptions::default(), now);
+        let mut turns = 0;
+        loop {
+            turns += 1;
+            assert!(turns < 10_000, "seed {seed}: no end");
+            match session.poll(now) {
+                idgate_emrtd::Action::Transmit(_) => {
+                    let n = rng.below(40);
+                    let mut answer: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                    // Bias towards plausible status words so the session gets further.
+                    if rng.below(2) == 0 {
+                        answer.extend([0x90, 0x00]);
+                    }
+                    session.on_response(&answer, now);
+                }
+                idgate_emrtd::Action::WaitForCard => {
+                    session.on_card_present(&atr, now);
+                }
+                idgate_emrtd::Action::Done => break,
+            }
+        }
+        assert!(session.take_result().is_some());
+    }
+}

@@ -47,6 +47,18 @@ fn welcome() {
     let mut simulated = app(Lang::En);
     simulated.station.simulated = true;
     snap!("welcome_simulated_80x24_en", simulated, SMALL);
+    // Simulated, Danish, third attempt: the longest title bar still shows every step.
+    let mut long = not_verified(Lang::Da, true);
+    long.station.simulated = true;
+    let t = render(&long, SMALL, Theme::COLOUR);
+    let top: String = t.backend().buffer().content()[..80]
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        top.contains("Ansigt") && top.contains("Forsøg 3") && top.contains("SIMULERET"),
+        "{top}"
+    );
 }
 
 #[test]

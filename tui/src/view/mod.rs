@@ -124,6 +124,10 @@ fn title_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.step_other(),
         ));
     }
+    if spans.iter().chain(&right).map(Span::width).sum::<usize>() > usize::from(area.width) {
+        // Narrow terminal: the steps matter more than the title.
+        spans = vec![Span::styled(" idgate ", theme.title_bar())];
+    }
     let used: usize = spans.iter().chain(&right).map(Span::width).sum();
     let gap = usize::from(area.width).saturating_sub(used);
     spans.push(Span::styled(" ".repeat(gap), theme.title_bar()));

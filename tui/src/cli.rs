@@ -55,6 +55,11 @@ pub fn mono_from_env(flag: bool, get: impl Fn(&str) -> Option<String>) -> bool {
     flag || get("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
+/// Terminals announce 24-bit colour with `COLORTERM=truecolor` (or `24bit`).
+pub fn truecolor_from_env(get: impl Fn(&str) -> Option<String>) -> bool {
+    get("COLORTERM").is_some_and(|v| v == "truecolor" || v == "24bit")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +103,14 @@ mod tests {
         assert!(mono_from_env(false, env(&[("NO_COLOR", "1")])));
         assert!(!mono_from_env(false, env(&[("NO_COLOR", "")])));
         assert!(!mono_from_env(false, env(&[])));
+    }
+
+    #[test]
+    fn truecolor_only_when_announced() {
+        assert!(truecolor_from_env(env(&[("COLORTERM", "truecolor")])));
+        assert!(truecolor_from_env(env(&[("COLORTERM", "24bit")])));
+        assert!(!truecolor_from_env(env(&[("COLORTERM", "yes")])));
+        assert!(!truecolor_from_env(env(&[])));
     }
 
     #[test]

@@ -38,8 +38,10 @@ async fn main() -> ExitCode {
     let lang = args.lang.unwrap_or_else(|| cli::lang_from_env(env));
     let theme = if cli::mono_from_env(args.mono, env) {
         Theme::MONO
-    } else {
+    } else if cli::truecolor_from_env(env) {
         Theme::COLOUR
+    } else {
+        Theme::COLOUR_256
     };
     let opts = bus::Options {
         address: args.bus_address.clone(),

@@ -6,11 +6,32 @@ use ratatui::style::{Color, Modifier, Style};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub mono: bool,
+    /// 24-bit colour (`COLORTERM=truecolor`); otherwise previews use the 256-colour palette.
+    pub truecolor: bool,
 }
 
 impl Theme {
-    pub const COLOUR: Theme = Theme { mono: false };
-    pub const MONO: Theme = Theme { mono: true };
+    pub const COLOUR: Theme = Theme {
+        mono: false,
+        truecolor: true,
+    };
+    pub const COLOUR_256: Theme = Theme {
+        mono: false,
+        truecolor: false,
+    };
+    pub const MONO: Theme = Theme {
+        mono: true,
+        truecolor: false,
+    };
+
+    /// A camera pixel as a terminal colour this terminal can show.
+    pub fn pixel(&self, [r, g, b]: [u8; 3]) -> Color {
+        if self.truecolor {
+            Color::Rgb(r, g, b)
+        } else {
+            Color::Indexed(ansi256(r, g, b))
+        }
+    }
 
     fn pick(&self, colour: Style, mono: Style) -> Style {
         if self.mono { mono } else { colour }
@@ -125,5 +146,52 @@ impl Theme {
 
     pub fn bar_filled(&self) -> Style {
         self.pick(Style::default().fg(Color::Green), Style::default())
+    }
+}
+
+/// The nearest xterm-256 colour: the 6×6×6 cube or the 24-step grey ramp, whichever is closer.
+pub fn ansi256(r: u8, g: u8, b: u8) -> u8 {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    let nearest = |v: u8| -> (u8, u8) {
+        let (i, l) = LEVELS
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| (i16::from(**l) - i16::from(v)).abs())
+            .map_or((0, 0), |(i, l)| (i, *l));
+        (i as u8, l)
+    };
+    let ((ri, rl), (gi, gl), (bi, bl)) = (nearest(r), nearest(g), nearest(b));
+    let dist = |a: [u8; 3]| -> u32 {
+        let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
+        d(a[0], r).pow(2) + d(a[1], g).pow(2) + d(a[2], b).pow(2)
+    };
+    let cube = 16 + 36 * ri + 6 * gi + bi;
+    let avg = ((u16::from(r) + u16::from(g) + u16::from(b)) / 3) as u8;
+    // Grey ramp 232..=255 is 8, 18, …, 238.
+    let gi = (avg.saturating_sub(3) / 10).min(23);
+    let grey = 8 + 10 * gi;
+    if dist([grey, grey, grey]) < dist([rl, gl, bl]) {
+        232 + gi
+    } else {
+        cube
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn palette_colours_map_to_themselves() {
+        assert_eq!(ansi256(0, 0, 0), 16);
+        assert_eq!(ansi256(255, 255, 255), 231);
+        assert_eq!(ansi256(255, 0, 0), 196);
+        assert_eq!(ansi256(0, 95, 175), 16 + 6 + 3);
+        assert_eq!(
+            ansi256(128, 128, 128),
+            232 + 12,
+            "mid grey takes the grey ramp"
+        );
+        assert_eq!(ansi256(238, 238, 238), 255);
     }
 }

@@ -128,7 +128,7 @@ impl Preview<'_> {
                 let Some(cell) = buf.cell_mut((area.x + col, area.y + row)) else {
                     continue;
                 };
-                let rgb = |p: [u8; 3]| Color::Rgb(p[0], p[1], p[2]);
+                let rgb = |p: [u8; 3]| self.theme.pixel(p);
                 match (top, bottom) {
                     (None, None) => {}
                     (t, b) => {
@@ -287,6 +287,20 @@ mod tests {
             Color::Rgb(0, 0, 0),
             "inside stays the picture"
         );
+    }
+
+    #[test]
+    fn without_truecolor_the_palette_is_used() {
+        let f = frame(2, 2, [255, 0, 0]);
+        let area = Rect::new(0, 0, 2, 1);
+        let mut buf = Buffer::empty(area);
+        Preview {
+            frame: &f,
+            overlays: vec![],
+            theme: Theme::COLOUR_256,
+        }
+        .render(area, &mut buf);
+        assert_eq!(buf[(0, 0)].fg, Color::Indexed(196));
     }
 
     #[test]

@@ -162,3 +162,47 @@ fn a_cut_to_another_person_fails_the_challenge() {
     // It failed at the cut, not later.
     assert!(run.frames <= 12, "failed only after {} frames", run.frames);
 }
+
+#[test]
+fn a_face_that_jumps_between_frames_asks_to_hold_still() {
+    let obama = Arc::new(photo("obama.jpg"));
+    let (cx, cy) = face_centre(&obama);
+    let view = |dx: f32| {
+        let shot = Shot::Zoom {
+            image: obama.clone(),
+            from: 1.2,
+            to: 1.2,
+            centre: (cx + dx, cy),
+            duration: Duration::from_millis(100),
+        };
+        ReplaySource::new(vec![shot], 10.0, 640, 480)
+            .expect("script")
+            .next_frame()
+            .expect("frame")
+    };
+    let e = engine();
+    let first = e.analyze_frame(&view(0.0), None).expect("analysis");
+    assert!(first.usable(), "{:?}", first.guidance);
+    let same = e.analyze_frame(&view(0.0), Some(&first)).expect("analysis");
+    assert!(
+        same.usable(),
+        "a still face is not motion: {:?}",
+        same.guidance
+    );
+    let moved = e
+        .analyze_frame(&view(0.06), Some(&first))
+        .expect("analysis");
+    let motion = moved
+        .primary
+        .as_ref()
+        .and_then(|p| p.quality.motion)
+        .expect("motion measured");
+    assert!(motion > 0.1, "{motion}");
+    assert!(
+        moved
+            .guidance
+            .contains(&idgate_api::Guidance::FaceHoldStill),
+        "{:?}",
+        moved.guidance
+    );
+}

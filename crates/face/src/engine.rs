@@ -252,7 +252,11 @@ impl Engine {
         with_pad: bool,
     ) -> Result<FrameAnalysis, FaceError> {
         let (w, h) = (img.width(), img.height());
-        let dets = self.detector.detect(img, dcfg)?;
+        // Too small to hold a face: that is "no face", not an engine failure.
+        let dets = match self.detector.detect(img, dcfg) {
+            Err(FaceError::ImageTooSmall { .. }) => Vec::new(),
+            other => other?,
+        };
         // The primary face is the largest one: the person at the desk, not someone behind.
         let primary_idx = dets
             .iter()

@@ -131,6 +131,17 @@ fn compare_without_a_face_is_a_typed_no_face_error() {
     }
     let a = engine().analyze_still(&blank).expect("analysis");
     assert_eq!(a.guidance, vec![Guidance::FaceNone]);
+    // A degenerate image is "no face" too, not an engine error.
+    let tiny = RgbImage::from_pixel(3, 2, Rgb([0, 0, 0]));
+    assert!(matches!(
+        compare_images(engine(), &tiny, &photo("obama.jpg")),
+        Err(CompareError::NoFace("first"))
+    ));
+    let empty = RgbImage::new(0, 0);
+    assert_eq!(
+        engine().analyze_still(&empty).expect("analysis").guidance,
+        vec![Guidance::FaceNone]
+    );
 }
 
 #[test]

@@ -69,10 +69,16 @@ mod tests {
     fn contactless_atr_round_trip() {
         let hist = [0x80, 0x73, 0x00, 0x00, 0x40];
         let atr = contactless_atr(&hist);
-        assert_eq!(atr, [0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x40, 0xB7]);
+        assert_eq!(
+            atr,
+            [0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x40, 0xB7]
+        );
         assert_eq!(historical_bytes(&atr).expect("parses"), &hist);
         assert_eq!(extended_length_from_historical(&hist), Some(true));
-        assert_eq!(extended_length_from_historical(&[0x80, 0x73, 0, 0, 0]), Some(false));
+        assert_eq!(
+            extended_length_from_historical(&[0x80, 0x73, 0, 0, 0]),
+            Some(false)
+        );
         assert_eq!(extended_length_from_historical(&[0x80, 0x31, 0xC0]), None);
     }
 
@@ -82,9 +88,15 @@ mod tests {
         let atr = [0x3B, 0x02, 0x14, 0x50];
         // T0 = 95: TA1 and TD1 (= 01: T=1, nothing more), then five historical bytes and TCK.
         let with_ta = [0x3B, 0x95, 0x13, 0x01, 1, 2, 3, 4, 5, 0x00];
-        assert_eq!(historical_bytes(&with_ta).expect("parses"), &[1, 2, 3, 4, 5]);
+        assert_eq!(
+            historical_bytes(&with_ta).expect("parses"),
+            &[1, 2, 3, 4, 5]
+        );
         assert_eq!(historical_bytes(&atr).expect("parses"), &[0x14, 0x50]);
-        assert_eq!(historical_bytes(&[0x3B, 0x88, 0x80]), Err(AtrError::Truncated));
+        assert_eq!(
+            historical_bytes(&[0x3B, 0x88, 0x80]),
+            Err(AtrError::Truncated)
+        );
         assert_eq!(historical_bytes(&[0x3B]), Err(AtrError::Truncated));
     }
 

@@ -7,9 +7,12 @@ use std::time::{Duration, Instant};
 use idgate_emrtd::{AccessKey, ReadOptions, SystemClock, read_passport};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 
+/// Turns the specimen into one kind of chip.
+type Tweak = fn(&mut PassportProfile);
+
 fn main() -> anyhow::Result<()> {
     let runs = 20;
-    let kinds: [(&str, fn(&mut PassportProfile)); 4] = [
+    let kinds: [(&str, Tweak); 4] = [
         ("short APDUs, Le 0xDF", |_| {}),
         ("extended length", |p| {
             p.chip.extended_length = true;

@@ -47,7 +47,6 @@ pub struct VirtualPassport {
     served_since_reset: usize,
     lost: bool,
     stats: ChipStats,
-    /// PACE, Chip and Active Authentication (part 2); `None`: BAC only.
     /// Secure messaging that takes over after the current answer (PACE, Chip Authentication).
     pending_sm: Option<SecureMessaging>,
 }
@@ -275,7 +274,12 @@ impl VirtualPassport {
         }
     }
 
-    fn read_binary(&mut self, cmd: &CommandApdu, form: LengthForm, protected: bool) -> ResponseApdu {
+    fn read_binary(
+        &mut self,
+        cmd: &CommandApdu,
+        form: LengthForm,
+        protected: bool,
+    ) -> ResponseApdu {
         let odd = cmd.ins == 0xB1;
         if odd && !self.behaviour.odd_ins {
             return sw(StatusWord::INS_NOT_SUPPORTED);
@@ -353,7 +357,11 @@ impl VirtualPassport {
                 self.lost = true;
             }
         }
-        let data = if odd { tlv::encode(0x53, &chunk) } else { chunk };
+        let data = if odd {
+            tlv::encode(0x53, &chunk)
+        } else {
+            chunk
+        };
         ResponseApdu::new(data, status)
     }
 }

@@ -29,7 +29,10 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now(&self) -> Instant {
-        self.0.lock().map(|n| *n).unwrap_or_else(|p| *p.into_inner())
+        self.0
+            .lock()
+            .map(|n| *n)
+            .unwrap_or_else(|p| *p.into_inner())
     }
 }
 

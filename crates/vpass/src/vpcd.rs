@@ -150,6 +150,11 @@ impl Inserted {
         })
     }
 
+    /// The card is still in the reader (its connection to vpcd is being served).
+    pub fn is_connected(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
     /// Takes the card out of the reader and returns how the connection ended.
     pub fn remove(mut self) -> Result<(), VpcdError> {
         self.shutdown()

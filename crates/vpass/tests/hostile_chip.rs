@@ -69,7 +69,9 @@ impl Tampering {
                 r.truncate(n);
                 r
             }
-            Damage::Garbage => (0..self.rng.below(300)).map(|_| self.rng.next() as u8).collect(),
+            Damage::Garbage => (0..self.rng.below(300))
+                .map(|_| self.rng.next() as u8)
+                .collect(),
             Damage::AppendJunk => {
                 let sw = r.split_off(r.len().saturating_sub(2));
                 r.extend((0..self.rng.below(40)).map(|_| self.rng.next() as u8));
@@ -149,7 +151,10 @@ fn one_damaged_answer_ends_in_success_or_a_typed_error() {
         }
     }
     // Most damage must be noticed (a flipped bit in a MAC-protected answer always is).
-    assert!(failures > 150, "only {failures} of 300 damaged reads failed");
+    assert!(
+        failures > 150,
+        "only {failures} of 300 damaged reads failed"
+    );
 }
 
 #[test]
@@ -158,7 +163,10 @@ fn a_chip_answering_garbage_from_some_point_on_never_hangs() {
     for seed in 1000..1150 {
         let started = Instant::now();
         let result = run(seed, true, &profile);
-        assert!(started.elapsed() < Duration::from_secs(20), "seed {seed} took too long");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "seed {seed} took too long"
+        );
         if let Err(e) = result {
             assert!(GUIDANCE.contains(&e.guidance_id()), "seed {seed}: {e}");
         }

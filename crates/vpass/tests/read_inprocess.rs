@@ -10,8 +10,8 @@ use idgate_emrtd::lds::image::ImageFormat;
 use idgate_emrtd::random::ScriptedRandom;
 use idgate_emrtd::transport::{Transport, TransportError};
 use idgate_emrtd::{
-    AccessKey, AccessProtocol, ChipError, Event, MemoryProfileStore, ReadOptions,
-    ReadProfileStore, SystemClock, read_passport, read_passport_observed,
+    AccessKey, AccessProtocol, ChipError, Event, MemoryProfileStore, ReadOptions, ReadProfileStore,
+    SystemClock, read_passport, read_passport_observed,
 };
 use idgate_mrz::{ChipAccessKey, MrzFields, MrzFormat, Sex};
 use idgate_vpass::{FaceImage, InProcessTransport, PassportProfile, TestClock, VirtualPassport};
@@ -33,8 +33,8 @@ fn hex(s: &str) -> Vec<u8> {
 fn reads_the_whole_specimen_passport() {
     let profile = PassportProfile::specimen();
     let mut t = transport(&profile);
-    let read = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect("read");
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     assert_eq!(read.access, AccessProtocol::Bac);
     assert_eq!(read.dg1.document_number, "L898902C3");
     assert_eq!(read.dg1.primary_identifier, "ERIKSSON");
@@ -42,7 +42,10 @@ fn reads_the_whole_specimen_passport() {
     assert_eq!(read.dg1.issuing_state, "UTO");
     let face = read.face.as_ref().expect("decoded face");
     assert_eq!((face.width, face.height), (413, 531));
-    assert_eq!(read.dg2.faces[0].data.as_slice(), profile.face.data.as_slice());
+    assert_eq!(
+        read.dg2.faces[0].data.as_slice(),
+        profile.face.data.as_slice()
+    );
     assert_eq!(read.sod(), profile.sod.as_deref());
     assert_eq!(
         read.dg11.as_ref().and_then(|d| d.place_of_birth.as_deref()),
@@ -53,7 +56,10 @@ fn reads_the_whole_specimen_passport() {
         Some("20020415")
     );
     assert!(read.checks.contains(&CheckOutcome::passed(Check::Bac)));
-    assert!(read.checks.contains(&CheckOutcome::passed(Check::Dg1MatchesCode)));
+    assert!(
+        read.checks
+            .contains(&CheckOutcome::passed(Check::Dg1MatchesCode))
+    );
     assert_eq!(read.chip_kind.issuing_state, "UTO");
     assert!(read.profile.short_file_ids);
     assert_eq!(read.stats.resumes, 0);
@@ -176,8 +182,8 @@ fn chip_taking_only_128_bytes() {
     let mut profile = PassportProfile::specimen();
     profile.chip.max_le = 128;
     let mut t = transport(&profile);
-    let read = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect("read");
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     assert_eq!(read.profile.max_read, 128);
     assert!(read.face.is_some());
 }
@@ -204,7 +210,10 @@ fn extended_length_reads_in_few_large_chunks() {
         ext_read.stats.apdus,
         short_read.stats.apdus
     );
-    assert_eq!(ext_read.raw.get(LdsFile::DG2), short_read.raw.get(LdsFile::DG2));
+    assert_eq!(
+        ext_read.raw.get(LdsFile::DG2),
+        short_read.raw.get(LdsFile::DG2)
+    );
 }
 
 #[test]
@@ -212,8 +221,8 @@ fn chip_without_short_file_identifiers_is_read_by_select() {
     let mut profile = PassportProfile::specimen();
     profile.chip.sfi = false;
     let mut t = transport(&profile);
-    let read = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect("read");
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     assert!(!read.profile.short_file_ids);
     assert!(read.face.is_some());
 }
@@ -222,11 +231,18 @@ fn chip_without_short_file_identifiers_is_read_by_select() {
 fn large_dg2_beyond_32k_uses_odd_ins_read_binary() {
     let mut profile = PassportProfile::specimen();
     profile.face = FaceImage::synthetic_jpeg(1000, 1300, 60_000);
-    assert!(profile.face.data.len() > 0x8000, "{}", profile.face.data.len());
+    assert!(
+        profile.face.data.len() > 0x8000,
+        "{}",
+        profile.face.data.len()
+    );
     let mut t = transport(&profile).with_trace();
-    let read = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect("read");
-    assert_eq!(read.dg2.faces[0].data.as_slice(), profile.face.data.as_slice());
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
+    assert_eq!(
+        read.dg2.faces[0].data.as_slice(),
+        profile.face.data.as_slice()
+    );
     assert!(t.trace().iter().any(|(c, _)| c.get(1) == Some(&0xB1)));
 }
 
@@ -259,10 +275,17 @@ fn card_lost_mid_dg2_resumes_where_it_stopped() {
     .expect("read");
     assert_eq!(read.stats.resumes, 1);
     assert!(events.contains(&Event::CardLost) && events.contains(&Event::CardBack));
-    assert_eq!(read.dg2.faces[0].data.as_slice(), profile.face.data.as_slice());
+    assert_eq!(
+        read.dg2.faces[0].data.as_slice(),
+        profile.face.data.as_slice()
+    );
     // Nothing was read twice except the one answer lost with the card.
     let served = t.chip().stats().bytes_served;
-    assert!(served <= read.stats.bytes_read + 0xDF, "{served} vs {}", read.stats.bytes_read);
+    assert!(
+        served <= read.stats.bytes_read + 0xDF,
+        "{served} vs {}",
+        read.stats.bytes_read
+    );
     // BAC ran twice; it is reported once.
     assert_eq!(
         read.checks.iter().filter(|c| c.check == Check::Bac).count(),
@@ -277,8 +300,8 @@ fn card_not_back_in_time_means_keep_still() {
     let clock = TestClock::default();
     let mut t = transport(&profile).with_clock(clock.clone());
     t.away = Duration::from_secs(60);
-    let err = read_passport(&mut t, key(&profile), ReadOptions::default(), &clock)
-        .expect_err("gone");
+    let err =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &clock).expect_err("gone");
     assert!(matches!(err, ChipError::CardLost), "{err}");
     assert_eq!(err.guidance_id(), "chip.keep_still");
 }
@@ -297,8 +320,13 @@ fn wrong_code_is_refused_by_the_chip() {
     let profile = PassportProfile::specimen();
     let mut t = transport(&profile);
     let wrong = ChipAccessKey::new("L898902C3", "740812", "120416").expect("key");
-    let err = read_passport(&mut t, AccessKey::Mrz(wrong), ReadOptions::default(), &SystemClock)
-        .expect_err("wrong key");
+    let err = read_passport(
+        &mut t,
+        AccessKey::Mrz(wrong),
+        ReadOptions::default(),
+        &SystemClock,
+    )
+    .expect_err("wrong key");
     assert!(matches!(err, ChipError::WrongKey { .. }), "{err}");
     assert_eq!(err.guidance_id(), "chip.wrong_code");
 }
@@ -357,7 +385,10 @@ fn progress_events_count_up_to_each_file_size() {
     let total = read.raw.get(LdsFile::DG2).map(<[u8]>::len);
     assert!(dg2_progress.len() > 10);
     assert!(dg2_progress.windows(2).all(|w| w[0].0 < w[1].0));
-    assert_eq!(dg2_progress.last().map(|p| (Some(p.0), p.1)), Some((total, total)));
+    assert_eq!(
+        dg2_progress.last().map(|p| (Some(p.0), p.1)),
+        Some((total, total))
+    );
 }
 
 #[test]
@@ -371,8 +402,8 @@ fn jpeg2000_portrait_is_decoded() {
         data: Zeroizing::new(include_bytes!("../../emrtd/tests/data/jp2/monochrome.jp2").to_vec()),
     };
     let mut t = transport(&profile);
-    let read = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect("read");
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     let face = read.face.expect("face");
     assert_eq!((face.width, face.height), (512, 384));
 }
@@ -412,8 +443,13 @@ impl Transport for NotAPassport {
 #[test]
 fn a_card_without_the_emrtd_application_is_unsupported() {
     let profile = PassportProfile::specimen();
-    let err = read_passport(&mut NotAPassport, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect_err("not a passport");
+    let err = read_passport(
+        &mut NotAPassport,
+        key(&profile),
+        ReadOptions::default(),
+        &SystemClock,
+    )
+    .expect_err("not a passport");
     assert!(matches!(err, ChipError::NotEmrtd(_)), "{err}");
     assert_eq!(err.guidance_id(), "chip.unsupported");
 }

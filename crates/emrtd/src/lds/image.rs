@@ -184,11 +184,17 @@ mod jpeg2000_tests {
     #[test]
     fn damaged_jp2_files_are_errors_not_panics() {
         let damaged: [&[u8]; 6] = [
-            include_bytes!("../../tests/data/jp2/bitwiser-codestreamheader-corrupted-xsiz-10918.jp2"),
-            include_bytes!("../../tests/data/jp2/bitwiser-codestreamheader-corrupted-ysiz-11208.jp2"),
+            include_bytes!(
+                "../../tests/data/jp2/bitwiser-codestreamheader-corrupted-xsiz-10918.jp2"
+            ),
+            include_bytes!(
+                "../../tests/data/jp2/bitwiser-codestreamheader-corrupted-ysiz-11208.jp2"
+            ),
             include_bytes!("../../tests/data/jp2/bitwiser-headerbox-corrupted-boxlength-22181.jp2"),
             include_bytes!("../../tests/data/jp2/bitwiser-icc-corrupted-tagcount-1911.jp2"),
-            include_bytes!("../../tests/data/jp2/bitwiser-resolutionbox-corrupted-boxlength-8127.jp2"),
+            include_bytes!(
+                "../../tests/data/jp2/bitwiser-resolutionbox-corrupted-boxlength-8127.jp2"
+            ),
             include_bytes!("../../tests/data/jp2/triggerUnboundLocalError.jp2"),
         ];
         for bytes in damaged {

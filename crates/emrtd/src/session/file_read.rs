@@ -212,11 +212,13 @@ impl FileRead {
                     limit: self.max_len,
                 });
             }
-            return Ok(if payload.len() < want as usize || sw == StatusWord::END_OF_FILE {
-                ReadOutcome::Complete
-            } else {
-                ReadOutcome::Continue
-            });
+            return Ok(
+                if payload.len() < want as usize || sw == StatusWord::END_OF_FILE {
+                    ReadOutcome::Complete
+                } else {
+                    ReadOutcome::Continue
+                },
+            );
         }
         if self.total.is_none() {
             match tlv::parse_header(&self.data) {
@@ -279,12 +281,27 @@ mod tests {
     fn icao_d4_sequence_select_header_rest() {
         // ICAO 9303 Part 11 Appendix D.4 (REFERENCES.md §2.1): SELECT EF.COM, READ 4, READ 0x12 @ 4.
         let mut r = FileRead::new(LdsFile::Com, false, 1 << 16);
-        assert_eq!(send(&mut r, 0xDF, false), hex::decode("00A4020C02011E").expect("hex"));
-        assert_eq!(r.on_response(&resp("", 0x9000)).expect("ok"), ReadOutcome::Continue);
-        assert_eq!(send(&mut r, 0xDF, false), hex::decode("00B0000004").expect("hex"));
-        assert_eq!(r.on_response(&resp("60145F01", 0x9000)).expect("ok"), ReadOutcome::Continue);
+        assert_eq!(
+            send(&mut r, 0xDF, false),
+            hex::decode("00A4020C02011E").expect("hex")
+        );
+        assert_eq!(
+            r.on_response(&resp("", 0x9000)).expect("ok"),
+            ReadOutcome::Continue
+        );
+        assert_eq!(
+            send(&mut r, 0xDF, false),
+            hex::decode("00B0000004").expect("hex")
+        );
+        assert_eq!(
+            r.on_response(&resp("60145F01", 0x9000)).expect("ok"),
+            ReadOutcome::Continue
+        );
         assert_eq!(r.total, Some(0x16));
-        assert_eq!(send(&mut r, 0xDF, false), hex::decode("00B0000412").expect("hex"));
+        assert_eq!(
+            send(&mut r, 0xDF, false),
+            hex::decode("00B0000412").expect("hex")
+        );
         assert_eq!(
             r.on_response(&resp("04303130365F36063034303030305C026175", 0x9000))
                 .expect("ok"),
@@ -299,9 +316,18 @@ mod tests {
     #[test]
     fn sfi_read_selects_and_falls_back() {
         let mut r = FileRead::new(LdsFile::DG2, false, 1 << 16);
-        assert_eq!(send(&mut r, 0xDF, true), hex::decode("00B0820004").expect("hex"));
-        assert_eq!(r.on_response(&resp("", 0x6A86)).expect("ok"), ReadOutcome::SfiUnsupported);
-        assert_eq!(send(&mut r, 0xDF, false), hex::decode("00A4020C020102").expect("hex"));
+        assert_eq!(
+            send(&mut r, 0xDF, true),
+            hex::decode("00B0820004").expect("hex")
+        );
+        assert_eq!(
+            r.on_response(&resp("", 0x6A86)).expect("ok"),
+            ReadOutcome::SfiUnsupported
+        );
+        assert_eq!(
+            send(&mut r, 0xDF, false),
+            hex::decode("00A4020C020102").expect("hex")
+        );
     }
 
     #[test]
@@ -310,11 +336,15 @@ mod tests {
         r.selected = true;
         r.data = Zeroizing::new(vec![0; 0x8000]);
         r.total = Some(0x9000);
-        assert_eq!(send(&mut r, 0xDF, true), hex::decode("00B100000454028000DF").expect("hex"));
+        assert_eq!(
+            send(&mut r, 0xDF, true),
+            hex::decode("00B100000454028000DF").expect("hex")
+        );
         let mut answer = vec![0x53, 0x81, 0xDB];
         answer.extend_from_slice(&[7; 0xDB]);
         assert_eq!(
-            r.on_response(&ResponseApdu::new(answer, StatusWord::OK)).expect("ok"),
+            r.on_response(&ResponseApdu::new(answer, StatusWord::OK))
+                .expect("ok"),
             ReadOutcome::Continue
         );
         assert_eq!(r.data.len(), 0x8000 + 0xDB);
@@ -325,7 +355,10 @@ mod tests {
         // Wrong outer tag.
         let mut r = FileRead::new(LdsFile::DG1, false, 1 << 16);
         send(&mut r, 0xDF, true);
-        assert!(matches!(r.on_response(&resp("7582FFFF", 0x9000)), Err(ChipError::Lds { .. })));
+        assert!(matches!(
+            r.on_response(&resp("7582FFFF", 0x9000)),
+            Err(ChipError::Lds { .. })
+        ));
         // A huge length.
         let mut r = FileRead::new(LdsFile::DG2, false, 1 << 16);
         send(&mut r, 0xDF, true);
@@ -336,8 +369,14 @@ mod tests {
         let mut r = FileRead::new(LdsFile::DG2, false, 1 << 16);
         send(&mut r, 0xDF, true);
         // A length in three bytes: the 4-byte probe lacks one, which is asked for next.
-        assert_eq!(r.on_response(&resp("7583FFFF", 0x9000)).expect("more"), ReadOutcome::Continue);
-        assert_eq!(send(&mut r, 0xDF, true), hex::decode("00B0000401").expect("hex"));
+        assert_eq!(
+            r.on_response(&resp("7583FFFF", 0x9000)).expect("more"),
+            ReadOutcome::Continue
+        );
+        assert_eq!(
+            send(&mut r, 0xDF, true),
+            hex::decode("00B0000401").expect("hex")
+        );
         assert!(matches!(
             r.on_response(&resp("FF", 0x9000)),
             Err(ChipError::FileTooLarge { .. })

@@ -571,7 +571,8 @@ impl ReadSession {
         self.exchange = Some(plan.exchange);
         if self.select_first {
             self.stage = Stage::SelectApplet;
-            self.events.push_back(Event::Phase(Phase::SelectingApplication));
+            self.events
+                .push_back(Event::Phase(Phase::SelectingApplication));
         } else {
             self.stage = Stage::Access;
             self.events
@@ -1014,7 +1015,8 @@ impl ReadSession {
                     via: self.key.kind(),
                 });
             }
-            self.checks.push(CheckOutcome::passed(Check::Dg1MatchesCode));
+            self.checks
+                .push(CheckOutcome::passed(Check::Dg1MatchesCode));
         }
         if !self.files.contains(LdsFile::Sod) {
             return Err(ChipError::MissingFile(LdsFile::Sod));

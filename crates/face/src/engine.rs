@@ -76,7 +76,7 @@ pub struct FaceReport {
 pub struct PrimaryFace {
     pub detection: Detection,
     pub quality: QualityMeasures,
-    /// Passive PAD, if enabled.
+    /// Passive PAD, if enabled (camera frames: only frames that passed quality).
     pub pad: Option<PadScore>,
     /// The template; never serialised (biometric data).
     #[serde(skip)]
@@ -135,6 +135,16 @@ pub struct Reference {
     pub detection: Detection,
     /// Quality gates raised on the chip photo itself (informational: the photo cannot be retaken).
     pub guidance: Vec<Guidance>,
+}
+
+/// When passive PAD runs: on camera frames only for frames that passed quality (the only ones
+/// the decision uses; the ~10 ms saved keep guidance responsive), always for stills, never for
+/// the chip photo (a printed photo by design).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PadWhen {
+    Always,
+    UsableFrames,
+    Never,
 }
 
 /// Loaded models plus settings. Cheap to share: every method takes `&self`.
@@ -234,13 +244,19 @@ impl Engine {
             frame.timestamp,
             &self.cfg.detector,
             prev.as_ref(),
-            true,
+            PadWhen::UsableFrames,
         )
     }
 
     /// Analyses a still image (no motion, larger detector input, PAD as configured).
     pub fn analyze_still(&self, img: &RgbImage) -> Result<FrameAnalysis, FaceError> {
-        self.analyze(img, Duration::ZERO, &self.cfg.still_detector, None, true)
+        self.analyze(
+            img,
+            Duration::ZERO,
+            &self.cfg.still_detector,
+            None,
+            PadWhen::Always,
+        )
     }
 
     fn analyze(
@@ -249,7 +265,7 @@ impl Engine {
         timestamp: Duration,
         dcfg: &DetectorConfig,
         prev: Option<&Detection>,
-        with_pad: bool,
+        pad_when: PadWhen,
     ) -> Result<FrameAnalysis, FaceError> {
         let (w, h) = (img.width(), img.height());
         // Too small to hold a face: that is "no face", not an engine failure.
@@ -293,7 +309,11 @@ impl Engine {
                         let q = quality::measure(w, h, det, &crop, prev, &self.cfg.quality);
                         guidance.extend(quality::evaluate(&q, &self.cfg.quality));
                         let embedding = Some(self.recognizer.embed(&crop)?);
-                        let pad = if with_pad { self.pad(img, det)? } else { None };
+                        let pad = match pad_when {
+                            PadWhen::Always => self.pad(img, det)?,
+                            PadWhen::UsableFrames if guidance.is_empty() => self.pad(img, det)?,
+                            _ => None,
+                        };
                         Some(PrimaryFace {
                             detection: *det,
                             quality: q,
@@ -320,7 +340,13 @@ impl Engine {
     /// `Ok(None)` means the photo has no usable face (the flow offers the alternatives);
     /// `Err` means the engine itself failed.
     pub fn enroll_reference(&self, dg2: &RgbImage) -> Result<Option<Reference>, FaceError> {
-        let a = self.analyze(dg2, Duration::ZERO, &self.cfg.still_detector, None, false)?;
+        let a = self.analyze(
+            dg2,
+            Duration::ZERO,
+            &self.cfg.still_detector,
+            None,
+            PadWhen::Never,
+        )?;
         Ok(a.primary.and_then(|p| {
             p.embedding.map(|embedding| Reference {
                 embedding,

@@ -109,6 +109,47 @@ mod tests {
         assert!(yuyv_to_rgb(&[0; 16], 4, 2, 4).is_err());
     }
 
+    /// UVC cameras send MJPEG frames without Huffman tables (DHT), marked by an `AVI1` APP0
+    /// segment; decoders must use the standard tables (ITU-T T.81 Annex K).
+    fn strip_dht_as_uvc_does(jpg: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8];
+        out.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x08]);
+        out.extend_from_slice(b"AVI1\0\0");
+        let mut i = 2;
+        while i + 4 <= jpg.len() && jpg[i] == 0xFF {
+            let marker = jpg[i + 1];
+            let len = u16::from_be_bytes([jpg[i + 2], jpg[i + 3]]) as usize;
+            if marker == 0xDA {
+                out.extend_from_slice(&jpg[i..]);
+                break;
+            }
+            if marker != 0xC4 && marker != 0xE0 {
+                out.extend_from_slice(&jpg[i..i + 2 + len]);
+            }
+            i += 2 + len;
+        }
+        out
+    }
+
+    #[test]
+    fn mjpeg_without_huffman_tables_decodes_like_the_full_jpeg() {
+        let src = RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+        });
+        let mut jpg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpg, 90)
+            .encode_image(&src)
+            .expect("encode");
+        let uvc = strip_dht_as_uvc_does(&jpg);
+        assert!(
+            !uvc.windows(2).any(|w| w == [0xFF, 0xC4]),
+            "DHT still present"
+        );
+        let full = decode_mjpeg(&jpg, 640, 480).expect("full");
+        let bare = decode_mjpeg(&uvc, 640, 480).expect("without DHT");
+        assert!(full == bare, "default tables must reproduce the frame");
+    }
+
     #[test]
     fn mjpeg_round_trip_and_garbage() {
         let src = RgbImage::from_fn(64, 48, |x, y| {

@@ -292,14 +292,19 @@ impl ActiveAuthentication {
         }
     }
 
-    /// INTERNAL AUTHENTICATE with a fresh random 8-byte challenge (Le = 256).
+    /// INTERNAL AUTHENTICATE with a fresh random 8-byte challenge. Le is 256, or extended (65536)
+    /// for RSA keys whose signature does not fit a short response under secure messaging.
     pub fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ActiveAuthError> {
         let mut challenge = [0u8; 8];
         rng.fill(&mut challenge)?;
         self.challenge = Some(challenge);
+        let le = match &self.key {
+            AaPublicKey::Rsa { n, .. } if left_pad(n, 0).len() > 224 => 65_536,
+            _ => 256,
+        };
         Ok(CommandApdu::new(0x00, 0x88, 0x00, 0x00)
             .with_data(challenge.to_vec())
-            .with_le(256))
+            .with_le(le))
     }
 
     /// Checks the chip's signature.

@@ -20,6 +20,7 @@ pub mod tlv;
 pub mod transport;
 // part 2
 pub mod active_auth;
+pub mod authenticity;
 pub mod chip_auth;
 pub mod domain_params;
 pub mod pace;

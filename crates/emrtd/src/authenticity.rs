@@ -1,0 +1,290 @@
+//! Chip, Active and Passive Authentication plugged into the read session (`AuthenticationHooks`):
+//! after DG14 — verify PACE-CAM's evidence or run Chip Authentication; after DG15 — Active
+//! Authentication; after the last file — Passive Authentication. Every result lands in one shared
+//! [`PaReport`]; any failure also ends the read with `ChipError::Authenticity` (→ `chip.not_genuine`).
+//!
+//! Use: `let auth = ChipAuthenticity::new(trust, SystemTime::now());` then
+//! `ReadOptions { access: Arc::new(PreferPace::new(auth.cam_evidence())), hooks: Box::new(auth.clone()),
+//! optional_files: vec![DG14, DG15, ..], .. }`, and read `auth.report()` after the read.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::active_auth::{AaPublicKey, ActiveAuthError, ActiveAuthentication};
+use crate::apdu::ResponseApdu;
+use crate::chip_auth::{ChipAuthError, ChipAuthStep, ChipAuthentication, ChipKey};
+use crate::domain_params::Group;
+use crate::error::ChipError;
+use crate::exchange::{
+    AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
+};
+use crate::lds::{LdsFile, RawFiles};
+use crate::pace::exchange::CamEvidence;
+use crate::passive_auth::{self, CheckResult, PaReport, TrustStore};
+use crate::security_infos::SecurityInfos;
+
+fn not_run() -> CheckResult {
+    CheckResult::NotSupported("not run".into())
+}
+
+fn empty_report() -> PaReport {
+    PaReport {
+        dg_hashes: not_run(),
+        sod_signature: not_run(),
+        ds_chain: not_run(),
+        ds_revocation: not_run(),
+        chip_auth: not_run(),
+        active_auth: not_run(),
+    }
+}
+
+/// The authentication hooks for one read (clone it to keep a handle on the report).
+#[derive(Clone)]
+pub struct ChipAuthenticity {
+    trust: Arc<TrustStore>,
+    now: SystemTime,
+    cam: CamEvidence,
+    report: Arc<Mutex<PaReport>>,
+    dg14: Arc<Mutex<Option<SecurityInfos>>>,
+}
+
+impl fmt::Debug for ChipAuthenticity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChipAuthenticity")
+            .field("cscas", &self.trust.cscas().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChipAuthenticity {
+    /// Hooks trusting `trust`'s CSCAs, judging validity at `now`.
+    pub fn new(trust: Arc<TrustStore>, now: SystemTime) -> Self {
+        Self {
+            trust,
+            now,
+            cam: CamEvidence::default(),
+            report: Arc::new(Mutex::new(empty_report())),
+            dg14: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The slot PACE-CAM writes to; give it to `PreferPace::new`.
+    pub fn cam_evidence(&self) -> CamEvidence {
+        self.cam.clone()
+    }
+
+    /// Every check's result so far.
+    pub fn report(&self) -> PaReport {
+        self.report.lock().map(|r| r.clone()).unwrap_or_else(|_| empty_report())
+    }
+
+    fn set(&self, f: impl FnOnce(&mut PaReport)) {
+        if let Ok(mut r) = self.report.lock() {
+            f(&mut r);
+        }
+    }
+
+    fn fail(&self, check: &'static str, reason: String, set: impl FnOnce(&mut PaReport, CheckResult)) -> ChipError {
+        self.set(|r| set(r, CheckResult::Fail(reason.clone())));
+        ChipError::Authenticity { check, reason }
+    }
+
+    fn after_dg14(&mut self, dg14: &[u8]) -> Result<Option<Box<dyn Exchange>>, ChipError> {
+        let infos = SecurityInfos::parse_dg14(dg14).map_err(|e| ChipError::Protocol {
+            protocol: "DG14",
+            reason: e.to_string(),
+        })?;
+        if let Ok(mut slot) = self.dg14.lock() {
+            *slot = Some(infos.clone());
+        }
+        let selected = crate::chip_auth::select(&infos);
+        // PACE-CAM already proved the key: check its evidence against DG14's key (ICAO 9303 Part 11
+        // §4.4.3.5.2) instead of running Chip Authentication again.
+        if let Some(cam) = self.cam.take() {
+            let point = infos
+                .chip_auth_public_keys()
+                .filter(|k| k.ecdh)
+                .filter_map(|k| ChipKey::from_info(k).ok())
+                .find(|k| matches!(&k.group, Group::Ec { curve, .. } if curve.curve() == cam.curve()));
+            let Some(key) = point else {
+                return Err(self.fail("chip_auth", "PACE-CAM was used but DG14 has no matching key".into(), |r, c| r.chip_auth = c));
+            };
+            return match cam.verify(&key.public) {
+                Ok(()) => {
+                    self.set(|r| r.chip_auth = CheckResult::Pass);
+                    Ok(None)
+                }
+                Err(e) => Err(self.fail("chip_auth", e.to_string(), |r, c| r.chip_auth = c)),
+            };
+        }
+        match selected {
+            Ok((protocol, key)) => Ok(Some(Box::new(CaExchange {
+                ca: ChipAuthentication::new(protocol, key),
+                started: false,
+                hooks: self.clone(),
+            }))),
+            Err(ChipAuthError::NotOffered) => {
+                self.set(|r| r.chip_auth = CheckResult::NotSupported("DG14 offers no Chip Authentication".into()));
+                Ok(None)
+            }
+            Err(e) => {
+                self.set(|r| r.chip_auth = CheckResult::NotSupported(e.to_string()));
+                Ok(None)
+            }
+        }
+    }
+
+    fn after_dg15(&mut self, dg15: &[u8]) -> Result<Option<Box<dyn Exchange>>, ChipError> {
+        let key = match AaPublicKey::from_dg15(dg15) {
+            Ok(k) => k,
+            Err(ActiveAuthError::Unsupported(r)) => {
+                self.set(|rep| rep.active_auth = CheckResult::NotSupported(r));
+                return Ok(None);
+            }
+            Err(e) => return Err(self.fail("active_auth", e.to_string(), |r, c| r.active_auth = c)),
+        };
+        let algorithm = self
+            .dg14
+            .lock()
+            .ok()
+            .and_then(|d| d.as_ref().and_then(|i| i.active_auth().map(|a| a.signature_algorithm)));
+        Ok(Some(Box::new(AaExchange {
+            aa: ActiveAuthentication::new(key, algorithm),
+            started: false,
+            hooks: self.clone(),
+        })))
+    }
+}
+
+impl AuthenticationHooks for ChipAuthenticity {
+    fn after_file(&mut self, file: LdsFile, files: &RawFiles) -> Result<Option<Box<dyn Exchange>>, ChipError> {
+        match (file, files.get(file)) {
+            (LdsFile::Dg(14), Some(dg14)) => self.after_dg14(dg14),
+            (LdsFile::Dg(15), Some(dg15)) => self.after_dg15(dg15),
+            _ => Ok(None),
+        }
+    }
+
+    fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
+        let pa = passive_auth::verify_files(files, &self.trust, self.now);
+        self.set(|r| {
+            r.dg_hashes = pa.dg_hashes.clone();
+            r.sod_signature = pa.sod_signature.clone();
+            r.ds_chain = pa.ds_chain.clone();
+            r.ds_revocation = pa.ds_revocation.clone();
+            if !files.contains(LdsFile::DG15) && matches!(r.active_auth, CheckResult::NotSupported(_)) {
+                r.active_auth = CheckResult::NotSupported("the chip has no DG15".into());
+            }
+            if !files.contains(LdsFile::DG14) && matches!(r.chip_auth, CheckResult::NotSupported(_)) {
+                r.chip_auth = CheckResult::NotSupported("the chip has no DG14".into());
+            }
+        });
+        let report = self.report();
+        if let Some((check, reason)) = report.first_failure() {
+            return Err(ChipError::Authenticity {
+                check,
+                reason: reason.to_string(),
+            });
+        }
+        let status = |c: &CheckResult, check| match c {
+            CheckResult::Pass => CheckOutcome::passed(check),
+            _ => CheckOutcome::not_offered(check),
+        };
+        let pa_ok = report.dg_hashes.is_pass() && report.sod_signature.is_pass() && report.ds_chain.is_pass();
+        Ok(vec![
+            if pa_ok {
+                CheckOutcome::passed(Check::PassiveAuthentication)
+            } else {
+                CheckOutcome::not_offered(Check::PassiveAuthentication)
+            },
+            status(&report.chip_auth, Check::ChipAuthentication),
+            status(&report.active_auth, Check::ActiveAuthentication),
+        ])
+    }
+}
+
+struct CaExchange {
+    ca: ChipAuthentication,
+    started: bool,
+    hooks: ChipAuthenticity,
+}
+
+impl Exchange for CaExchange {
+    fn name(&self) -> &'static str {
+        "CA"
+    }
+
+    fn advance(&mut self, response: Option<&ResponseApdu>, ctx: &mut ExchangeContext<'_>) -> Result<ExchangeStep, ChipError> {
+        let result = match response {
+            None if !self.started => {
+                self.started = true;
+                self.ca.start(ctx.rng).map(ExchangeStep::Send)
+            }
+            None => Err(ChipAuthError::Malformed("restarted".into())),
+            Some(r) => match self.ca.on_response(r) {
+                Ok(ChipAuthStep::Send(c)) => Ok(ExchangeStep::Send(c)),
+                Ok(ChipAuthStep::Done(out)) => {
+                    let sm = out.secure_messaging()?;
+                    self.hooks.set(|r| r.chip_auth = CheckResult::Pass);
+                    Ok(ExchangeStep::Done(ExchangeOutcome {
+                        secure_messaging: Some(sm),
+                        checks: vec![CheckOutcome::passed(Check::ChipAuthentication)],
+                    }))
+                }
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| {
+            let reason = e.to_string();
+            self.hooks.set(|r| {
+                r.chip_auth = if e.is_authenticity_failure() {
+                    CheckResult::Fail(reason)
+                } else {
+                    CheckResult::NotSupported(reason)
+                }
+            });
+            ChipError::from(e)
+        })
+    }
+}
+
+struct AaExchange {
+    aa: ActiveAuthentication,
+    started: bool,
+    hooks: ChipAuthenticity,
+}
+
+impl Exchange for AaExchange {
+    fn name(&self) -> &'static str {
+        "AA"
+    }
+
+    fn advance(&mut self, response: Option<&ResponseApdu>, ctx: &mut ExchangeContext<'_>) -> Result<ExchangeStep, ChipError> {
+        let result = match response {
+            None if !self.started => {
+                self.started = true;
+                self.aa.start(ctx.rng).map(ExchangeStep::Send)
+            }
+            None => Err(ActiveAuthError::BadSignature("restarted".into())),
+            Some(r) => self.aa.finish(r).map(|()| {
+                self.hooks.set(|rep| rep.active_auth = CheckResult::Pass);
+                ExchangeStep::Done(ExchangeOutcome {
+                    secure_messaging: None,
+                    checks: vec![CheckOutcome::passed(Check::ActiveAuthentication)],
+                })
+            }),
+        };
+        result.map_err(|e| {
+            let reason = e.to_string();
+            self.hooks.set(|r| {
+                r.active_auth = if e.is_authenticity_failure() {
+                    CheckResult::Fail(reason)
+                } else {
+                    CheckResult::NotSupported(reason)
+                }
+            });
+            ChipError::from(e)
+        })
+    }
+}

@@ -10,6 +10,7 @@ use idgate::app::{App, Phase};
 use idgate::bus::{self, ConnectError};
 use idgate::cli::{self, Args};
 use idgate::manual::CivilDate;
+use idgate::model::Cmd;
 use idgate::runner;
 use idgate::theme::Theme;
 
@@ -88,12 +89,26 @@ async fn run_tui(
     theme: Theme,
     client: Option<&mut bus::Client>,
 ) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Stopped by the service manager or the terminal closing: release the station and restore
+    // the terminal just as Ctrl-Q does.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
     let mut terminal = ratatui::try_init()?;
     let (events, cmds) = match client {
         Some(c) => (Some(&mut c.events), Some(&c.cmds)),
         None => (None, None),
     };
-    let result = runner::run(&mut terminal, app, theme, EventStream::new(), events, cmds).await;
+    let result = tokio::select! {
+        r = runner::run(&mut terminal, app, theme, EventStream::new(), events, cmds) => r.map(|_| ()),
+        _ = term.recv() => Ok(()),
+        _ = hup.recv() => Ok(()),
+    };
+    if !app.quit
+        && let Some(tx) = cmds
+    {
+        let _ = tx.send(Cmd::Release);
+    }
     ratatui::try_restore()?;
-    result.map(|_| ())
+    result
 }

@@ -138,8 +138,12 @@ impl App {
                 self.on_key(key)
             }
             Msg::Bus(ev) => {
-                self.dirty = true;
-                self.on_bus(ev);
+                // A preview nobody can see (the form is open) must not cost a redraw.
+                let unseen = matches!(ev, BusEvent::Preview(_)) && self.manual.is_some();
+                if !unseen {
+                    self.dirty = true;
+                    self.on_bus(ev);
+                }
                 Vec::new()
             }
         }
@@ -564,6 +568,18 @@ mod tests {
         assert!(a.preview.is_none());
         a.update(Msg::Bus(BusEvent::Preview(frame(Step::Face))));
         assert!(a.preview.is_some());
+    }
+
+    #[test]
+    fn previews_behind_the_form_cost_no_redraw() {
+        let mut a = started();
+        a.update(status(Step::Code, ""));
+        a.update(key(KeyCode::Char('m')));
+        a.dirty = false;
+        let f = PreviewFrame::new(Step::Code, 1, 1, vec![0, 0, 0], vec![]).expect("frame");
+        a.update(Msg::Bus(BusEvent::Preview(f)));
+        assert!(!a.dirty);
+        assert!(a.preview.is_none());
     }
 
     #[test]

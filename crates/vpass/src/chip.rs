@@ -47,6 +47,8 @@ pub struct VirtualPassport {
     served_since_reset: usize,
     lost: bool,
     stats: ChipStats,
+    /// PACE, Chip and Active Authentication (part 2); `None`: BAC only.
+    security: Option<crate::security::ChipSecurity>,
     /// Secure messaging that takes over after the current answer (PACE, Chip Authentication).
     pending_sm: Option<SecureMessaging>,
 }
@@ -104,8 +106,15 @@ impl VirtualPassport {
             served_since_reset: 0,
             lost: false,
             stats: ChipStats::default(),
+            security: None,
             pending_sm: None,
         })
+    }
+
+    /// Adds the PACE / Chip Authentication / Active Authentication engine (part 2).
+    pub fn with_security(mut self, security: crate::security::ChipSecurity) -> Self {
+        self.security = Some(security);
+        self
     }
 
     pub fn behaviour(&self) -> &ChipBehaviour {
@@ -204,6 +213,14 @@ impl VirtualPassport {
             0x84 => self.get_challenge(cmd),
             0x82 => self.external_authenticate(cmd, protected),
             0xB0 | 0xB1 => self.read_binary(cmd, form, protected),
+            ins if crate::security::ChipSecurity::handles(ins) => match self.security.as_mut() {
+                Some(security) => {
+                    let reply = security.handle(cmd, protected, self.rng.as_mut());
+                    self.pending_sm = reply.new_session;
+                    reply.response
+                }
+                None => sw(StatusWord::INS_NOT_SUPPORTED),
+            },
             _ => sw(StatusWord::INS_NOT_SUPPORTED),
         }
     }

@@ -4,6 +4,9 @@
 
 pub mod chip;
 pub mod lds;
+// part 2
+pub mod pki;
+pub mod security;
 pub mod profile;
 pub mod transport;
 pub mod vpcd;

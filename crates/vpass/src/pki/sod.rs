@@ -1,0 +1,120 @@
+//! EF.SOD signing: CMS SignedData over the LDSSecurityObject (ICAO 9303 Part 10 §4.6.2), signed
+//! attributes contentType + messageDigest, the Document Signer certificate embedded, tag 0x77 outside.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use const_oid::ObjectIdentifier;
+use der::asn1::{Any, OctetString, SetOfVec};
+use der::{Encode, Tag};
+use idgate_emrtd::passive_auth::HashAlgorithm;
+use idgate_emrtd::passive_auth::sod::{
+    DataGroupHash, ID_CONTENT_TYPE, ID_LDS_SECURITY_OBJECT, ID_MESSAGE_DIGEST, LdsSecurityObject,
+};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+
+use super::{DocumentSigner, PkiError};
+
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+
+/// The DER LDSSecurityObject over `data_groups` hashed with `hash`.
+pub fn lds_security_object(
+    hash: HashAlgorithm,
+    data_groups: &[(u8, &[u8])],
+) -> Result<Vec<u8>, PkiError> {
+    let lso = LdsSecurityObject {
+        version: 0,
+        hash_algorithm: AlgorithmIdentifierOwned {
+            oid: hash.oid(),
+            parameters: None,
+        },
+        data_group_hashes: data_groups
+            .iter()
+            .map(|(n, bytes)| {
+                Ok(DataGroupHash {
+                    number: *n,
+                    hash: OctetString::new(hash.digest(bytes))?,
+                })
+            })
+            .collect::<Result<Vec<_>, der::Error>>()?,
+        lds_version_info: None,
+    };
+    Ok(lso.to_der()?)
+}
+
+/// EF.SOD for `data_groups`, signed by `signer` (digest: SHA-256 for the signed attributes).
+pub fn sign_sod(
+    signer: &DocumentSigner,
+    hash: HashAlgorithm,
+    data_groups: &[(u8, &[u8])],
+) -> Result<Vec<u8>, PkiError> {
+    let content = lds_security_object(hash, data_groups)?;
+    let digest_alg = AlgorithmIdentifierOwned {
+        oid: HashAlgorithm::Sha256.oid(),
+        parameters: None,
+    };
+    let mut attrs = SetOfVec::new();
+    let mut content_type_values = SetOfVec::new();
+    content_type_values.insert(Any::encode_from(&ID_LDS_SECURITY_OBJECT)?)?;
+    attrs.insert(Attribute {
+        oid: ID_CONTENT_TYPE,
+        values: content_type_values,
+    })?;
+    let mut digest_values = SetOfVec::new();
+    digest_values.insert(Any::encode_from(&OctetString::new(
+        HashAlgorithm::Sha256.digest(&content),
+    )?)?)?;
+    attrs.insert(Attribute {
+        oid: ID_MESSAGE_DIGEST,
+        values: digest_values,
+    })?;
+    let signature = signer.key.sign(&attrs.to_der()?)?;
+    let tbs = signer.certificate.tbs_certificate();
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        }),
+        digest_alg: digest_alg.clone(),
+        signed_attrs: Some(attrs),
+        signature_algorithm: signer.key.signature_algorithm()?,
+        signature: OctetString::new(signature)?,
+        unsigned_attrs: None,
+    };
+    let mut digest_algorithms = SetOfVec::new();
+    digest_algorithms.insert(digest_alg)?;
+    let mut certs = SetOfVec::new();
+    certs.insert(CertificateChoices::Certificate(signer.certificate.clone()))?;
+    let mut signer_infos = SetOfVec::new();
+    signer_infos.insert(signer_info)?;
+    let signed_data = SignedData {
+        version: CmsVersion::V3,
+        digest_algorithms,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_LDS_SECURITY_OBJECT,
+            econtent: Some(Any::encode_from(&OctetString::new(content)?)?),
+        },
+        certificates: Some(CertificateSet(certs)),
+        crls: None,
+        signer_infos: SignerInfos(signer_infos),
+    };
+    let ci = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data)?,
+    };
+    let inner = ci.to_der()?;
+    // [APPLICATION 23] constructed = 0x77.
+    let mut out = Vec::with_capacity(inner.len() + 4);
+    let tag = Tag::Application {
+        constructed: true,
+        number: der::TagNumber(23),
+    };
+    let header = der::Header::new(tag, der::Length::try_from(inner.len())?);
+    header.encode_to_vec(&mut out)?;
+    out.extend_from_slice(&inner);
+    Ok(out)
+}

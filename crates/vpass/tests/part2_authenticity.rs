@@ -1,0 +1,221 @@
+//! The reader against virtual passports personalised by the test PKI: the genuine one passes every
+//! check; each tampered variant is caught by the check made for it and reported as not genuine.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use idgate_emrtd::authenticity::ChipAuthenticity;
+use idgate_emrtd::exchange::{Check, CheckOutcome};
+use idgate_emrtd::lds::LdsFile;
+use idgate_emrtd::pace::cipher::SymmetricCipher;
+use idgate_emrtd::pace::exchange::PreferPace;
+use idgate_emrtd::passive_auth::{CheckResult, PaReport};
+use idgate_emrtd::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
+use idgate_emrtd::{
+    AccessKey, AccessProtocol, ChipError, ChipRead, ReadOptions, SystemClock, read_passport,
+};
+use idgate_vpass::security::{AaKind, SecurityOptions, Tamper, personalise};
+use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
+
+struct Outcome {
+    read: Result<ChipRead, ChipError>,
+    report: PaReport,
+}
+
+fn read_with(opts: &SecurityOptions) -> Outcome {
+    let mut profile = PassportProfile::specimen();
+    // RSA-2048 Active Authentication needs extended length (its signature does not fit a short
+    // response under secure messaging), as on real passports with such keys.
+    profile.chip.extended_length = opts.active_auth == Some(AaKind::Rsa2048);
+    let security = personalise(&mut profile, opts).expect("personalise");
+    let key = AccessKey::Mrz(PassportProfile::specimen().access_key().expect("key"));
+    let chip = VirtualPassport::new(&profile)
+        .expect("chip")
+        .with_security(security.chip);
+    let mut transport = InProcessTransport::new(chip);
+    let auth = ChipAuthenticity::new(Arc::new(security.trust), opts.now);
+    let options = ReadOptions {
+        access: Arc::new(PreferPace::new(auth.cam_evidence())),
+        hooks: Box::new(auth.clone()),
+        optional_files: vec![LdsFile::DG11, LdsFile::DG12, LdsFile::DG14, LdsFile::DG15],
+        decode_images: false,
+        ..ReadOptions::default()
+    };
+    let read = read_passport(&mut transport, key, options, &SystemClock);
+    Outcome {
+        read,
+        report: auth.report(),
+    }
+}
+
+fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+fn assert_not_genuine(o: &Outcome, check: &str) {
+    let Err(err) = o.read.as_ref() else {
+        panic!("the read must fail: {}", o.report);
+    };
+    assert_eq!(err.guidance_id(), "chip.not_genuine", "{err}");
+    assert_eq!(o.report.verdict(), Some("chip.not_genuine"), "{}", o.report);
+    assert_eq!(
+        o.report.first_failure().map(|f| f.0),
+        Some(check),
+        "{}",
+        o.report
+    );
+}
+
+#[test]
+fn the_genuine_passport_passes_every_check() {
+    let o = read_with(&SecurityOptions::modern(now()));
+    let read = o.read.expect("genuine read");
+    assert_eq!(read.access, AccessProtocol::Pace);
+    for check in [
+        Check::Pace,
+        Check::ChipAuthentication,
+        Check::ActiveAuthentication,
+        Check::PassiveAuthentication,
+    ] {
+        assert!(
+            read.checks.contains(&CheckOutcome::passed(check)),
+            "{check:?}: {:?}",
+            read.checks
+        );
+    }
+    for (name, result) in o.report.checks() {
+        assert_eq!(result, &CheckResult::Pass, "{name}: {}", o.report);
+    }
+    assert_eq!(o.report.verdict(), None);
+}
+
+#[test]
+fn altered_dg1_fails_the_hash_check() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::AlteredDg1,
+        ..SecurityOptions::modern(now())
+    });
+    assert_not_genuine(&o, "dg_hashes");
+}
+
+#[test]
+fn a_sod_under_an_unknown_csca_fails_the_chain() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::UnknownCsca,
+        ..SecurityOptions::modern(now())
+    });
+    assert_eq!(o.report.sod_signature, CheckResult::Pass);
+    assert_not_genuine(&o, "ds_chain");
+}
+
+#[test]
+fn an_expired_document_signer_fails_the_chain() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::ExpiredDs,
+        ..SecurityOptions::modern(now())
+    });
+    assert_not_genuine(&o, "ds_chain");
+}
+
+#[test]
+fn a_revoked_document_signer_fails_revocation() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::RevokedDs,
+        ..SecurityOptions::modern(now())
+    });
+    assert_eq!(o.report.ds_chain, CheckResult::Pass);
+    assert_not_genuine(&o, "ds_revocation");
+}
+
+#[test]
+fn a_clone_without_the_active_authentication_key_is_caught() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::WrongAaKey,
+        ..SecurityOptions::modern(now())
+    });
+    assert_not_genuine(&o, "active_auth");
+}
+
+#[test]
+fn a_chip_without_the_chip_authentication_key_is_caught() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::FailedCa,
+        ..SecurityOptions::modern(now())
+    });
+    assert_not_genuine(&o, "chip_auth");
+}
+
+fn pace_only(mapping: PaceMapping, id: u32) -> SecurityOptions {
+    SecurityOptions {
+        pace: vec![(
+            PaceProtocol {
+                mapping,
+                cipher: SymmetricCipher::Aes128,
+            },
+            id,
+        )],
+        ..SecurityOptions::modern(now())
+    }
+}
+
+#[test]
+fn pace_variants_open_the_chip() {
+    // ECDH GM on P-256 and brainpoolP256r1, DH GM on the 1024-bit group, ECDH IM, PACE-CAM.
+    for (mapping, id) in [
+        (PaceMapping::EcdhGeneric, 12),
+        (PaceMapping::EcdhGeneric, 13),
+        (PaceMapping::DhGeneric, 0),
+        (PaceMapping::EcdhIntegrated, 13),
+        (PaceMapping::EcdhChipAuthentication, 13),
+    ] {
+        let o = read_with(&pace_only(mapping, id));
+        let read = o.read.unwrap_or_else(|e| panic!("{mapping:?}/{id}: {e}"));
+        assert_eq!(read.access, AccessProtocol::Pace);
+        assert_eq!(
+            o.report.chip_auth,
+            CheckResult::Pass,
+            "{mapping:?}: {}",
+            o.report
+        );
+    }
+}
+
+#[test]
+fn pace_cam_with_a_chip_lacking_the_key_is_caught() {
+    let o = read_with(&SecurityOptions {
+        tamper: Tamper::FailedCa,
+        ..pace_only(PaceMapping::EcdhChipAuthentication, 13)
+    });
+    assert_not_genuine(&o, "chip_auth");
+}
+
+#[test]
+fn rsa_active_authentication_and_rsa_document_signer() {
+    let o = read_with(&SecurityOptions {
+        active_auth: Some(AaKind::Rsa2048),
+        ds_key: idgate_vpass::pki::KeyKind::Rsa2048,
+        chip_auth: Some((
+            CaProtocol {
+                ecdh: true,
+                cipher: SymmetricCipher::Tdes,
+            },
+            idgate_emrtd::domain_params::NamedCurve::NistP256,
+        )),
+        ..SecurityOptions::modern(now())
+    });
+    o.read.as_ref().expect("read");
+    for (name, result) in o.report.checks() {
+        assert_eq!(result, &CheckResult::Pass, "{name}: {}", o.report);
+    }
+}
+
+#[test]
+fn without_pace_the_chip_is_opened_with_bac() {
+    let o = read_with(&SecurityOptions {
+        pace: Vec::new(),
+        ..SecurityOptions::modern(now())
+    });
+    let read = o.read.expect("read");
+    assert_eq!(read.access, AccessProtocol::Bac);
+    assert_eq!(o.report.verdict(), None, "{}", o.report);
+}

@@ -40,7 +40,10 @@ pub enum ActiveAuthError {
 impl ActiveAuthError {
     /// Whether the chip failed to prove it holds the key (→ `chip.not_genuine`).
     pub fn is_authenticity_failure(&self) -> bool {
-        matches!(self, ActiveAuthError::BadSignature(_) | ActiveAuthError::Refused(_))
+        matches!(
+            self,
+            ActiveAuthError::BadSignature(_) | ActiveAuthError::Refused(_)
+        )
     }
 }
 
@@ -70,7 +73,9 @@ pub enum AaPublicKey {
 impl fmt::Debug for AaPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AaPublicKey::Rsa { n, .. } => write!(f, "AaPublicKey::Rsa({} bits)", left_pad(n, 0).len() * 8),
+            AaPublicKey::Rsa { n, .. } => {
+                write!(f, "AaPublicKey::Rsa({} bits)", left_pad(n, 0).len() * 8)
+            }
             AaPublicKey::Ec { curve, .. } => write!(f, "AaPublicKey::Ec({curve:?})"),
         }
     }
@@ -133,7 +138,9 @@ impl AaPublicKey {
                     point: key.to_vec(),
                 })
             }
-            other => Err(ActiveAuthError::Unsupported(format!("key algorithm {other}"))),
+            other => Err(ActiveAuthError::Unsupported(format!(
+                "key algorithm {other}"
+            ))),
         }
     }
 
@@ -155,10 +162,22 @@ impl AaPublicKey {
                     None => hash_for_key_size(point.len().saturating_sub(1) / 2),
                 };
                 let digest = hash.digest(challenge);
-                let plain = signature::verify_ecdsa_on(curve, point, &digest, EcdsaSignature::Plain(signature));
+                let plain = signature::verify_ecdsa_on(
+                    curve,
+                    point,
+                    &digest,
+                    EcdsaSignature::Plain(signature),
+                );
                 // Some chips answer with DER despite TR-03111; accept either encoding.
                 plain
-                    .or_else(|_| signature::verify_ecdsa_on(curve, point, &digest, EcdsaSignature::Der(signature)))
+                    .or_else(|_| {
+                        signature::verify_ecdsa_on(
+                            curve,
+                            point,
+                            &digest,
+                            EcdsaSignature::Der(signature),
+                        )
+                    })
                     .map_err(|e| ActiveAuthError::BadSignature(e.to_string()))
             }
         }
@@ -212,7 +231,11 @@ pub fn decode_iso9796_2(f: &[u8]) -> Result<Recovered, ActiveAuthError> {
     let (hash, trailer_len) = match f.last() {
         Some(0xBC) => (HashAlgorithm::Sha1, 1),
         Some(0xCC) => {
-            let id = f.len().checked_sub(2).and_then(|i| f.get(i)).ok_or_else(|| bad("short"))?;
+            let id = f
+                .len()
+                .checked_sub(2)
+                .and_then(|i| f.get(i))
+                .ok_or_else(|| bad("short"))?;
             let h = match id {
                 0x38 => HashAlgorithm::Sha224,
                 0x34 => HashAlgorithm::Sha256,
@@ -225,8 +248,14 @@ pub fn decode_iso9796_2(f: &[u8]) -> Result<Recovered, ActiveAuthError> {
         _ => return Err(bad("unknown trailer")),
     };
     let d_len = hash.output_len();
-    let body_end = f.len().checked_sub(trailer_len).ok_or_else(|| bad("short"))?;
-    let d_start = body_end.checked_sub(d_len).filter(|&s| s >= 1).ok_or_else(|| bad("short"))?;
+    let body_end = f
+        .len()
+        .checked_sub(trailer_len)
+        .ok_or_else(|| bad("short"))?;
+    let d_start = body_end
+        .checked_sub(d_len)
+        .filter(|&s| s >= 1)
+        .ok_or_else(|| bad("short"))?;
     Ok(Recovered {
         m1: f.get(1..d_start).unwrap_or_default().to_vec(),
         digest: f.get(d_start..body_end).unwrap_or_default().to_vec(),
@@ -244,7 +273,9 @@ pub fn verify_iso9796_2(
     let n = left_pad(n, 0);
     let len = n.len();
     if !(64..=1024).contains(&len) || signature.len() > len {
-        return Err(ActiveAuthError::BadSignature("signature length does not fit the key".into()));
+        return Err(ActiveAuthError::BadSignature(
+            "signature length does not fit the key".into(),
+        ));
     }
     let bits = (len * 8) as u32;
     let to_uint = |b: &[u8]| BoxedUint::from_be_slice(&left_pad(b, len), bits).ok();
@@ -252,7 +283,9 @@ pub fn verify_iso9796_2(
     let eu = to_uint(e).ok_or_else(|| ActiveAuthError::BadDg15("exponent".into()))?;
     let s = to_uint(signature).ok_or_else(|| ActiveAuthError::BadSignature("encoding".into()))?;
     if s.cmp_vartime(&nu).is_ge() {
-        return Err(ActiveAuthError::BadSignature("signature not below the modulus".into()));
+        return Err(ActiveAuthError::BadSignature(
+            "signature not below the modulus".into(),
+        ));
     }
     let odd = Option::<Odd<BoxedUint>>::from(Odd::new(nu.clone()))
         .ok_or_else(|| ActiveAuthError::BadDg15("even modulus".into()))?;
@@ -270,7 +303,9 @@ pub fn verify_iso9796_2(
     if bool::from(expected.as_slice().ct_eq(rec.digest.as_slice())) {
         Ok(())
     } else {
-        Err(ActiveAuthError::BadSignature("the recovered hash does not match the challenge".into()))
+        Err(ActiveAuthError::BadSignature(
+            "the recovered hash does not match the challenge".into(),
+        ))
     }
 }
 
@@ -335,11 +370,31 @@ mod tests {
     fn iso9796_2_trailers_name_the_hash() {
         let m1 = h("1234567890ABCDEF1234567890ABCDEF11223344");
         for (f, hash, d) in [
-            ("6A1234567890ABCDEF1234567890ABCDEF11223344e9b287952a913cc5b60ff74ecfc87e40e81563b1BC", HashAlgorithm::Sha1, "e9b287952a913cc5b60ff74ecfc87e40e81563b1"),
-            ("6A1234567890ABCDEF1234567890ABCDEF11223344aefc05e88f48eb88d367ba3dacb7d6a8543ec02bd315e47ddbe2045d38CC", HashAlgorithm::Sha224, "aefc05e88f48eb88d367ba3dacb7d6a8543ec02bd315e47ddbe2045d"),
-            ("6A1234567890ABCDEF1234567890ABCDEF11223344783980d44fd3a80f0e4210eb9c73ea399932062d465438f8e1ff13377de8308934CC", HashAlgorithm::Sha256, "783980d44fd3a80f0e4210eb9c73ea399932062d465438f8e1ff13377de83089"),
-            ("6A1234567890ABCDEF1234567890ABCDEF112233448e0873b0baf595a777b497779981bd94dda3a81fd61cf2d526ab490f2d6cbcecc6eab5804df4e0a70169d4d0d6c07e7536CC", HashAlgorithm::Sha384, "8e0873b0baf595a777b497779981bd94dda3a81fd61cf2d526ab490f2d6cbcecc6eab5804df4e0a70169d4d0d6c07e75"),
-            ("6A1234567890ABCDEF1234567890ABCDEF11223344968304e09f0c0ec86be4ade4b82d97d04283e3652b61193856c9ede1dac8962b3da9580fd77e9f9ef18a24c517d8d3b05f4eeb177e990ae1e80895c8bb28f51635CC", HashAlgorithm::Sha512, "968304e09f0c0ec86be4ade4b82d97d04283e3652b61193856c9ede1dac8962b3da9580fd77e9f9ef18a24c517d8d3b05f4eeb177e990ae1e80895c8bb28f516"),
+            (
+                "6A1234567890ABCDEF1234567890ABCDEF11223344e9b287952a913cc5b60ff74ecfc87e40e81563b1BC",
+                HashAlgorithm::Sha1,
+                "e9b287952a913cc5b60ff74ecfc87e40e81563b1",
+            ),
+            (
+                "6A1234567890ABCDEF1234567890ABCDEF11223344aefc05e88f48eb88d367ba3dacb7d6a8543ec02bd315e47ddbe2045d38CC",
+                HashAlgorithm::Sha224,
+                "aefc05e88f48eb88d367ba3dacb7d6a8543ec02bd315e47ddbe2045d",
+            ),
+            (
+                "6A1234567890ABCDEF1234567890ABCDEF11223344783980d44fd3a80f0e4210eb9c73ea399932062d465438f8e1ff13377de8308934CC",
+                HashAlgorithm::Sha256,
+                "783980d44fd3a80f0e4210eb9c73ea399932062d465438f8e1ff13377de83089",
+            ),
+            (
+                "6A1234567890ABCDEF1234567890ABCDEF112233448e0873b0baf595a777b497779981bd94dda3a81fd61cf2d526ab490f2d6cbcecc6eab5804df4e0a70169d4d0d6c07e7536CC",
+                HashAlgorithm::Sha384,
+                "8e0873b0baf595a777b497779981bd94dda3a81fd61cf2d526ab490f2d6cbcecc6eab5804df4e0a70169d4d0d6c07e75",
+            ),
+            (
+                "6A1234567890ABCDEF1234567890ABCDEF11223344968304e09f0c0ec86be4ade4b82d97d04283e3652b61193856c9ede1dac8962b3da9580fd77e9f9ef18a24c517d8d3b05f4eeb177e990ae1e80895c8bb28f51635CC",
+                HashAlgorithm::Sha512,
+                "968304e09f0c0ec86be4ade4b82d97d04283e3652b61193856c9ede1dac8962b3da9580fd77e9f9ef18a24c517d8d3b05f4eeb177e990ae1e80895c8bb28f516",
+            ),
         ] {
             let rec = decode_iso9796_2(&h(f)).unwrap();
             assert_eq!(rec.m1, m1);
@@ -375,13 +430,18 @@ mod tests {
     #[test]
     fn a_signature_over_another_challenge_fails() {
         let key = AaPublicKey::from_dg15(&h(DG15)).unwrap();
-        let err = key.verify(&h("96302b0f3d7e7865"), &h(SIGNATURE), None).unwrap_err();
+        let err = key
+            .verify(&h("96302b0f3d7e7865"), &h(SIGNATURE), None)
+            .unwrap_err();
         assert!(err.is_authenticity_failure());
         let mut sig = h(SIGNATURE);
         sig[10] ^= 1;
         assert!(key.verify(&h("96302b0f3d7e7864"), &sig, None).is_err());
         assert!(key.verify(&h("96302b0f3d7e7864"), &[], None).is_err());
-        assert!(key.verify(&h("96302b0f3d7e7864"), &[0xFF; 300], None).is_err());
+        assert!(
+            key.verify(&h("96302b0f3d7e7864"), &[0xFF; 300], None)
+                .is_err()
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::chip_auth::{ChipAuthError, ChipAuthStep, ChipAuthentication, ChipKey}
 use crate::domain_params::Group;
 use crate::error::ChipError;
 use crate::exchange::{
-    AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
+    AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome,
+    ExchangeStep,
 };
 use crate::lds::{LdsFile, RawFiles};
 use crate::pace::exchange::CamEvidence;
@@ -76,7 +77,10 @@ impl ChipAuthenticity {
 
     /// Every check's result so far.
     pub fn report(&self) -> PaReport {
-        self.report.lock().map(|r| r.clone()).unwrap_or_else(|_| empty_report())
+        self.report
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_else(|_| empty_report())
     }
 
     fn set(&self, f: impl FnOnce(&mut PaReport)) {
@@ -85,7 +89,12 @@ impl ChipAuthenticity {
         }
     }
 
-    fn fail(&self, check: &'static str, reason: String, set: impl FnOnce(&mut PaReport, CheckResult)) -> ChipError {
+    fn fail(
+        &self,
+        check: &'static str,
+        reason: String,
+        set: impl FnOnce(&mut PaReport, CheckResult),
+    ) -> ChipError {
         self.set(|r| set(r, CheckResult::Fail(reason.clone())));
         ChipError::Authenticity { check, reason }
     }
@@ -106,9 +115,15 @@ impl ChipAuthenticity {
                 .chip_auth_public_keys()
                 .filter(|k| k.ecdh)
                 .filter_map(|k| ChipKey::from_info(k).ok())
-                .find(|k| matches!(&k.group, Group::Ec { curve, .. } if curve.curve() == cam.curve()));
+                .find(
+                    |k| matches!(&k.group, Group::Ec { curve, .. } if curve.curve() == cam.curve()),
+                );
             let Some(key) = point else {
-                return Err(self.fail("chip_auth", "PACE-CAM was used but DG14 has no matching key".into(), |r, c| r.chip_auth = c));
+                return Err(self.fail(
+                    "chip_auth",
+                    "PACE-CAM was used but DG14 has no matching key".into(),
+                    |r, c| r.chip_auth = c,
+                ));
             };
             return match cam.verify(&key.public) {
                 Ok(()) => {
@@ -125,7 +140,10 @@ impl ChipAuthenticity {
                 hooks: self.clone(),
             }))),
             Err(ChipAuthError::NotOffered) => {
-                self.set(|r| r.chip_auth = CheckResult::NotSupported("DG14 offers no Chip Authentication".into()));
+                self.set(|r| {
+                    r.chip_auth =
+                        CheckResult::NotSupported("DG14 offers no Chip Authentication".into())
+                });
                 Ok(None)
             }
             Err(e) => {
@@ -144,11 +162,10 @@ impl ChipAuthenticity {
             }
             Err(e) => return Err(self.fail("active_auth", e.to_string(), |r, c| r.active_auth = c)),
         };
-        let algorithm = self
-            .dg14
-            .lock()
-            .ok()
-            .and_then(|d| d.as_ref().and_then(|i| i.active_auth().map(|a| a.signature_algorithm)));
+        let algorithm = self.dg14.lock().ok().and_then(|d| {
+            d.as_ref()
+                .and_then(|i| i.active_auth().map(|a| a.signature_algorithm))
+        });
         Ok(Some(Box::new(AaExchange {
             aa: ActiveAuthentication::new(key, algorithm),
             started: false,
@@ -158,7 +175,11 @@ impl ChipAuthenticity {
 }
 
 impl AuthenticationHooks for ChipAuthenticity {
-    fn after_file(&mut self, file: LdsFile, files: &RawFiles) -> Result<Option<Box<dyn Exchange>>, ChipError> {
+    fn after_file(
+        &mut self,
+        file: LdsFile,
+        files: &RawFiles,
+    ) -> Result<Option<Box<dyn Exchange>>, ChipError> {
         match (file, files.get(file)) {
             (LdsFile::Dg(14), Some(dg14)) => self.after_dg14(dg14),
             (LdsFile::Dg(15), Some(dg15)) => self.after_dg15(dg15),
@@ -173,10 +194,13 @@ impl AuthenticationHooks for ChipAuthenticity {
             r.sod_signature = pa.sod_signature.clone();
             r.ds_chain = pa.ds_chain.clone();
             r.ds_revocation = pa.ds_revocation.clone();
-            if !files.contains(LdsFile::DG15) && matches!(r.active_auth, CheckResult::NotSupported(_)) {
+            if !files.contains(LdsFile::DG15)
+                && matches!(r.active_auth, CheckResult::NotSupported(_))
+            {
                 r.active_auth = CheckResult::NotSupported("the chip has no DG15".into());
             }
-            if !files.contains(LdsFile::DG14) && matches!(r.chip_auth, CheckResult::NotSupported(_)) {
+            if !files.contains(LdsFile::DG14) && matches!(r.chip_auth, CheckResult::NotSupported(_))
+            {
                 r.chip_auth = CheckResult::NotSupported("the chip has no DG14".into());
             }
         });
@@ -191,7 +215,9 @@ impl AuthenticationHooks for ChipAuthenticity {
             CheckResult::Pass => CheckOutcome::passed(check),
             _ => CheckOutcome::not_offered(check),
         };
-        let pa_ok = report.dg_hashes.is_pass() && report.sod_signature.is_pass() && report.ds_chain.is_pass();
+        let pa_ok = report.dg_hashes.is_pass()
+            && report.sod_signature.is_pass()
+            && report.ds_chain.is_pass();
         Ok(vec![
             if pa_ok {
                 CheckOutcome::passed(Check::PassiveAuthentication)
@@ -215,7 +241,11 @@ impl Exchange for CaExchange {
         "CA"
     }
 
-    fn advance(&mut self, response: Option<&ResponseApdu>, ctx: &mut ExchangeContext<'_>) -> Result<ExchangeStep, ChipError> {
+    fn advance(
+        &mut self,
+        response: Option<&ResponseApdu>,
+        ctx: &mut ExchangeContext<'_>,
+    ) -> Result<ExchangeStep, ChipError> {
         let result = match response {
             None if !self.started => {
                 self.started = true;
@@ -260,7 +290,11 @@ impl Exchange for AaExchange {
         "AA"
     }
 
-    fn advance(&mut self, response: Option<&ResponseApdu>, ctx: &mut ExchangeContext<'_>) -> Result<ExchangeStep, ChipError> {
+    fn advance(
+        &mut self,
+        response: Option<&ResponseApdu>,
+        ctx: &mut ExchangeContext<'_>,
+    ) -> Result<ExchangeStep, ChipError> {
         let result = match response {
             None if !self.started => {
                 self.started = true;

@@ -45,7 +45,10 @@ pub enum ChipAuthError {
 impl ChipAuthError {
     /// Whether the chip failed to prove it holds DG14's key (→ `chip.not_genuine`).
     pub fn is_authenticity_failure(&self) -> bool {
-        matches!(self, ChipAuthError::TokenMismatch | ChipAuthError::Refused { .. })
+        matches!(
+            self,
+            ChipAuthError::TokenMismatch | ChipAuthError::Refused { .. }
+        )
     }
 }
 
@@ -108,7 +111,9 @@ impl ChipKey {
             .transpose()
             .map_err(|e| ChipAuthError::Malformed(e.to_string()))?;
         let (group, public) = if info.ecdh {
-            let group = match signature::curve_of(params).map_err(|e| ChipAuthError::Unsupported(e.to_string()))? {
+            let group = match signature::curve_of(params)
+                .map_err(|e| ChipAuthError::Unsupported(e.to_string()))?
+            {
                 CurveRef::Named(c) => Group::curve(c),
                 CurveRef::Explicit(_) => {
                     return Err(ChipAuthError::Unsupported(
@@ -123,11 +128,15 @@ impl ChipKey {
                 .decode_as::<DhDomain<'_>>()
                 .map_err(|e| ChipAuthError::Malformed(format!("DH parameters: {e}")))?;
             // X9.42 DomainParameters carry q third; PKCS#3 DHParameter a small privateValueLength.
-            let q = domain.third.filter(|t| t.as_bytes().len() > 8).map(|t| t.as_bytes());
+            let q = domain
+                .third
+                .filter(|t| t.as_bytes().len() > 8)
+                .map(|t| t.as_bytes());
             let dh = DhGroup::new(domain.p.as_bytes(), domain.g.as_bytes(), q)
                 .map_err(|e| ChipAuthError::Group(e.into()))?;
-            let y = UintRef::from_der(bits).map_err(|e| ChipAuthError::Malformed(format!("DH public value: {e}")))?;
-            let public = crate::domain_params::ec::left_pad(y.as_bytes(), dh.len());
+            let y = UintRef::from_der(bits)
+                .map_err(|e| ChipAuthError::Malformed(format!("DH public value: {e}")))?;
+            let public = crate::domain_params::ec::left_pad(y.as_bytes(), dh.byte_len());
             (Group::Dh(dh), public)
         };
         group.check_public(&public).map_err(ChipAuthError::Group)?;
@@ -158,7 +167,8 @@ pub fn select(infos: &SecurityInfos) -> Result<(CaProtocol, ChipKey), ChipAuthEr
     cas.sort_by_key(|c| c.protocol.cipher == SymmetricCipher::Tdes);
     for ca in &cas {
         for key in keys.iter().filter(|k| {
-            k.ecdh == ca.protocol.ecdh && (ca.key_id.is_none() || k.key_id.is_none() || k.key_id == ca.key_id)
+            k.ecdh == ca.protocol.ecdh
+                && (ca.key_id.is_none() || k.key_id.is_none() || k.key_id == ca.key_id)
         }) {
             match ChipKey::from_info(key) {
                 Ok(k) => return Ok((ca.protocol, k)),
@@ -260,14 +270,22 @@ impl ChipAuthentication {
             GroupError::Random(r) => ChipAuthError::Random(r),
             other => ChipAuthError::Group(other),
         })?;
-        self.eph_public = self.key.group.public_key(&sk).map_err(ChipAuthError::Group)?;
+        self.eph_public = self
+            .key
+            .group
+            .public_key(&sk)
+            .map_err(ChipAuthError::Group)?;
         self.eph_private = sk;
         Ok(self.first_command())
     }
 
     /// As [`start`](Self::start) with a given ephemeral private key (worked examples).
     pub fn start_with_key(&mut self, private: &[u8]) -> Result<CommandApdu, ChipAuthError> {
-        self.eph_public = self.key.group.public_key(private).map_err(ChipAuthError::Group)?;
+        self.eph_public = self
+            .key
+            .group
+            .public_key(private)
+            .map_err(ChipAuthError::Group)?;
         self.eph_private = Zeroizing::new(private.to_vec());
         Ok(self.first_command())
     }
@@ -335,7 +353,10 @@ impl ChipAuthentication {
                     None
                 } else {
                     let outer = tlv::parse_tagged(&resp.data, 0x7C).map_err(malformed)?;
-                    match (outer.child(0x81).map_err(malformed)?, outer.child(0x82).map_err(malformed)?) {
+                    match (
+                        outer.child(0x81).map_err(malformed)?,
+                        outer.child(0x82).map_err(malformed)?,
+                    ) {
                         (Some(n), Some(t)) => Some((n.value.to_vec(), t.value.to_vec())),
                         (None, None) => None,
                         _ => return Err(ChipAuthError::Malformed("nonce without token".into())),
@@ -364,7 +385,9 @@ impl ChipAuthentication {
                     }
                 }
             }
-            State::Start | State::Finished => Err(ChipAuthError::Malformed("response out of order".into())),
+            State::Start | State::Finished => {
+                Err(ChipAuthError::Malformed("response out of order".into()))
+            }
         }
     }
 }
@@ -386,7 +409,9 @@ mod tests {
     fn tr03110_worked_example_ca_ecdh() {
         let key = ChipKey {
             group: Group::curve(NamedCurve::BrainpoolP256r1),
-            public: h("04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94"),
+            public: h(
+                "04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94",
+            ),
             key_id: None,
         };
         let protocol = CaProtocol {
@@ -395,18 +420,30 @@ mod tests {
         };
         let mut ca = ChipAuthentication::new(protocol, key);
         let set_at = ca
-            .start_with_key(&h("00A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD"))
+            .start_with_key(&h(
+                "00A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD",
+            ))
             .unwrap();
         assert_eq!(set_at.to_bytes(), h("002241A40C800A04007F00070202030202"));
-        let ChipAuthStep::Send(ga) = ca.on_response(&ResponseApdu::new(vec![], StatusWord::OK)).unwrap() else {
+        let ChipAuthStep::Send(ga) = ca
+            .on_response(&ResponseApdu::new(vec![], StatusWord::OK))
+            .unwrap()
+        else {
             panic!("expected GENERAL AUTHENTICATE");
         };
         assert_eq!(
             ga.to_bytes(),
-            h("00860000457C438041045A7A377FC9CAFC03AC7FF45441A8B2909D88EAB8E6B0173847AB49B949DF3799A34EE57EC55268CF8B1C3EC489F8BF4CF4C68D3FD9670E89C0D5D3FFF1AAF89F00")
+            h(
+                "00860000457C438041045A7A377FC9CAFC03AC7FF45441A8B2909D88EAB8E6B0173847AB49B949DF3799A34EE57EC55268CF8B1C3EC489F8BF4CF4C68D3FD9670E89C0D5D3FFF1AAF89F00"
+            )
         );
-        let resp = h("7C14810842 87B3072A3EDC608208FF0117D68DEE8E72".replace(' ', "").as_str());
-        let ChipAuthStep::Done(out) = ca.on_response(&ResponseApdu::new(resp, StatusWord::OK)).unwrap() else {
+        let resp = h("7C14810842 87B3072A3EDC608208FF0117D68DEE8E72"
+            .replace(' ', "")
+            .as_str());
+        let ChipAuthStep::Done(out) = ca
+            .on_response(&ResponseApdu::new(resp, StatusWord::OK))
+            .unwrap()
+        else {
             panic!("expected done");
         };
         assert_eq!(*out.k_enc, h("94ABCD271AB7D9A5590BA52CB518B831"));
@@ -417,7 +454,9 @@ mod tests {
     fn a_wrong_token_is_an_authenticity_failure() {
         let key = ChipKey {
             group: Group::curve(NamedCurve::BrainpoolP256r1),
-            public: h("04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94"),
+            public: h(
+                "04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94",
+            ),
             key_id: None,
         };
         let mut ca = ChipAuthentication::new(
@@ -427,11 +466,16 @@ mod tests {
             },
             key,
         );
-        ca.start_with_key(&h("00A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD"))
+        ca.start_with_key(&h(
+            "00A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD",
+        ))
+        .unwrap();
+        ca.on_response(&ResponseApdu::new(vec![], StatusWord::OK))
             .unwrap();
-        ca.on_response(&ResponseApdu::new(vec![], StatusWord::OK)).unwrap();
         let resp = h("7C1481084287B3072A3EDC608208FF0117D68DEE8E73");
-        let err = ca.on_response(&ResponseApdu::new(resp, StatusWord::OK)).unwrap_err();
+        let err = ca
+            .on_response(&ResponseApdu::new(resp, StatusWord::OK))
+            .unwrap_err();
         assert_eq!(err, ChipAuthError::TokenMismatch);
         assert!(err.is_authenticity_failure());
     }
@@ -440,7 +484,9 @@ mod tests {
     fn dg14_sample_offers_ecdh_ca() {
         // ICAO 9303-10 sample DG14 (gmrtd/gmrtd@7f23b50 document/sample_document.go): explicit
         // brainpoolP384r1 parameters, id-CA-ECDH-AES-CBC-CMAC-256.
-        let dg14 = h("6e82021431820210308201c4060904007f000702020102308201b53082014d06072a8648ce3d020130820140020101303c06072a8648ce3d01010231008cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53306404307bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826043004a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390295dbc9943ab78696fa504c110461041d1c64f068cf45ffa2a63a81b7c13f6b8847a3e77ef14fe3db7fcafe0cbd10e8e826e03436d646aaef87b2e247d4af1e8abe1d7520f9c2a45cb1eb8e95cfd55262b70b29feec5864e19c054ff99129280e4646217791811142820341263c53150231008cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b31f166e6cac0425a7cf3ab6af6b7fc3103b883202e9046565020101036200047777b5202c812ea334f4295b6ae711f70cc77ca43a53560569603cb92fb55c084d714bcf291f3c4dbb8ead1278fca88c3d6adebd71f9e2de90cb0450f8ab7cdcba5af6752eb3c57ea7d5f126e21c10cedd0fcb6d7ff2f57a713306e59882b51d300f060a04007f00070202030204020101300d060804007f00070202020201013012060a04007f000702020402040201020201103012060a04007f00070202040604020102020110");
+        let dg14 = h(
+            "6e82021431820210308201c4060904007f000702020102308201b53082014d06072a8648ce3d020130820140020101303c06072a8648ce3d01010231008cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53306404307bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826043004a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390295dbc9943ab78696fa504c110461041d1c64f068cf45ffa2a63a81b7c13f6b8847a3e77ef14fe3db7fcafe0cbd10e8e826e03436d646aaef87b2e247d4af1e8abe1d7520f9c2a45cb1eb8e95cfd55262b70b29feec5864e19c054ff99129280e4646217791811142820341263c53150231008cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b31f166e6cac0425a7cf3ab6af6b7fc3103b883202e9046565020101036200047777b5202c812ea334f4295b6ae711f70cc77ca43a53560569603cb92fb55c084d714bcf291f3c4dbb8ead1278fca88c3d6adebd71f9e2de90cb0450f8ab7cdcba5af6752eb3c57ea7d5f126e21c10cedd0fcb6d7ff2f57a713306e59882b51d300f060a04007f00070202030204020101300d060804007f00070202020201013012060a04007f000702020402040201020201103012060a04007f00070202040604020102020110",
+        );
         let (protocol, key) = select_from_dg14(&dg14).unwrap();
         assert_eq!(
             protocol,
@@ -456,6 +502,9 @@ mod tests {
     fn hostile_dg14_is_a_typed_error() {
         assert!(select_from_dg14(&[]).is_err());
         assert!(select_from_dg14(&h("6E023100")).is_err());
-        assert_eq!(select_from_dg14(&h("6E023100")).unwrap_err(), ChipAuthError::NotOffered);
+        assert_eq!(
+            select_from_dg14(&h("6E023100")).unwrap_err(),
+            ChipAuthError::NotOffered
+        );
     }
 }

@@ -183,8 +183,12 @@ impl CaProtocol {
     }
 
     pub fn oid(&self) -> ObjectIdentifier {
-        oid_with(&oid::ID_CA, if self.ecdh { 2 } else { 1 }, cipher_arc(self.cipher))
-            .unwrap_or(oid::ID_CA)
+        oid_with(
+            &oid::ID_CA,
+            if self.ecdh { 2 } else { 1 },
+            cipher_arc(self.cipher),
+        )
+        .unwrap_or(oid::ID_CA)
     }
 }
 
@@ -230,7 +234,11 @@ impl fmt::Debug for SecurityInfo {
         match self {
             Self::Pace(p) => write!(f, "{p:?}"),
             Self::ChipAuth(c) => write!(f, "{c:?}"),
-            Self::ChipAuthPublicKey(k) => write!(f, "ChipAuthPublicKey(ecdh={}, keyId={:?})", k.ecdh, k.key_id),
+            Self::ChipAuthPublicKey(k) => write!(
+                f,
+                "ChipAuthPublicKey(ecdh={}, keyId={:?})",
+                k.ecdh, k.key_id
+            ),
             Self::ActiveAuth(a) => write!(f, "{a:?}"),
             Self::Other(o) => write!(f, "Other({o})"),
         }
@@ -250,14 +258,23 @@ pub struct SecurityInfos {
     pub infos: Vec<SecurityInfo>,
 }
 
-fn small_uint(any: AnyRef<'_>, what: &'static str, oid: &ObjectIdentifier) -> Result<u64, SecurityInfosError> {
-    any.decode_as::<u64>().map_err(|_| SecurityInfosError::Malformed {
-        what,
-        oid: oid.to_string(),
-    })
+fn small_uint(
+    any: AnyRef<'_>,
+    what: &'static str,
+    oid: &ObjectIdentifier,
+) -> Result<u64, SecurityInfosError> {
+    any.decode_as::<u64>()
+        .map_err(|_| SecurityInfosError::Malformed {
+            what,
+            oid: oid.to_string(),
+        })
 }
 
-fn uint_bytes(any: AnyRef<'_>, what: &'static str, oid: &ObjectIdentifier) -> Result<Vec<u8>, SecurityInfosError> {
+fn uint_bytes(
+    any: AnyRef<'_>,
+    what: &'static str,
+    oid: &ObjectIdentifier,
+) -> Result<Vec<u8>, SecurityInfosError> {
     any.decode_as::<UintRef<'_>>()
         .map(|u| u.as_bytes().to_vec())
         .map_err(|_| SecurityInfosError::Malformed {
@@ -271,7 +288,10 @@ impl SecurityInfos {
     pub fn parse(der_bytes: &[u8]) -> Result<Self, SecurityInfosError> {
         let set = AnyRef::from_der(der_bytes)?;
         if set.tag() != Tag::Set {
-            return Err(SecurityInfosError::Der(format!("expected SET, got {}", set.tag())));
+            return Err(SecurityInfosError::Der(format!(
+                "expected SET, got {}",
+                set.tag()
+            )));
         }
         let mut reader = SliceReader::new(set.value())?;
         let mut infos = Vec::new();
@@ -339,7 +359,11 @@ impl SecurityInfos {
                     oid: oid.to_string(),
                 })?;
             let key_id = match raw.optional {
-                Some(k) => Some(uint_bytes(k, "ChipAuthenticationPublicKeyInfo keyId", &oid)?),
+                Some(k) => Some(uint_bytes(
+                    k,
+                    "ChipAuthenticationPublicKeyInfo keyId",
+                    &oid,
+                )?),
                 None => None,
             };
             return Ok(SecurityInfo::ChipAuthPublicKey(ChipAuthPublicKeyInfo {
@@ -436,7 +460,8 @@ mod tests {
     // ICAO 9303-11 G.1 EF.CardAccess (REFERENCES.md §2.2, gmrtd/gmrtd@7f23b50 pace/pace_test.go).
     #[test]
     fn icao_g1_card_access() {
-        let infos = SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D")).expect("parse");
+        let infos = SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D"))
+            .expect("parse");
         let best = infos.best_pace().expect("pace");
         assert_eq!(
             best.protocol,
@@ -453,7 +478,8 @@ mod tests {
     // NZ passport, PACE-ECDH-GM-3DES (gmrtd pace_test.go TestDoPace_GM_ECDH_TDES_CBC_NZ).
     #[test]
     fn tdes_card_access() {
-        let infos = SecurityInfos::parse(&h("31143012060a04007f0007020204020102010202010d")).expect("parse");
+        let infos = SecurityInfos::parse(&h("31143012060a04007f0007020204020102010202010d"))
+            .expect("parse");
         let best = infos.best_pace().expect("pace");
         assert_eq!(best.protocol.cipher, SymmetricCipher::Tdes);
     }
@@ -483,6 +509,9 @@ mod tests {
         ] {
             assert!(SecurityInfos::parse(bad).is_err(), "{bad:02x?}");
         }
-        assert_eq!(SecurityInfos::parse_dg14(&[0x31, 0x00]), Err(SecurityInfosError::NotDg14));
+        assert_eq!(
+            SecurityInfos::parse_dg14(&[0x31, 0x00]),
+            Err(SecurityInfosError::NotDg14)
+        );
     }
 }

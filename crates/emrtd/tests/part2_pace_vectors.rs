@@ -35,7 +35,8 @@ fn key_bytes(key: &str) -> Vec<u8> {
 // gmrtd/gmrtd@7f23b50 pace/pace_test.go TestDoPace_GM_ECDH (REFERENCES.md §2.2).
 #[test]
 fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
-    let card_access = SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D")).unwrap();
+    let card_access =
+        SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D")).unwrap();
     let info = card_access.best_pace().unwrap().clone();
     let key = ChipAccessKey::new("T22000129", "640812", "101031").unwrap();
     let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
@@ -51,12 +52,17 @@ fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
     let ga1 = send(pace.on_response(&resp("9000"), &mut rng).unwrap());
     assert_eq!(ga1, h("10860000027C0000"));
     let ga2 = send(
-        pace.on_response(&resp("7C12801095A3A016522EE98D01E76CB6B98B42C39000"), &mut rng)
-            .unwrap(),
+        pace.on_response(
+            &resp("7C12801095A3A016522EE98D01E76CB6B98B42C39000"),
+            &mut rng,
+        )
+        .unwrap(),
     );
     assert_eq!(
         ga2,
-        h("10860000457C438141047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC5E544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D00")
+        h(
+            "10860000457C438141047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC5E544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D00"
+        )
     );
     let ga3 = send(
         pace.on_response(
@@ -67,7 +73,9 @@ fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
     );
     assert_eq!(
         ga3,
-        h("10860000457C438341042DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD301C3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB3646200")
+        h(
+            "10860000457C438341042DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD301C3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB3646200"
+        )
     );
     let ga4 = send(
         pace.on_response(
@@ -138,7 +146,8 @@ fn a_forged_chip_token_is_an_authenticity_failure() {
     // Short token, no token: typed errors too.
     let (mut pace, mut rng) = g1_until_token();
     assert_eq!(
-        pace.on_response(&resp("7C0486023ABB9000"), &mut rng).unwrap_err(),
+        pace.on_response(&resp("7C0486023ABB9000"), &mut rng)
+            .unwrap_err(),
         PaceError::TokenMismatch
     );
     let (mut pace, mut rng) = g1_until_token();
@@ -161,8 +170,11 @@ fn a_chip_point_off_the_curve_is_rejected() {
         "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99",
     )]);
     pace.on_response(&resp("9000"), &mut rng).unwrap();
-    pace.on_response(&resp("7C12801095A3A016522EE98D01E76CB6B98B42C39000"), &mut rng)
-        .unwrap();
+    pace.on_response(
+        &resp("7C12801095A3A016522EE98D01E76CB6B98B42C39000"),
+        &mut rng,
+    )
+    .unwrap();
     // The G.1 chip mapping key with its last byte changed.
     let err = pace
         .on_response(
@@ -180,7 +192,8 @@ fn a_chip_point_off_the_curve_is_rejected() {
 #[test]
 fn icao_g2_dh_generic_mapping_tokens_and_keys() {
     // PACEInfo { id-PACE-DH-GM-AES-CBC-CMAC-128, 2, 0 }
-    let card_access = SecurityInfos::parse(&h("31143012060A04007F00070202040102020102020100")).unwrap();
+    let card_access =
+        SecurityInfos::parse(&h("31143012060A04007F00070202040102020102020100")).unwrap();
     let info = card_access.best_pace().unwrap().clone();
     let key = ChipAccessKey::new("T22000129", "640812", "101031").unwrap();
     let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
@@ -195,8 +208,11 @@ fn icao_g2_dh_generic_mapping_tokens_and_keys() {
     pace.on_response(&resp("9000"), &mut rng).unwrap();
     let terminal_map = "23FB3749EA030D2A25B278D2A562047ADE3F01B74F17A15402CB7352CA7D2B3EB71C343DB13D1DEBCE9A3666DBCFC920B49174A602CB47965CAA73DC702489A44D41DB914DE9613DC5E98C94160551C0DF86274B9359BC0490D01B03AD54022DCB4F57FAD6322497D7A1E28D46710F461AFE710FBBBC5F8BA166F4311975EC6C";
     let ga2 = send(
-        pace.on_response(&resp("7C128010854D8DF5827FA6852D1A4FA701CDDDCA9000"), &mut rng)
-            .unwrap(),
+        pace.on_response(
+            &resp("7C128010854D8DF5827FA6852D1A4FA701CDDDCA9000"),
+            &mut rng,
+        )
+        .unwrap(),
     );
     assert_eq!(ga2, h(&format!("10860000867C8183818180{terminal_map}00")));
     let chip_map = "78879F57225AA8080D52ED0FC890A4B25336F699AA89A2D3A189654AF70729E623EA5738B26381E4DA19E004706FACE7B235C2DBF2F38748312F3C98C2DD4882A41947B324AA1259AC22579DB93F7085655AF30889DBB845D9E6783FE42C9F2449400306254C8AE8EE9DD812A804C0B66E8CAFC14F84D8258950A91B44126EE6";
@@ -226,9 +242,18 @@ fn icao_g2_dh_generic_mapping_tokens_and_keys() {
 #[test]
 fn a_can_must_be_six_digits() {
     assert!(PacePassword::can("123456").is_ok());
-    assert_eq!(PacePassword::can("12345").unwrap_err(), PaceError::InvalidPassword);
-    assert_eq!(PacePassword::can("12345a").unwrap_err(), PaceError::InvalidPassword);
-    assert_eq!(format!("{:?}", PacePassword::can("123456").unwrap()), "PacePassword::Can(<redacted>)");
+    assert_eq!(
+        PacePassword::can("12345").unwrap_err(),
+        PaceError::InvalidPassword
+    );
+    assert_eq!(
+        PacePassword::can("12345a").unwrap_err(),
+        PaceError::InvalidPassword
+    );
+    assert_eq!(
+        format!("{:?}", PacePassword::can("123456").unwrap()),
+        "PacePassword::Can(<redacted>)"
+    );
 }
 
 // A German passport's PACE-CAM (brainpoolP256r1, AES-128) as recorded in gmrtd/gmrtd@7f23b50
@@ -250,10 +275,22 @@ fn german_passport_pace_cam_trace() {
     ]);
     let trace = [
         ("0022C1A412800A04007F0007020204060283010184010D", "9000"),
-        ("10860000027c0000", "7c1280109bff93e6ed9f5f9764ec0d783d14fb039000"),
-        ("10860000457c43814104303f340815eea501772393e299a4a6f6694600189c249c63a8513ff3fefa66e346d11970b5f76fb564c3b0e54b215528f647ec5a9ab209cdbe262e763d6119a100", "7c4382410476dc295c4fb14237d87318d70967e25ec45f74d6fd4aff588c90efb3d868f05b450ba6b64967227c2246dbe2905522c8086dac7f3bbe5cf3b192f0a0c2d97ee59000"),
-        ("10860000457c438341048442b191ef5346a6b6dacb6cd5728c4a72f0ca7aecdf7afdfb3ef175e12a6f7c74f509af768b8dbe2cf42d16c1f00714691d78a19cdf1b493390d1173785f2b700", "7c438441042315ae8143f21de15b35f083cfa148c5fcbd9f2eb9dcdc4519bcf337443e79e55b28a5e218fb919c30880d263e469645ff114c46ed29918910be3453527d21649000"),
-        ("008600000c7c0a8508fee088a4d7be1b7f00", "7c3c860819a2b9192e11512a8a30b3ae8830311b1d5605777f47cb4ed028346cd00105d32859de127da3d8398865358f26f08ebe410864eaf6e39f33f3f59000"),
+        (
+            "10860000027c0000",
+            "7c1280109bff93e6ed9f5f9764ec0d783d14fb039000",
+        ),
+        (
+            "10860000457c43814104303f340815eea501772393e299a4a6f6694600189c249c63a8513ff3fefa66e346d11970b5f76fb564c3b0e54b215528f647ec5a9ab209cdbe262e763d6119a100",
+            "7c4382410476dc295c4fb14237d87318d70967e25ec45f74d6fd4aff588c90efb3d868f05b450ba6b64967227c2246dbe2905522c8086dac7f3bbe5cf3b192f0a0c2d97ee59000",
+        ),
+        (
+            "10860000457c438341048442b191ef5346a6b6dacb6cd5728c4a72f0ca7aecdf7afdfb3ef175e12a6f7c74f509af768b8dbe2cf42d16c1f00714691d78a19cdf1b493390d1173785f2b700",
+            "7c438441042315ae8143f21de15b35f083cfa148c5fcbd9f2eb9dcdc4519bcf337443e79e55b28a5e218fb919c30880d263e469645ff114c46ed29918910be3453527d21649000",
+        ),
+        (
+            "008600000c7c0a8508fee088a4d7be1b7f00",
+            "7c3c860819a2b9192e11512a8a30b3ae8830311b1d5605777f47cb4ed028346cd00105d32859de127da3d8398865358f26f08ebe410864eaf6e39f33f3f59000",
+        ),
     ];
     let mut command = pace.start().to_bytes();
     let mut outcome = None;
@@ -270,5 +307,8 @@ fn german_passport_pace_cam_trace() {
     // The encrypted chip authentication data decrypted with valid padding; it is checked against
     // the chip's static key once that key has been read and passively authenticated.
     let cam = outcome.chip_authentication_mapping.expect("CAM data");
-    assert_eq!(format!("{cam:?}"), "ChipAuthenticationMappingData(BrainpoolP256r1)");
+    assert_eq!(
+        format!("{cam:?}"),
+        "ChipAuthenticationMappingData(BrainpoolP256r1)"
+    );
 }

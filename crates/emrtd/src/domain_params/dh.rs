@@ -81,17 +81,19 @@ impl DhGroup {
     pub fn new(p: &[u8], g: &[u8], q: Option<&[u8]>) -> Result<Self, DhError> {
         let p = strip(p);
         let len = p.len();
-        if len < 64 || len > 1024 {
+        if !(64..=1024).contains(&len) {
             return Err(DhError::InvalidGroup);
         }
         let bits = (len * 8) as u32;
         let pu = BoxedUint::from_be_slice(p, bits).map_err(|_| DhError::InvalidGroup)?;
         let odd = Option::<Odd<BoxedUint>>::from(Odd::new(pu)).ok_or(DhError::InvalidGroup)?;
         let params = BoxedMontyParams::new_vartime(odd);
-        let g = BoxedUint::from_be_slice(&left_pad(g, len), bits).map_err(|_| DhError::InvalidGroup)?;
+        let g =
+            BoxedUint::from_be_slice(&left_pad(g, len), bits).map_err(|_| DhError::InvalidGroup)?;
         let q = match q {
             Some(q) => Some(
-                BoxedUint::from_be_slice(&left_pad(q, len), bits).map_err(|_| DhError::InvalidGroup)?,
+                BoxedUint::from_be_slice(&left_pad(q, len), bits)
+                    .map_err(|_| DhError::InvalidGroup)?,
             ),
             None => None,
         };
@@ -101,7 +103,7 @@ impl DhGroup {
     }
 
     /// Length of p (and of every public value and shared secret) in bytes.
-    pub fn len(&self) -> usize {
+    pub fn byte_len(&self) -> usize {
         self.len
     }
 
@@ -182,10 +184,7 @@ impl DhGroup {
     pub fn with_generator(&self, generator: &[u8]) -> Result<Self, DhError> {
         let g = self.element(generator)?;
         self.check_element(&g)?;
-        Ok(Self {
-            g,
-            ..self.clone()
-        })
+        Ok(Self { g, ..self.clone() })
     }
 
     /// Bit length of p.
@@ -198,10 +197,13 @@ impl DhGroup {
         let q = self.q.as_ref().ok_or(DhError::InvalidGroup)?;
         let p = self.params.modulus().as_ref();
         let one = BoxedUint::one_with_precision(p.bits_precision());
-        let q_nz = Option::<NonZero<BoxedUint>>::from(NonZero::new(q.clone())).ok_or(DhError::InvalidGroup)?;
+        let q_nz = Option::<NonZero<BoxedUint>>::from(NonZero::new(q.clone()))
+            .ok_or(DhError::InvalidGroup)?;
         let (cofactor, _) = p.wrapping_sub(&one).div_rem(&q_nz);
         let xv = self.element(x)?;
-        let r = BoxedMontyForm::new(xv, &self.params).pow(&cofactor).retrieve();
+        let r = BoxedMontyForm::new(xv, &self.params)
+            .pow(&cofactor)
+            .retrieve();
         let out = left_pad(&r.to_be_bytes(), self.len);
         self.check_public(&out)?;
         Ok(out)
@@ -211,8 +213,10 @@ impl DhGroup {
     pub fn reduce(&self, x: &[u8]) -> Result<Vec<u8>, DhError> {
         let bits = ((x.len().max(self.len)) * 8) as u32;
         let xv = BoxedUint::from_be_slice(x, bits).map_err(|_| DhError::InvalidGroup)?;
-        let p = BoxedUint::from_be_slice(&self.modulus(), bits).map_err(|_| DhError::InvalidGroup)?;
-        let nz = Option::<NonZero<BoxedUint>>::from(NonZero::new(p)).ok_or(DhError::InvalidGroup)?;
+        let p =
+            BoxedUint::from_be_slice(&self.modulus(), bits).map_err(|_| DhError::InvalidGroup)?;
+        let nz =
+            Option::<NonZero<BoxedUint>>::from(NonZero::new(p)).ok_or(DhError::InvalidGroup)?;
         Ok(left_pad(&xv.rem(&nz).to_be_bytes(), self.len))
     }
 }
@@ -245,6 +249,9 @@ mod tests {
         assert_eq!(g.check_public(&p), Err(DhError::InvalidPublicValue));
         // 2 generates more than the order-q subgroup.
         assert_eq!(g.check_public(&[2]), Err(DhError::InvalidPublicValue));
-        assert_eq!(g.check_public(&[0xFF; 129]), Err(DhError::InvalidPublicValue));
+        assert_eq!(
+            g.check_public(&[0xFF; 129]),
+            Err(DhError::InvalidPublicValue)
+        );
     }
 }

@@ -72,17 +72,21 @@ impl fmt::Debug for dyn EcGroup {
 /// Returns the implementation for a curve.
 pub fn group(curve: NamedCurve) -> &'static dyn EcGroup {
     match curve {
-        NamedCurve::NistP256 => &RustCryptoCurve::<p256::NistP256>(NamedCurve::NistP256, PhantomData),
-        NamedCurve::NistP384 => &RustCryptoCurve::<p384::NistP384>(NamedCurve::NistP384, PhantomData),
-        NamedCurve::NistP521 => &RustCryptoCurve::<p521::NistP521>(NamedCurve::NistP521, PhantomData),
-        NamedCurve::BrainpoolP256r1 => &RustCryptoCurve::<bp256::BrainpoolP256r1>(
-            NamedCurve::BrainpoolP256r1,
-            PhantomData,
-        ),
-        NamedCurve::BrainpoolP384r1 => &RustCryptoCurve::<bp384::BrainpoolP384r1>(
-            NamedCurve::BrainpoolP384r1,
-            PhantomData,
-        ),
+        NamedCurve::NistP256 => {
+            &RustCryptoCurve::<p256::NistP256>(NamedCurve::NistP256, PhantomData)
+        }
+        NamedCurve::NistP384 => {
+            &RustCryptoCurve::<p384::NistP384>(NamedCurve::NistP384, PhantomData)
+        }
+        NamedCurve::NistP521 => {
+            &RustCryptoCurve::<p521::NistP521>(NamedCurve::NistP521, PhantomData)
+        }
+        NamedCurve::BrainpoolP256r1 => {
+            &RustCryptoCurve::<bp256::BrainpoolP256r1>(NamedCurve::BrainpoolP256r1, PhantomData)
+        }
+        NamedCurve::BrainpoolP384r1 => {
+            &RustCryptoCurve::<bp384::BrainpoolP384r1>(NamedCurve::BrainpoolP384r1, PhantomData)
+        }
     }
 }
 

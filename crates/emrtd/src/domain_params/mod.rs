@@ -58,16 +58,40 @@ impl Group {
                 let g = DhGroup::rfc5114(id as u8).ok_or(GroupError::UnknownParameterId(id))?;
                 return Ok(Group::Dh(g));
             }
-            8 => return Err(GroupError::NotSupported("NIST P-192 (no maintained Rust crate)")),
-            9 => return Err(GroupError::NotSupported("brainpoolP192r1 (no maintained Rust crate)")),
-            10 => return Err(GroupError::NotSupported("NIST P-224 (no maintained Rust crate)")),
-            11 => return Err(GroupError::NotSupported("brainpoolP224r1 (no maintained Rust crate)")),
+            8 => {
+                return Err(GroupError::NotSupported(
+                    "NIST P-192 (no maintained Rust crate)",
+                ));
+            }
+            9 => {
+                return Err(GroupError::NotSupported(
+                    "brainpoolP192r1 (no maintained Rust crate)",
+                ));
+            }
+            10 => {
+                return Err(GroupError::NotSupported(
+                    "NIST P-224 (no maintained Rust crate)",
+                ));
+            }
+            11 => {
+                return Err(GroupError::NotSupported(
+                    "brainpoolP224r1 (no maintained Rust crate)",
+                ));
+            }
             12 => NamedCurve::NistP256,
             13 => NamedCurve::BrainpoolP256r1,
-            14 => return Err(GroupError::NotSupported("brainpoolP320r1 (no maintained Rust crate)")),
+            14 => {
+                return Err(GroupError::NotSupported(
+                    "brainpoolP320r1 (no maintained Rust crate)",
+                ));
+            }
             15 => NamedCurve::NistP384,
             16 => NamedCurve::BrainpoolP384r1,
-            17 => return Err(GroupError::NotSupported("brainpoolP512r1 (no maintained Rust crate)")),
+            17 => {
+                return Err(GroupError::NotSupported(
+                    "brainpoolP512r1 (no maintained Rust crate)",
+                ));
+            }
             18 => NamedCurve::NistP521,
             _ => return Err(GroupError::UnknownParameterId(id)),
         };
@@ -112,7 +136,9 @@ impl Group {
                 return Ok(k);
             }
         }
-        Err(GroupError::NotSupported("the random source returns only zeros"))
+        Err(GroupError::NotSupported(
+            "the random source returns only zeros",
+        ))
     }
 
     /// `generator ^ private` (DH) or `private · generator` (EC).
@@ -153,7 +179,9 @@ impl Group {
         match self {
             Group::Ec { curve, .. } => {
                 let len = curve.coordinate_len();
-                Ok(Zeroizing::new(e.get(1..1 + len).unwrap_or_default().to_vec()))
+                Ok(Zeroizing::new(
+                    e.get(1..1 + len).unwrap_or_default().to_vec(),
+                ))
             }
             Group::Dh(_) => Ok(e),
         }

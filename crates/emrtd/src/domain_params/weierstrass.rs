@@ -52,13 +52,17 @@ impl Curve {
         }
         let bits = (len * 8) as u32;
         let pu = uint(&p, bits).ok_or(WeierstrassError::BadParams)?;
-        let odd = Option::<Odd<BoxedUint>>::from(Odd::new(pu)).ok_or(WeierstrassError::BadParams)?;
+        let odd =
+            Option::<Odd<BoxedUint>>::from(Odd::new(pu)).ok_or(WeierstrassError::BadParams)?;
         let params = BoxedMontyParams::new_vartime(odd);
         let el = |v: &[u8]| -> Result<BoxedMontyForm, WeierstrassError> {
             if left_pad(v, 0).len() > len {
                 return Err(WeierstrassError::BadParams);
             }
-            Ok(BoxedMontyForm::new(uint(v, bits).ok_or(WeierstrassError::BadParams)?, &params))
+            Ok(BoxedMontyForm::new(
+                uint(v, bits).ok_or(WeierstrassError::BadParams)?,
+                &params,
+            ))
         };
         let (a, b) = (el(a)?, el(b)?);
         Ok(Self { params, len, a, b })
@@ -78,8 +82,12 @@ impl Curve {
         if sec1.len() != 1 + 2 * self.len || sec1.first() != Some(&0x04) {
             return Err(WeierstrassError::BadPoint);
         }
-        let x = self.element(&sec1[1..1 + self.len]).ok_or(WeierstrassError::BadPoint)?;
-        let y = self.element(&sec1[1 + self.len..]).ok_or(WeierstrassError::BadPoint)?;
+        let x = self
+            .element(&sec1[1..1 + self.len])
+            .ok_or(WeierstrassError::BadPoint)?;
+        let y = self
+            .element(&sec1[1 + self.len..])
+            .ok_or(WeierstrassError::BadPoint)?;
         let lhs = y.square();
         let rhs = x.square().mul(&x).add(&self.a.mul(&x)).add(&self.b);
         if lhs.retrieve() != rhs.retrieve() {
@@ -123,7 +131,9 @@ impl Curve {
 
 /// Checks that `point` is an uncompressed point on the curve.
 pub fn check_point(curve: &CurveParams, point: &[u8]) -> Result<(), WeierstrassError> {
-    Curve::new(&curve.p, &curve.a, &curve.b)?.decode(point).map(|_| ())
+    Curve::new(&curve.p, &curve.a, &curve.b)?
+        .decode(point)
+        .map(|_| ())
 }
 
 /// ECDSA verification (SEC 1 §4.1.4) of (r, s) over `digest` with public key `q`.
@@ -138,11 +148,17 @@ pub fn ecdsa_verify(
     let g = c.decode(&curve.g)?;
     let q = c.decode(q)?;
     let n_bytes = left_pad(&curve.n, 0);
-    let n_len = n_bytes.len().max(left_pad(r, 0).len()).max(left_pad(s, 0).len()).max(digest.len());
+    let n_len = n_bytes
+        .len()
+        .max(left_pad(r, 0).len())
+        .max(left_pad(s, 0).len())
+        .max(digest.len());
     let bits = (n_len * 8) as u32;
     let n = uint(&n_bytes, bits).ok_or(WeierstrassError::BadParams)?;
-    let n_odd = Option::<Odd<BoxedUint>>::from(Odd::new(n.clone())).ok_or(WeierstrassError::BadParams)?;
-    let n_nz = Option::<NonZero<BoxedUint>>::from(NonZero::new(n.clone())).ok_or(WeierstrassError::BadParams)?;
+    let n_odd =
+        Option::<Odd<BoxedUint>>::from(Odd::new(n.clone())).ok_or(WeierstrassError::BadParams)?;
+    let n_nz = Option::<NonZero<BoxedUint>>::from(NonZero::new(n.clone()))
+        .ok_or(WeierstrassError::BadParams)?;
     let r = uint(r, bits).ok_or(WeierstrassError::Invalid)?;
     let s = uint(s, bits).ok_or(WeierstrassError::Invalid)?;
     let zero = BoxedUint::zero_with_precision(bits);
@@ -156,7 +172,9 @@ pub fn ecdsa_verify(
     let mut e = uint(digest, bits).ok_or(WeierstrassError::Invalid)?;
     let digest_bits = (digest.len() * 8) as u32;
     if digest_bits > n_bits {
-        e = e.shr_vartime(digest_bits - n_bits).ok_or(WeierstrassError::Invalid)?;
+        e = e
+            .shr_vartime(digest_bits - n_bits)
+            .ok_or(WeierstrassError::Invalid)?;
     }
     let e = e.rem(&n_nz);
     let scalars = BoxedMontyParams::new_vartime(n_odd);
@@ -207,10 +225,19 @@ mod tests {
         assert_eq!(ecdsa_verify(&curve, &q, &digest, &r, &s), Ok(()));
         let mut bad = digest;
         bad[0] ^= 1;
-        assert_eq!(ecdsa_verify(&curve, &q, &bad, &r, &s), Err(WeierstrassError::Invalid));
+        assert_eq!(
+            ecdsa_verify(&curve, &q, &bad, &r, &s),
+            Err(WeierstrassError::Invalid)
+        );
         let mut q_bad = q.clone();
         q_bad[40] ^= 1;
-        assert_eq!(ecdsa_verify(&curve, &q_bad, &digest, &r, &s), Err(WeierstrassError::BadPoint));
-        assert_eq!(ecdsa_verify(&curve, &q, &digest, &[0], &s), Err(WeierstrassError::Invalid));
+        assert_eq!(
+            ecdsa_verify(&curve, &q_bad, &digest, &r, &s),
+            Err(WeierstrassError::BadPoint)
+        );
+        assert_eq!(
+            ecdsa_verify(&curve, &q, &digest, &[0], &s),
+            Err(WeierstrassError::Invalid)
+        );
     }
 }

@@ -199,7 +199,9 @@ pub fn pad_iso9797_m2(data: &[u8], block: usize) -> Vec<u8> {
 /// Removes ISO/IEC 9797-1 method 2 padding; `None` when it is malformed.
 pub fn unpad_iso9797_m2(data: &[u8]) -> Option<&[u8]> {
     let end = data.iter().rposition(|&b| b != 0)?;
-    (data.get(end) == Some(&0x80)).then(|| data.get(..end)).flatten()
+    (data.get(end) == Some(&0x80))
+        .then(|| data.get(..end))
+        .flatten()
 }
 
 /// ISO/IEC 9797-1 MAC algorithm 3 with DES (single-DES CBC, 3DES on the last block): no RustCrypto crate
@@ -239,8 +241,14 @@ mod tests {
     fn kdf_icao_g1_ecdh_session_keys() {
         let k = h("28768D20701247DAE81804C9E780EDE582A9996DB4A315020B2733197DB84925");
         let c = SymmetricCipher::Aes128;
-        assert_eq!(*c.kdf(&k, KdfPurpose::Enc), h("F5F0E35C0D7161EE6724EE513A0D9A7F"));
-        assert_eq!(*c.kdf(&k, KdfPurpose::Mac), h("FE251C7858B356B24514B3BD5F4297D1"));
+        assert_eq!(
+            *c.kdf(&k, KdfPurpose::Enc),
+            h("F5F0E35C0D7161EE6724EE513A0D9A7F")
+        );
+        assert_eq!(
+            *c.kdf(&k, KdfPurpose::Mac),
+            h("FE251C7858B356B24514B3BD5F4297D1")
+        );
     }
 
     // dmrtd test/kdf_test.dart "Appendix I" (PACE-IM/CAM example) K.
@@ -248,8 +256,14 @@ mod tests {
     fn kdf_icao_appendix_i() {
         let k = h("67950559D0C06B4D4B86972D14460837461087F8419FDBC36AAF6CEAAC462832");
         let c = SymmetricCipher::Aes128;
-        assert_eq!(*c.kdf(&k, KdfPurpose::Enc), h("0A9DA4DB03BDDE39FC5202BC44B2E89E"));
-        assert_eq!(*c.kdf(&k, KdfPurpose::Mac), h("4B1C06491ED5140CA2B537D344C6C0B1"));
+        assert_eq!(
+            *c.kdf(&k, KdfPurpose::Enc),
+            h("0A9DA4DB03BDDE39FC5202BC44B2E89E")
+        );
+        assert_eq!(
+            *c.kdf(&k, KdfPurpose::Mac),
+            h("4B1C06491ED5140CA2B537D344C6C0B1")
+        );
     }
 
     // dmrtd test/kdf_test.dart: BAC D.3 K_seed -> KS.Enc / KS.MAC (3DES, counter 1/2).
@@ -257,8 +271,14 @@ mod tests {
     fn kdf_icao_appendix_d_tdes() {
         let k = h("0036D272F5C350ACAC50C3F572D23600");
         let c = SymmetricCipher::Tdes;
-        assert_eq!(*c.kdf(&k, KdfPurpose::Enc), h("979EC13B1CBFE9DCD01AB0FED307EAE5"));
-        assert_eq!(*c.kdf(&k, KdfPurpose::Mac), h("F1CB1F1FB5ADF208806B89DC579DC1F8"));
+        assert_eq!(
+            *c.kdf(&k, KdfPurpose::Enc),
+            h("979EC13B1CBFE9DCD01AB0FED307EAE5")
+        );
+        assert_eq!(
+            *c.kdf(&k, KdfPurpose::Mac),
+            h("F1CB1F1FB5ADF208806B89DC579DC1F8")
+        );
     }
 
     // ICAO 9303-11 G.1 (REFERENCES.md §2.2): K_π = KDF(SHA-1(MRZ information), 3).
@@ -275,9 +295,18 @@ mod tests {
     fn aes_192_and_256_use_sha256() {
         use sha2::{Digest, Sha256};
         let k = b"secret";
-        let full = Sha256::new().chain_update(k).chain_update(1u32.to_be_bytes()).finalize();
-        assert_eq!(*SymmetricCipher::Aes192.kdf(k, KdfPurpose::Enc), full[..24].to_vec());
-        assert_eq!(*SymmetricCipher::Aes256.kdf(k, KdfPurpose::Enc), full.to_vec());
+        let full = Sha256::new()
+            .chain_update(k)
+            .chain_update(1u32.to_be_bytes())
+            .finalize();
+        assert_eq!(
+            *SymmetricCipher::Aes192.kdf(k, KdfPurpose::Enc),
+            full[..24].to_vec()
+        );
+        assert_eq!(
+            *SymmetricCipher::Aes256.kdf(k, KdfPurpose::Enc),
+            full.to_vec()
+        );
     }
 
     // BAC D.3 worked example (REFERENCES.md §2.1): M.IFD = retail MAC of E.IFD under K_MAC.
@@ -294,8 +323,16 @@ mod tests {
 
     #[test]
     fn wrong_lengths_are_typed_errors() {
-        assert!(SymmetricCipher::Aes128.cbc_encrypt(&[0; 15], &[0; 16], &[0; 16]).is_err());
-        assert!(SymmetricCipher::Aes128.cbc_encrypt(&[0; 16], &[0; 16], &[0; 15]).is_err());
+        assert!(
+            SymmetricCipher::Aes128
+                .cbc_encrypt(&[0; 15], &[0; 16], &[0; 16])
+                .is_err()
+        );
+        assert!(
+            SymmetricCipher::Aes128
+                .cbc_encrypt(&[0; 16], &[0; 16], &[0; 15])
+                .is_err()
+        );
         assert!(SymmetricCipher::Tdes.mac8(&[0; 8], b"x").is_err());
         assert_eq!(unpad_iso9797_m2(&[1, 2, 0x80, 0, 0]), Some(&[1u8, 2][..]));
         assert_eq!(unpad_iso9797_m2(&[1, 2, 0, 0]), None);

@@ -8,7 +8,9 @@ use super::{ChipAuthenticationMappingData, Pace, PacePassword, PaceStep};
 use crate::access::{AccessKey, AccessPlan, AccessSelector, BacOnly};
 use crate::apdu::ResponseApdu;
 use crate::error::{AccessProtocol, ChipError};
-use crate::exchange::{Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep};
+use crate::exchange::{
+    Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
+};
 use crate::lds::card_access::CardAccess;
 use crate::security_infos::SecurityInfos;
 

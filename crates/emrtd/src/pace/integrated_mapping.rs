@@ -121,7 +121,10 @@ fn encode_point(
     let u = t.square().mul(t).mul(&h2);
     // 7. A = h2^(p - 1 - (p + 1)/4)
     let one_int = BoxedUint::one_with_precision(p.bits_precision());
-    let quarter = p.wrapping_add(&one_int).shr_vartime(2).ok_or(MappingError::Degenerate)?;
+    let quarter = p
+        .wrapping_add(&one_int)
+        .shr_vartime(2)
+        .ok_or(MappingError::Degenerate)?;
     let exponent = p.wrapping_sub(&one_int).wrapping_sub(&quarter);
     let big_a = h2.pow(&exponent);
     // 8./9. A²·h2 = 1 ⇒ (X2, A·h2), else (X3, A·U)
@@ -146,7 +149,9 @@ pub fn map_dh(
     let p_bits = group.modulus_bits();
     let r = pseudo_random(cipher, s, t, p_bits)?;
     let x = group.reduce(&r).map_err(|_| MappingError::Degenerate)?;
-    group.cofactor_power(&x).map_err(|_| MappingError::Degenerate)
+    group
+        .cofactor_power(&x)
+        .map_err(|_| MappingError::Degenerate)
 }
 
 #[cfg(test)]
@@ -168,13 +173,22 @@ mod tests {
         let r = pseudo_random(SymmetricCipher::Aes128, &s, &t, 256).expect("R");
         assert_eq!(
             *r,
-            h("E4447E2D FB3586BA C05DDB00 156B57FB B2179A39 49294C97 25418980 0C517BAA 8DA0FF39 7ED8C445 D3E421E4 FEB57322")
+            h(
+                "E4447E2D FB3586BA C05DDB00 156B57FB B2179A39 49294C97 25418980 0C517BAA 8DA0FF39 7ED8C445 D3E421E4 FEB57322"
+            )
         );
-        let g = map_ec(group(NamedCurve::BrainpoolP256r1), SymmetricCipher::Aes128, &s, &t)
-            .expect("map");
+        let g = map_ec(
+            group(NamedCurve::BrainpoolP256r1),
+            SymmetricCipher::Aes128,
+            &s,
+            &t,
+        )
+        .expect("map");
         assert_eq!(
             g,
-            h("04 8E82D315 59ED0FDE 92A4D049 8ADD3C23 BABA94FB 77691E31 E90AEA77 FB17D427 4C1AE14B D0C3DBAC 0C871B7F 36081693 64437CA3 0AC243A0 89D3F266 C1E60FAD")
+            h(
+                "04 8E82D315 59ED0FDE 92A4D049 8ADD3C23 BABA94FB 77691E31 E90AEA77 FB17D427 4C1AE14B D0C3DBAC 0C871B7F 36081693 64437CA3 0AC243A0 89D3F266 C1E60FAD"
+            )
         );
     }
 

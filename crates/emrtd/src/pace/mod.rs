@@ -13,8 +13,8 @@ pub mod integrated_mapping;
 
 use std::fmt;
 
-use sha1::{Digest, Sha1};
 use elliptic_curve::subtle::ConstantTimeEq;
+use sha1::{Digest, Sha1};
 use zeroize::Zeroizing;
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
@@ -311,7 +311,11 @@ impl Pace {
 
     /// As [`Pace::new`] but with K_π given, for worked examples that publish K_π and not the password.
     #[cfg(test)]
-    fn with_password_key(info: &PaceInfo, password_ref: u8, k_pi: &[u8]) -> Result<Self, PaceError> {
+    fn with_password_key(
+        info: &PaceInfo,
+        password_ref: u8,
+        k_pi: &[u8],
+    ) -> Result<Self, PaceError> {
         let id = info
             .parameter_id
             .ok_or_else(|| PaceError::Unsupported("no parameter id".into()))?;
@@ -343,7 +347,11 @@ impl Pace {
             .with_le(256)
     }
 
-    fn dynamic_data(step: &'static str, resp: &ResponseApdu, tag: u32) -> Result<Vec<u8>, PaceError> {
+    fn dynamic_data(
+        step: &'static str,
+        resp: &ResponseApdu,
+        tag: u32,
+    ) -> Result<Vec<u8>, PaceError> {
         let malformed = |reason: String| PaceError::Malformed { step, reason };
         let outer = tlv::parse_tagged(&resp.data, 0x7C).map_err(|e| malformed(e.to_string()))?;
         let inner = outer.required(tag).map_err(|e| malformed(e.to_string()))?;
@@ -390,7 +398,9 @@ impl Pace {
             let sw = resp.sw;
             return Err(match state {
                 // A wrong password only shows once the chip checks our token.
-                State::Token { .. } if sw.sw1() == 0x63 || sw == StatusWord::SECURITY_NOT_SATISFIED => {
+                State::Token { .. }
+                    if sw.sw1() == 0x63 || sw == StatusWord::SECURITY_NOT_SATISFIED =>
+                {
                     PaceError::WrongPassword(sw)
                 }
                 State::SetAt => PaceError::Unsupported(format!("MSE:Set AT answered {sw}")),
@@ -400,7 +410,10 @@ impl Pace {
         match state {
             State::SetAt => {
                 self.state = State::Nonce;
-                Ok(PaceStep::Send(Self::general_authenticate(false, Vec::new())))
+                Ok(PaceStep::Send(Self::general_authenticate(
+                    false,
+                    Vec::new(),
+                )))
             }
             State::Nonce => {
                 let z = Self::dynamic_data(step, resp, 0x80)?;
@@ -441,7 +454,9 @@ impl Pace {
                 let group = match map_private {
                     Some(sk) => {
                         let chip_map = Self::dynamic_data(step, resp, 0x82)?;
-                        self.base.check_public(&chip_map).map_err(PaceError::BadChipKey)?;
+                        self.base
+                            .check_public(&chip_map)
+                            .map_err(PaceError::BadChipKey)?;
                         // TR-03110: the chip must not echo our key.
                         if chip_map == map_public {
                             return Err(PaceError::BadChipKey(GroupError::NotSupported(
@@ -455,7 +470,9 @@ impl Pace {
                         if mapping == PaceMapping::EcdhChipAuthentication {
                             cam = Some((Zeroizing::new(Vec::new()), chip_map));
                         }
-                        self.base.map_generic(&nonce, &h).map_err(PaceError::BadChipKey)?
+                        self.base
+                            .map_generic(&nonce, &h)
+                            .map_err(PaceError::BadChipKey)?
                     }
                     None => {
                         // Integrated mapping: 0x82 is empty; only the nonces count.
@@ -463,7 +480,9 @@ impl Pace {
                             Group::Ec { curve, .. } => {
                                 integrated_mapping::map_ec(*curve, cipher, &nonce, &map_public)
                             }
-                            Group::Dh(g) => integrated_mapping::map_dh(g, cipher, &nonce, &map_public),
+                            Group::Dh(g) => {
+                                integrated_mapping::map_dh(g, cipher, &nonce, &map_public)
+                            }
                         }
                         .map_err(|e| match e {
                             MappingError::Cipher(c) => PaceError::from(c),
@@ -475,7 +494,9 @@ impl Pace {
                     }
                 };
                 let eph_private = group.random_private(rng).map_err(rng_or_group)?;
-                let eph_public = group.public_key(&eph_private).map_err(PaceError::BadChipKey)?;
+                let eph_public = group
+                    .public_key(&eph_private)
+                    .map_err(PaceError::BadChipKey)?;
                 let command = Self::general_authenticate(false, tlv::encode(0x83, &eph_public));
                 self.state = State::KeyAgreement {
                     group,
@@ -492,7 +513,9 @@ impl Pace {
                 cam,
             } => {
                 let chip_eph = Self::dynamic_data(step, resp, 0x84)?;
-                group.check_public(&chip_eph).map_err(PaceError::BadChipKey)?;
+                group
+                    .check_public(&chip_eph)
+                    .map_err(PaceError::BadChipKey)?;
                 if chip_eph == eph_public {
                     return Err(PaceError::BadChipKey(GroupError::NotSupported(
                         "the chip echoed the terminal's ephemeral key",
@@ -573,7 +596,8 @@ pub fn decrypt_ca_data(
 ) -> Result<Zeroizing<Vec<u8>>, PaceError> {
     let iv = cipher.encrypt_block(k_enc, &vec![0xFF; cipher.block_len()])?;
     let padded = cipher.cbc_decrypt(k_enc, &iv, encrypted)?;
-    let plain = cipher::unpad_iso9797_m2(&padded).ok_or(PaceError::ChipAuthenticationMappingFailed)?;
+    let plain =
+        cipher::unpad_iso9797_m2(&padded).ok_or(PaceError::ChipAuthenticationMappingFailed)?;
     Ok(Zeroizing::new(plain.to_vec()))
 }
 
@@ -627,7 +651,9 @@ mod tests {
         let mut pace =
             Pace::with_password_key(&info, 2, &h("591468CD A83D6521 9CCCB856 0233600F")).unwrap();
         let mut t = vec![0u8; 8];
-        t.extend(h("A73FB703 AC1436A1 8E0CFA5A BB3F7BEC 7A070E7A 6788486B EE230C4A 22762595"));
+        t.extend(h(
+            "A73FB703 AC1436A1 8E0CFA5A BB3F7BEC 7A070E7A 6788486B EE230C4A 22762595",
+        ));
         let nonce_t = h("5DD4CBFC 96F5453B 130D890A 1CDBAE32");
         let mut rng = ScriptedRandom::new(&[&nonce_t, &t]);
         assert_eq!(
@@ -636,14 +662,22 @@ mod tests {
         );
         pace.on_response(&resp("9000"), &mut rng).unwrap();
         let ga2 = sent(
-            pace.on_response(&resp("7C128010143DC40C08C8E891FBED7DEDB92B64AD9000"), &mut rng)
-                .unwrap(),
+            pace.on_response(
+                &resp("7C128010143DC40C08C8E891FBED7DEDB92B64AD9000"),
+                &mut rng,
+            )
+            .unwrap(),
         );
-        assert_eq!(ga2, h("10860000147C1281105DD4CBFC96F5453B130D890A1CDBAE3200"));
+        assert_eq!(
+            ga2,
+            h("10860000147C1281105DD4CBFC96F5453B130D890A1CDBAE3200")
+        );
         let ga3 = sent(pace.on_response(&resp("7C0282009000"), &mut rng).unwrap());
         assert_eq!(
             ga3,
-            h("10860000457C43834104 89CBA23F FE96AA18 D824627C 3E934E54 A9FD0B87 A95D1471 DC1C0ABF DCD640D4 6755DE9B 7B778280 B6BEBD57 439ADFEB 0E21FD4E D6DF4257 8C13418A 59B34C37 00")
+            h(
+                "10860000457C43834104 89CBA23F FE96AA18 D824627C 3E934E54 A9FD0B87 A95D1471 DC1C0ABF DCD640D4 6755DE9B 7B778280 B6BEBD57 439ADFEB 0E21FD4E D6DF4257 8C13418A 59B34C37 00"
+            )
         );
         let ga4 = sent(
             pace.on_response(
@@ -669,7 +703,10 @@ mod tests {
         let ca = h("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
         let enc = encrypt_ca_data(SymmetricCipher::Aes128, &k, &ca).unwrap();
         assert_eq!(enc.len(), 48);
-        assert_eq!(*decrypt_ca_data(SymmetricCipher::Aes128, &k, &enc).unwrap(), ca);
+        assert_eq!(
+            *decrypt_ca_data(SymmetricCipher::Aes128, &k, &enc).unwrap(),
+            ca
+        );
         assert!(decrypt_ca_data(SymmetricCipher::Aes128, &k, &enc[..40]).is_err());
     }
 }

@@ -13,7 +13,7 @@ use super::signature::{self, SignatureError};
 const ID_CE_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 const ID_CE_AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 
-fn extension<'a>(cert: &'a Certificate, oid: ObjectIdentifier) -> Option<&'a [u8]> {
+fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
     cert.tbs_certificate()
         .extensions()?
         .iter()
@@ -90,7 +90,11 @@ pub enum Revocation {
 }
 
 /// Looks `cert` up in every CRL that `issuer` signed (CRLs with a bad signature are ignored).
-pub fn revocation(cert: &Certificate, issuer: &Certificate, crls: &[CertificateList]) -> Revocation {
+pub fn revocation(
+    cert: &Certificate,
+    issuer: &Certificate,
+    crls: &[CertificateList],
+) -> Revocation {
     let mut seen = false;
     for crl in crls {
         if &crl.tbs_cert_list.issuer != issuer.tbs_certificate().subject() {

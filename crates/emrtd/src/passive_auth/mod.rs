@@ -227,7 +227,11 @@ fn check_chain(
         return (r.clone(), r);
     }
     let mut last_error = None;
-    for csca in trust.cscas().iter().filter(|c| chain::could_have_issued(c, ds)) {
+    for csca in trust
+        .cscas()
+        .iter()
+        .filter(|c| chain::could_have_issued(c, ds))
+    {
         match chain::verify_issued_by(ds, csca) {
             Ok(()) => {}
             Err(e) => {

@@ -115,7 +115,13 @@ impl HashAlgorithm {
         }
     }
 
-    fn verify_pss(self, key: &RsaPublicKey, salt: usize, hashed: &[u8], sig: &[u8]) -> rsa::Result<()> {
+    fn verify_pss(
+        self,
+        key: &RsaPublicKey,
+        salt: usize,
+        hashed: &[u8],
+        sig: &[u8],
+    ) -> rsa::Result<()> {
         match self {
             Self::Sha1 => key.verify(Pss::<Sha1>::new_with_salt(salt), hashed, sig),
             Self::Sha224 => key.verify(Pss::<Sha224>::new_with_salt(salt), hashed, sig),
@@ -136,7 +142,8 @@ pub enum CurveRef {
 /// The curve of an EC public key: a named-curve OID, or explicit parameters — matched against the
 /// curves the crates implement (by prime, coefficients, generator and order), else kept explicit.
 pub fn curve_of(parameters: Option<AnyRef<'_>>) -> Result<CurveRef, SignatureError> {
-    let params = parameters.ok_or_else(|| SignatureError::Malformed("EC key without parameters".into()))?;
+    let params =
+        parameters.ok_or_else(|| SignatureError::Malformed("EC key without parameters".into()))?;
     if let Ok(oid) = params.decode_as::<Oid>() {
         return Ok(CurveRef::Named(match oid {
             oids::SECP256R1 => NamedCurve::NistP256,
@@ -151,7 +158,9 @@ pub fn curve_of(parameters: Option<AnyRef<'_>>) -> Result<CurveRef, SignatureErr
         .decode_as::<ExplicitCurve<'_>>()
         .map_err(|e| SignatureError::Malformed(format!("EC parameters: {e}")))?;
     if explicit.field_id.field_type != oids::PRIME_FIELD {
-        return Err(SignatureError::Unsupported("a non-prime-field curve".into()));
+        return Err(SignatureError::Unsupported(
+            "a non-prime-field curve".into(),
+        ));
     }
     Ok(match named_curve_from_explicit(&explicit) {
         Some(c) => CurveRef::Named(c),
@@ -225,8 +234,9 @@ pub fn verify_ecdsa_on(
         CurveRef::Explicit(params) => {
             let (r, s) = match signature {
                 EcdsaSignature::Der(d) => {
-                    let sig = DerSignature::from_der(d)
-                        .map_err(|_| SignatureError::Malformed("ECDSA signature encoding".into()))?;
+                    let sig = DerSignature::from_der(d).map_err(|_| {
+                        SignatureError::Malformed("ECDSA signature encoding".into())
+                    })?;
                     (sig.r.as_bytes().to_vec(), sig.s.as_bytes().to_vec())
                 }
                 EcdsaSignature::Plain(p) => {
@@ -268,7 +278,8 @@ pub fn verify_ecdsa_prehash(
                 EcdsaSignature::Plain(p) => ecdsa::Signature::<$c>::from_slice(p),
             }
             .map_err(|_| SignatureError::Malformed("ECDSA signature encoding".into()))?;
-            key.verify_prehash(digest, &sig).map_err(|_| SignatureError::Invalid)
+            key.verify_prehash(digest, &sig)
+                .map_err(|_| SignatureError::Invalid)
         }};
     }
     match curve {
@@ -354,7 +365,9 @@ pub fn verify(
                 .and_then(|p| p.decode_as::<AlgorithmIdentifierOwned>().ok())
                 .and_then(|a| HashAlgorithm::from_oid(&a.oid));
             if mgf.oid != oids::MGF1 || mgf_hash != Some(hash) {
-                return Err(SignatureError::Unsupported("PSS with a different MGF".into()));
+                return Err(SignatureError::Unsupported(
+                    "PSS with a different MGF".into(),
+                ));
             }
         }
         let salt = params.salt_length.unwrap_or(20) as usize;
@@ -372,7 +385,9 @@ pub fn verify(
         _ => return Err(unsupported()),
     };
     if spki.algorithm.oid != oids::EC_PUBLIC_KEY {
-        return Err(SignatureError::Malformed("ECDSA signature with a non-EC key".into()));
+        return Err(SignatureError::Malformed(
+            "ECDSA signature with a non-EC key".into(),
+        ));
     }
     let params_der = spki
         .algorithm
@@ -387,11 +402,17 @@ pub fn verify(
         .transpose()
         .map_err(|e| SignatureError::Malformed(e.to_string()))?;
     let curve = curve_of(params_ref)?;
-    verify_ecdsa_on(&curve, key_bytes, &ec_hash.digest(message), EcdsaSignature::Der(signature))
+    verify_ecdsa_on(
+        &curve,
+        key_bytes,
+        &ec_hash.digest(message),
+        EcdsaSignature::Der(signature),
+    )
 }
 
 /// An RSA key from the SubjectPublicKeyInfo bit string (PKCS#1 RSAPublicKey).
 pub fn rsa_key(pkcs1_der: &[u8]) -> Result<RsaPublicKey, SignatureError> {
     use rsa::pkcs1::DecodeRsaPublicKey;
-    RsaPublicKey::from_pkcs1_der(pkcs1_der).map_err(|e| SignatureError::Malformed(format!("RSA key: {e}")))
+    RsaPublicKey::from_pkcs1_der(pkcs1_der)
+        .map_err(|e| SignatureError::Malformed(format!("RSA key: {e}")))
 }

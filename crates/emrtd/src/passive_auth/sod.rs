@@ -31,9 +31,9 @@ impl From<der::Error> for SodError {
 
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 /// id-icao-mrtd-security-ldsSecurityObject
-pub const ID_LDS_SECURITY_OBJECT: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
-pub const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+pub const ID_LDS_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
+pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 
 /// `DataGroupHash ::= SEQUENCE { dataGroupNumber INTEGER, dataGroupHashValue OCTET STRING }`.
@@ -75,7 +75,10 @@ impl Sod {
         }
         let ci = ContentInfo::from_der(outer.value())?;
         if ci.content_type != ID_SIGNED_DATA {
-            return Err(SodError::Malformed(format!("content type {}", ci.content_type)));
+            return Err(SodError::Malformed(format!(
+                "content type {}",
+                ci.content_type
+            )));
         }
         let signed_data: SignedData = ci.content.decode_as()?;
         let encap = &signed_data.encap_content_info;
@@ -130,7 +133,9 @@ impl Sod {
             })
             .find(|cert| identifies(&signer.sid, cert))
             .cloned()
-            .ok_or_else(|| SodError::Unsupported("the Document Signer certificate is not in EF.SOD".into()))
+            .ok_or_else(|| {
+                SodError::Unsupported("the Document Signer certificate is not in EF.SOD".into())
+            })
     }
 
     /// The hash the SOD records for data group `number`.
@@ -177,9 +182,11 @@ pub fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
     let tbs = cert.tbs_certificate();
     match sid {
         SignerIdentifier::IssuerAndSerialNumber(iss) => {
-            iss.issuer == *tbs.issuer() && iss.serial_number.as_bytes() == tbs.serial_number().as_bytes()
+            iss.issuer == *tbs.issuer()
+                && iss.serial_number.as_bytes() == tbs.serial_number().as_bytes()
         }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => super::chain::subject_key_id(cert)
-            .is_some_and(|k| k == ski.0.as_bytes()),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            super::chain::subject_key_id(cert).is_some_and(|k| k == ski.0.as_bytes())
+        }
     }
 }

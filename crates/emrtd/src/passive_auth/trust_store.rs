@@ -80,7 +80,8 @@ impl TrustStore {
             let (label, der) =
                 der::pem::decode_vec(bytes).map_err(|_| TrustError::Unrecognised(name.into()))?;
             if label == "X509 CRL" {
-                let crl = CertificateList::from_der(&der).map_err(|_| TrustError::Unrecognised(name.into()))?;
+                let crl = CertificateList::from_der(&der)
+                    .map_err(|_| TrustError::Unrecognised(name.into()))?;
                 self.add_crl(crl);
                 return Ok(1);
             }
@@ -105,7 +106,8 @@ impl TrustStore {
     pub fn load_dir(dir: &Path) -> Result<(Self, Vec<TrustError>), TrustError> {
         let mut store = Self::new();
         let mut problems = Vec::new();
-        let entries = std::fs::read_dir(dir).map_err(|e| TrustError::Io(dir.into(), e.to_string()))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| TrustError::Io(dir.into(), e.to_string()))?;
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths.into_iter().filter(|p| p.is_file()) {
@@ -173,7 +175,9 @@ impl TrustStore {
             .and_then(|v| v.decode_as::<OctetString>().ok())
             .ok_or_else(|| TrustError::MasterList("no messageDigest".into()))?;
         if digest.as_bytes() != digest_alg.digest(&content).as_slice() {
-            return Err(TrustError::MasterListSignature("messageDigest differs from the content".into()));
+            return Err(TrustError::MasterListSignature(
+                "messageDigest differs from the content".into(),
+            ));
         }
         let signed = attrs.to_der().map_err(|e| ml(&e))?;
         signature::verify(
@@ -184,10 +188,10 @@ impl TrustStore {
             signer.signature.as_bytes(),
         )
         .map_err(|e| TrustError::MasterListSignature(e.to_string()))?;
-        let issued = certs
-            .iter()
-            .chain(self.cscas.iter())
-            .any(|csca| chain::could_have_issued(csca, signer_cert) && chain::verify_issued_by(signer_cert, csca).is_ok());
+        let issued = certs.iter().chain(self.cscas.iter()).any(|csca| {
+            chain::could_have_issued(csca, signer_cert)
+                && chain::verify_issued_by(signer_cert, csca).is_ok()
+        });
         if !issued {
             return Err(TrustError::MasterListSignature(
                 "the Master List Signer was not issued by a CSCA in the list or the store".into(),

@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
     let mut rng = SynthRng::new(seed);
 
     let (mut correct, mut wrong, mut rejected, mut no_band) = (0usize, 0usize, 0usize, 0usize);
+    let mut wrong_key = 0usize;
     let (mut chars_right, mut chars_total) = (0usize, 0usize);
     let mut latencies = Vec::with_capacity(frames);
     let mut by_format = std::collections::BTreeMap::<String, (usize, usize)>::new();
@@ -74,9 +75,14 @@ fn main() -> anyhow::Result<()> {
                         entry.0 += 1;
                         "correct"
                     }
-                    Some(_) => {
+                    Some(m) => {
                         wrong += 1;
-                        "WRONG"
+                        if m.access_key() != frame.mrz.access_key() {
+                            wrong_key += 1;
+                            "WRONG (chip key)"
+                        } else {
+                            "WRONG (unguarded field)"
+                        }
                     }
                     None => {
                         rejected += 1;
@@ -131,6 +137,10 @@ fn main() -> anyhow::Result<()> {
         no_band,
         wrong,
         100.0 * wrong as f64 / n
+    );
+    println!(
+        "  of the wrong: {wrong_key} with a wrong chip key (document number or dates), {} only in fields no check digit guards (names)",
+        wrong - wrong_key
     );
     for (format, (ok, total)) in &by_format {
         println!("  {format}: {ok}/{total}");

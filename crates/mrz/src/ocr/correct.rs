@@ -131,7 +131,16 @@ pub fn decode(format: MrzFormat, cells: &[Vec<CellScores>]) -> Decoded {
             .collect();
         match Mrz::from_lines(&text) {
             Ok(mrz) if mrz.format() == format => {
-                decoded.mrz = Some(mrz);
+                // A second reading that verifies just as well makes this one a guess: refuse it.
+                let doubtful = ambiguous(format, cells, &decoded.lines);
+                for &(l, c) in &doubtful {
+                    if let Some(m) = decoded.margins.get_mut(l).and_then(|r| r.get_mut(c)) {
+                        *m = 0.0;
+                    }
+                }
+                if doubtful.is_empty() {
+                    decoded.mrz = Some(mrz);
+                }
                 return decoded;
             }
             Err(MrzError::CheckDigit { field, .. }) => {
@@ -143,6 +152,83 @@ pub fn decode(format: MrzFormat, cells: &[Vec<CellScores>]) -> Decoded {
         }
     }
     decoded
+}
+
+/// Score loss within which a different reading that also verifies counts as a rival.
+const RIVAL: f32 = 0.05;
+
+/// Positions of guarded fields where another reading, almost as likely, would verify too.
+fn ambiguous(
+    format: MrzFormat,
+    cells: &[Vec<CellScores>],
+    lines: &[Vec<u8>],
+) -> Vec<(usize, usize)> {
+    use crate::Field;
+    let mut doubtful = Vec::new();
+    for field in [
+        Field::DocumentNumber,
+        Field::BirthDate,
+        Field::ExpiryDate,
+        Field::OptionalData,
+        Field::Composite,
+    ] {
+        let Some(g) = guarded(format, lines, field) else {
+            continue;
+        };
+        let positions: Vec<(usize, usize)> = g
+            .data
+            .iter()
+            .copied()
+            .chain(std::iter::once(g.digit))
+            .collect();
+        let options: Vec<Vec<(u8, f32)>> = positions
+            .iter()
+            .map(|&p| {
+                alternatives(format, cells, lines, p)
+                    .into_iter()
+                    .filter(|&(_, loss)| loss <= RIVAL)
+                    .collect()
+            })
+            .collect();
+        let get =
+            |(l, c): (usize, usize)| lines.get(l).and_then(|r| r.get(c)).copied().unwrap_or(b'<');
+        let data: Vec<u8> = g.data.iter().map(|&p| get(p)).collect();
+        let digit = get(g.digit);
+        let holds = |data: &[u8], digit: u8| check_digit(data) == Some(digit);
+        let mut rival = |changes: &[(usize, u8)]| {
+            let mut d = data.clone();
+            let mut cd = digit;
+            for &(i, ch) in changes {
+                match d.get_mut(i) {
+                    Some(slot) => *slot = ch,
+                    None => cd = ch,
+                }
+            }
+            if holds(&d, cd) {
+                doubtful.extend(
+                    changes
+                        .iter()
+                        .filter_map(|&(i, _)| positions.get(i))
+                        .copied(),
+                );
+            }
+        };
+        for (i, oi) in options.iter().enumerate() {
+            for &(a, la) in oi {
+                rival(&[(i, a)]);
+                for (j, oj) in options.iter().enumerate().skip(i + 1) {
+                    for &(b, lb) in oj {
+                        if la + lb <= RIVAL {
+                            rival(&[(i, a), (j, b)]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    doubtful.sort_unstable();
+    doubtful.dedup();
+    doubtful
 }
 
 /// Alternatives for one position: (character, score loss), best first.

@@ -37,6 +37,11 @@ impl Region {
 /// Sharpness: RMS of the 4-neighbour Laplacian divided by the 10–90 % intensity spread. Text printed
 /// sharply scores above about 0.1; a page blurred by motion or focus well below.
 pub fn sharpness(img: &GrayImage, r: Region) -> f32 {
+    sharpness_and_spread(img, r).0
+}
+
+/// [`sharpness`] and the 10–90 % intensity spread it is relative to.
+pub fn sharpness_and_spread(img: &GrayImage, r: Region) -> (f32, f32) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw = img.as_raw();
     let (x0, y0) = (r.x0.max(1) as usize, r.y0.max(1) as usize);
@@ -45,7 +50,7 @@ pub fn sharpness(img: &GrayImage, r: Region) -> f32 {
         (r.y1 as usize).min(h.saturating_sub(1)),
     );
     if x1 <= x0 || y1 <= y0 {
-        return 0.0;
+        return (0.0, 0.0);
     }
     let mut hist = [0u32; 256];
     let (mut sum, mut sum_sq, mut n) = (0.0f64, 0.0f64, 0.0f64);
@@ -76,10 +81,10 @@ pub fn sharpness(img: &GrayImage, r: Region) -> f32 {
             })
             .unwrap_or(255) as f32
     };
-    let spread = (percentile(0.9) - percentile(0.1)).max(16.0);
+    let spread = percentile(0.9) - percentile(0.1);
     let mean = sum / n;
     let rms = (sum_sq / n - mean * mean).max(0.0).sqrt() as f32;
-    rms / spread
+    (rms / spread.max(16.0), spread)
 }
 
 /// Fraction of pixels at or above 250 (blown-out highlights).

@@ -14,7 +14,7 @@ use super::correct::{Decoded, decode, format_of};
 use super::font::{FontError, OcrbFont};
 use super::gray::{downscale_half, rgb_to_gray};
 use super::lines::{Band, find_band, refine_band};
-use super::quality::{Region, saturated_fraction, sharpness};
+use super::quality::{Region, saturated_fraction, sharpness, sharpness_and_spread};
 
 /// What the person should do so the camera can read the code. The daemon maps these to the
 /// `code.*` guidance codes.
@@ -30,8 +30,11 @@ pub enum OcrHint {
     Unreadable,
 }
 
-/// Below this [`sharpness`] the band is too blurred to read.
-pub const BLUR_THRESHOLD: f32 = 0.09;
+/// Below this band sharpness (Laplacian RMS over contrast, times the cap height in tens of
+/// pixels, so that small and large print compare) the code is too blurred to read.
+pub const BLUR_THRESHOLD: f32 = 0.22;
+/// Below this whole-frame sharpness a frame without a readable band is out of focus or moving.
+pub const FRAME_BLUR_THRESHOLD: f32 = 0.04;
 /// Above this fraction of saturated pixels over the band, glare hides characters.
 pub const GLARE_THRESHOLD: f32 = 0.015;
 
@@ -106,16 +109,21 @@ impl MrzReader {
             None => {
                 let whole = Region::whole(img);
                 let glare = saturated_fraction(img, whole);
+                let (sharp, spread) = sharpness_and_spread(img, whole);
+                // Something with contrast (a page on a desk) but no edges: out of focus or moving.
+                let hint = if glare > 0.02 {
+                    OcrHint::Glare
+                } else if sharp < FRAME_BLUR_THRESHOLD && spread > 50.0 {
+                    OcrHint::HoldStill
+                } else {
+                    OcrHint::ShowPage
+                };
                 FrameReading {
                     decoded: None,
                     cells: Vec::new(),
-                    sharpness: sharpness(img, whole),
+                    sharpness: sharp,
                     glare,
-                    hint: Some(if glare > 0.02 {
-                        OcrHint::Glare
-                    } else {
-                        OcrHint::ShowPage
-                    }),
+                    hint: Some(hint),
                 }
             }
         }
@@ -132,7 +140,8 @@ impl MrzReader {
             })
             .collect();
         let region = Region::clamped(img, band.bounds());
-        let sharp = sharpness(img, region);
+        let cap = band.lines.first().map_or(10.0, |l| l.cap_height);
+        let sharp = sharpness(img, region) * cap / 10.0;
         let glare = saturated_fraction(img, region);
         let decoded = cells
             .first()

@@ -124,22 +124,72 @@ pub fn render_frame(
     params: SceneParams,
     rng: &mut SynthRng,
 ) -> SynthFrame {
+    let ppm = page_ppm(mrz.format(), &params);
+    let page = render_page(font, &mrz, ppm, rng);
+    let photo = photograph(&page, mrz.format(), &params, rng);
+    SynthFrame {
+        image: photo.image,
+        mrz,
+        params,
+        page_area_fraction: photo.page_area_fraction,
+        cell_centres: photo.cell_centres,
+        cap_height: photo.cap_height,
+    }
+}
+
+/// A page as the camera saw it.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub image: RgbImage,
+    pub page_area_fraction: f32,
+    /// Where each MRZ character's centre (middle of the cap height) is in the frame, line by line.
+    pub cell_centres: Vec<Vec<(f32, f32)>>,
+    /// Cap height of the MRZ characters in frame pixels (near the start of the band).
+    pub cap_height: f32,
+}
+
+/// Frame pixels per page millimetre for `params`.
+fn frame_scale(format: MrzFormat, params: &SceneParams) -> f64 {
     let (fw, fh) = (
         params.frame_width.max(16) as f64,
         params.frame_height.max(16) as f64,
     );
-    let (w_mm, h_mm) = page_size_mm(mrz.format());
+    let (w_mm, h_mm) = page_size_mm(format);
     let theta = f64::from(params.rotation_deg).to_radians();
     let (c, s) = (theta.cos().abs(), theta.sin().abs());
     let (bw, bh) = (
         f64::from(w_mm) * c + f64::from(h_mm) * s,
         f64::from(w_mm) * s + f64::from(h_mm) * c,
     );
-    // Frame pixels per page millimetre.
-    let scale = (fw / bw).min(fh / bh) * f64::from(params.fit.clamp(0.05, 1.0));
-    // Render the page a little finer than it will appear, so the warp averages like a lens would.
-    let ppm = (scale * 1.5).clamp(3.0, 24.0) as f32;
-    let page = render_page(font, &mrz, ppm, rng);
+    (fw / bw).min(fh / bh) * f64::from(params.fit.clamp(0.05, 1.0))
+}
+
+/// The resolution to render a page at for `params`: a little finer than it will appear, so the
+/// warp averages like a lens would.
+pub fn page_ppm(format: MrzFormat, params: &SceneParams) -> f32 {
+    (frame_scale(format, params) * 1.5).clamp(3.0, 24.0) as f32
+}
+
+/// Shows `page` (of `format`, rendered at [`page_ppm`]) to the camera as `params` say.
+pub fn photograph(
+    page: &Page,
+    format: MrzFormat,
+    params: &SceneParams,
+    rng: &mut SynthRng,
+) -> Photo {
+    let (fw, fh) = (
+        params.frame_width.max(16) as f64,
+        params.frame_height.max(16) as f64,
+    );
+    let (w_mm, h_mm) = page_size_mm(format);
+    let theta = f64::from(params.rotation_deg).to_radians();
+    let (c, s) = (theta.cos().abs(), theta.sin().abs());
+    let (bw, bh) = (
+        f64::from(w_mm) * c + f64::from(h_mm) * s,
+        f64::from(w_mm) * s + f64::from(h_mm) * c,
+    );
+    let scale = frame_scale(format, params);
+    let ppm = f64::from(page.ppm);
 
     let free = ((fw - bw * scale) / 2.0, (fh - bh * scale) / 2.0);
     let centre = (
@@ -150,7 +200,7 @@ pub fn render_frame(
         f64::from(page.image.width()),
         f64::from(page.image.height()),
     );
-    let k = scale / f64::from(ppm);
+    let k = scale / ppm;
     let diag = (pw * pw + ph * ph).sqrt() * k;
     let corners = [(0.0, 0.0), (pw, 0.0), (pw, ph), (0.0, ph)];
     let dst = corners.map(|(x, y)| {
@@ -184,7 +234,7 @@ pub fn render_frame(
         let sample = to_page
             .as_ref()
             .and_then(|h| h.apply(f64::from(x) + 0.5, f64::from(y) + 0.5))
-            .and_then(|(sx, sy)| sample_bilinear(&page, sx - 0.5, sy - 0.5));
+            .and_then(|(sx, sy)| sample_bilinear(page, sx - 0.5, sy - 0.5));
         let rgb = match sample {
             Some(rgb) => {
                 covered += 1;
@@ -198,7 +248,7 @@ pub fn render_frame(
         *px = Rgb(rgb.map(|c| (c * light).clamp(0.0, 255.0) as u8));
     }
     if params.glare {
-        add_glare(&mut frame, &page, to_page.as_ref(), rng);
+        add_glare(&mut frame, page, to_page.as_ref(), rng);
     }
     if params.blur_sigma > 0.05 {
         gaussian_blur(&mut frame, params.blur_sigma);
@@ -224,31 +274,19 @@ pub fn render_frame(
             .and_then(|h| h.apply(f64::from(x), f64::from(y)))
             .map_or((0.0, 0.0), |(u, v)| (u as f32 - 0.5, v as f32 - 0.5))
     };
-    let cell_centres: Vec<Vec<(f32, f32)>> = mrz
-        .lines()
-        .iter()
-        .enumerate()
-        .map(|(l, line)| {
+    let cell_centres: Vec<Vec<(f32, f32)>> = (0..p.line_count)
+        .map(|l| {
             let mid = p.baselines.get(l).copied().unwrap_or(0.0) - p.cap_height / 2.0;
-            (0..line.len())
-                .map(|i| {
-                    map(
-                        p.left
-                            + i as f32 * p.pitch
-                            + p.cap_height * font.advance_per_cap_height() / 2.0,
-                        mid,
-                    )
-                })
+            (0..p.line_len)
+                .map(|i| map(p.left + i as f32 * p.pitch + p.advance / 2.0, mid))
                 .collect()
         })
         .collect();
-    let (cx, cy) = (p.left + p.pitch * 20.0, p.baselines[0]);
+    let (cx, cy) = (p.left + p.pitch * 2.0, p.baselines[0]);
     let (top, bottom) = (map(cx, cy - p.cap_height), map(cx, cy));
     let cap_height = ((top.0 - bottom.0).powi(2) + (top.1 - bottom.1).powi(2)).sqrt();
-    SynthFrame {
+    Photo {
         image: frame,
-        mrz,
-        params,
         page_area_fraction,
         cell_centres,
         cap_height,
@@ -284,7 +322,7 @@ fn add_glare(frame: &mut RgbImage, page: &Page, to_page: Option<&Homography>, rn
         return;
     };
     let p = page.placement;
-    let n = page.image.width() as f32 / p.pitch;
+    let n = p.line_len as f32;
     let along = p.left + p.pitch * n * rng.uniform(0.25, 0.75);
     let Some((cx, cy)) = to_frame.apply(f64::from(along), f64::from(p.baselines[0])) else {
         return;
@@ -306,37 +344,45 @@ fn add_glare(frame: &mut RgbImage, page: &Page, to_page: Option<&Homography>, rn
 
 /// Separable Gaussian blur, in place.
 fn gaussian_blur(img: &mut RgbImage, sigma: f32) {
-    let radius = (sigma * 3.0).ceil() as i64;
-    let kernel: Vec<f32> = (-radius..=radius)
-        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+    let radius = (sigma * 3.0).ceil() as usize;
+    let kernel: Vec<f32> = (0..=2 * radius)
+        .map(|i| {
+            let d = i as f32 - radius as f32;
+            (-(d * d) / (2.0 * sigma * sigma)).exp()
+        })
         .collect();
     let total: f32 = kernel.iter().sum();
     let kernel: Vec<f32> = kernel.iter().map(|k| k / total).collect();
-    let (w, h) = (i64::from(img.width()), i64::from(img.height()));
-    for horizontal in [true, false] {
-        let src = img.clone();
-        for y in 0..h {
-            for x in 0..w {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut buf: Vec<f32> = img.as_raw().iter().map(|&v| f32::from(v)).collect();
+    let mut tmp = vec![0.0f32; buf.len()];
+    // Rows, then columns; edges repeat the border pixel.
+    for (axis, (len, stride, lines, line_stride)) in
+        [(w, 3, h, 3 * w), (h, 3 * w, w, 3)].into_iter().enumerate()
+    {
+        let (src, dst) = if axis == 0 {
+            (&buf, &mut tmp)
+        } else {
+            (&tmp, &mut buf)
+        };
+        for line in 0..lines {
+            let base = line * line_stride;
+            for i in 0..len {
                 let mut acc = [0.0f32; 3];
-                for (i, k) in kernel.iter().enumerate() {
-                    let o = i as i64 - radius;
-                    let (sx, sy) = if horizontal {
-                        ((x + o).clamp(0, w - 1), y)
-                    } else {
-                        (x, (y + o).clamp(0, h - 1))
-                    };
-                    let p = src.get_pixel(sx as u32, sy as u32);
-                    for (a, v) in acc.iter_mut().zip(p.0) {
-                        *a += k * f32::from(v);
-                    }
+                for (k, kv) in kernel.iter().enumerate() {
+                    let j = (i + k).saturating_sub(radius).min(len - 1);
+                    let at = base + j * stride;
+                    acc[0] += kv * src[at];
+                    acc[1] += kv * src[at + 1];
+                    acc[2] += kv * src[at + 2];
                 }
-                img.put_pixel(
-                    x as u32,
-                    y as u32,
-                    Rgb(acc.map(|v| v.round().clamp(0.0, 255.0) as u8)),
-                );
+                let at = base + i * stride;
+                dst[at..at + 3].copy_from_slice(&acc);
             }
         }
+    }
+    for (o, v) in img.iter_mut().zip(&buf) {
+        *o = v.round().clamp(0.0, 255.0) as u8;
     }
 }
 

@@ -7,8 +7,10 @@ mod identity;
 mod page;
 mod rng;
 
-pub use camera::{SceneParams, SynthFrame, random_frame, render_frame};
+pub use camera::{
+    Photo, SceneParams, SynthFrame, page_ppm, photograph, random_frame, render_frame,
+};
 pub use homography::Homography;
 pub use identity::{random_fields, random_mrz, random_passport};
-pub use page::{MRZ_PITCH_MM, MrzPlacement, Page, page_size_mm, render_page};
+pub use page::{MRZ_PITCH_MM, MrzPlacement, Page, page_size_mm, render_page, render_page_text};
 pub use rng::SynthRng;

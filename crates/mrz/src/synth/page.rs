@@ -32,6 +32,10 @@ pub struct MrzPlacement {
     pub baselines: [f32; 3],
     pub pitch: f32,
     pub cap_height: f32,
+    /// Glyph advance width in page pixels (the glyph is centred in it, the pen starts each cell).
+    pub advance: f32,
+    pub line_count: usize,
+    pub line_len: usize,
 }
 
 /// A rendered page and where its MRZ is.
@@ -104,7 +108,30 @@ fn blend_glyph(img: &mut RgbImage, g: &GlyphBitmap, pen_x: f32, baseline: f32, i
 
 /// Renders the data page of `mrz` at `ppm` pixels per millimetre.
 pub fn render_page(font: &OcrbFont, mrz: &Mrz, ppm: f32, rng: &mut SynthRng) -> Page {
-    let (w_mm, h_mm) = page_size_mm(mrz.format());
+    let lines: Vec<&str> = mrz.lines().iter().map(String::as_str).collect();
+    let labels = [
+        "PASSPORT",
+        mrz.primary_identifier(),
+        mrz.secondary_identifier(),
+        mrz.nationality(),
+        "12 AUG 1974",
+        "UTOPIA CITY",
+        "AUTHORITY",
+    ];
+    render_page_text(font, mrz.format(), &lines, &labels, ppm, rng)
+}
+
+/// Renders a page of `format` showing `lines` as its MRZ (any text, e.g. with a wrong check digit
+/// for tests) and `labels` as printed fields.
+pub fn render_page_text(
+    font: &OcrbFont,
+    format: MrzFormat,
+    lines: &[&str],
+    labels: &[&str],
+    ppm: f32,
+    rng: &mut SynthRng,
+) -> Page {
+    let (w_mm, h_mm) = page_size_mm(format);
     let (w, h) = ((w_mm * ppm).round() as u32, (h_mm * ppm).round() as u32);
     let paper = [
         rng.uniform(225.0, 250.0),
@@ -131,13 +158,24 @@ pub fn render_page(font: &OcrbFont, mrz: &Mrz, ppm: f32, rng: &mut SynthRng) -> 
         }))
     });
 
-    // Photo placeholder: a grey rectangle with a darker head-and-shoulders silhouette.
-    let (px0, py0, pw, ph) = (
-        (w_mm * 0.05) * ppm,
-        (h_mm * 0.2) * ppm,
-        (w_mm * 0.26) * ppm,
-        (h_mm * 0.5) * ppm,
-    );
+    // Photo placeholder: a grey rectangle with a darker head-and-shoulders silhouette. A TD1 card
+    // carries its MRZ on the back, without the photo: there the rectangle is a small chip-like patch.
+    let td1 = format == MrzFormat::Td1;
+    let (px0, py0, pw, ph) = if td1 {
+        (
+            (w_mm * 0.08) * ppm,
+            (h_mm * 0.1) * ppm,
+            (w_mm * 0.12) * ppm,
+            (h_mm * 0.18) * ppm,
+        )
+    } else {
+        (
+            (w_mm * 0.05) * ppm,
+            (h_mm * 0.2) * ppm,
+            (w_mm * 0.26) * ppm,
+            (h_mm * 0.5) * ppm,
+        )
+    };
     let shade = rng.uniform(120.0, 190.0);
     for y in py0 as u32..(py0 + ph) as u32 {
         for x in px0 as u32..(px0 + pw) as u32 {
@@ -155,18 +193,14 @@ pub fn render_page(font: &OcrbFont, mrz: &Mrz, ppm: f32, rng: &mut SynthRng) -> 
     let ink = std::array::from_fn(|_| rng.uniform(15.0, 60.0));
     let text_cap = rng.uniform(1.4, 2.0) * ppm;
     let mut small = Glyphs::new(font, text_cap);
-    let labels = [
-        "PASSPORT",
-        mrz.primary_identifier(),
-        mrz.secondary_identifier(),
-        mrz.nationality(),
-        "12 AUG 1974",
-        "UTOPIA CITY",
-        "AUTHORITY",
-    ];
     let text_x = px0 + pw + 4.0 * ppm;
-    let line_step = (h_mm * 0.5 / labels.len() as f32) * ppm;
-    for (i, label) in labels.iter().enumerate() {
+    let (rows, text_h) = if td1 {
+        (3, h_mm * 0.3)
+    } else {
+        (labels.len(), h_mm * 0.5)
+    };
+    let line_step = (text_h / rows as f32) * ppm;
+    for (i, label) in labels.iter().take(rows).enumerate() {
         let label: String = label.chars().take(18).collect();
         let y = py0 + line_step * (i as f32 + 0.8);
         small.draw(&mut image, &label, text_x, y, text_cap * 0.95, ink);
@@ -176,14 +210,14 @@ pub fn render_page(font: &OcrbFont, mrz: &Mrz, ppm: f32, rng: &mut SynthRng) -> 
     let pitch = MRZ_PITCH_MM * ppm;
     let cap_height = rng.uniform(2.2, 2.5) * ppm;
     let line_pitch = rng.uniform(3.9, 4.6) * ppm;
-    let n = mrz.format().line_len() as f32;
+    let n = format.line_len() as f32;
     let left = (w as f32 - n * pitch) / 2.0 + rng.uniform(-0.5, 0.5) * ppm;
     let bottom = h as f32 - rng.uniform(4.0, 6.0) * ppm;
-    let count = mrz.lines().len();
+    let count = lines.len();
     let mut baselines = [0.0f32; 3];
     let mut mrz_glyphs = Glyphs::new(font, cap_height);
     let mrz_ink = std::array::from_fn(|_| rng.uniform(5.0, 45.0));
-    for (i, line) in mrz.lines().iter().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         let baseline = bottom - (count - 1 - i) as f32 * line_pitch;
         if let Some(b) = baselines.get_mut(i) {
             *b = baseline;
@@ -199,6 +233,9 @@ pub fn render_page(font: &OcrbFont, mrz: &Mrz, ppm: f32, rng: &mut SynthRng) -> 
             baselines,
             pitch,
             cap_height,
+            advance: cap_height * font.advance_per_cap_height(),
+            line_count: count,
+            line_len: format.line_len(),
         },
     }
 }

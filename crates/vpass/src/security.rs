@@ -465,7 +465,10 @@ impl ChipSecurity {
         match state {
             State::PaceSelected { protocol, base } => {
                 let cipher = protocol.cipher;
-                let mut nonce = Zeroizing::new(vec![0u8; cipher.block_len().max(16)]);
+                // l ≥ k in whole blocks (ICAO 9303 Part 11 §4.4.3.3): 16 bytes for 3DES and AES-128,
+                // 32 for AES-192/256.
+                let nonce_len = if cipher.key_len() > 16 { 32 } else { 16 };
+                let mut nonce = Zeroizing::new(vec![0u8; nonce_len]);
                 if rng.fill(&mut nonce).is_err() {
                     return reply(StatusWord::NO_PRECISE_DIAGNOSIS);
                 }

@@ -146,14 +146,12 @@ fn a_chip_without_the_chip_authentication_key_is_caught() {
 }
 
 fn pace_only(mapping: PaceMapping, id: u32) -> SecurityOptions {
+    pace_with(mapping, SymmetricCipher::Aes128, id)
+}
+
+fn pace_with(mapping: PaceMapping, cipher: SymmetricCipher, id: u32) -> SecurityOptions {
     SecurityOptions {
-        pace: vec![(
-            PaceProtocol {
-                mapping,
-                cipher: SymmetricCipher::Aes128,
-            },
-            id,
-        )],
+        pace: vec![(PaceProtocol { mapping, cipher }, id)],
         ..SecurityOptions::modern(now())
     }
 }
@@ -167,6 +165,7 @@ fn pace_variants_open_the_chip() {
         (PaceMapping::DhGeneric, 0),
         (PaceMapping::EcdhIntegrated, 13),
         (PaceMapping::EcdhChipAuthentication, 13),
+        (PaceMapping::DhIntegrated, 0),
     ] {
         let o = read_with(&pace_only(mapping, id));
         let read = o.read.unwrap_or_else(|e| panic!("{mapping:?}/{id}: {e}"));
@@ -218,4 +217,67 @@ fn without_pace_the_chip_is_opened_with_bac() {
     let read = o.read.expect("read");
     assert_eq!(read.access, AccessProtocol::Bac);
     assert_eq!(o.report.verdict(), None, "{}", o.report);
+}
+
+#[test]
+fn pace_with_3des_and_aes_256_opens_the_chip() {
+    for (mapping, cipher, id) in [
+        (PaceMapping::EcdhGeneric, SymmetricCipher::Tdes, 13),
+        (PaceMapping::EcdhGeneric, SymmetricCipher::Aes256, 15),
+        (PaceMapping::EcdhIntegrated, SymmetricCipher::Aes192, 16),
+    ] {
+        let o = read_with(&pace_with(mapping, cipher, id));
+        let read = o
+            .read
+            .unwrap_or_else(|e| panic!("{mapping:?}/{cipher:?}/{id}: {e}"));
+        assert_eq!(read.access, AccessProtocol::Pace);
+        assert_eq!(o.report.verdict(), None, "{}", o.report);
+    }
+}
+
+#[test]
+fn a_wrong_mrz_is_a_wrong_code_not_a_bac_fallback() {
+    let opts = SecurityOptions::modern(now());
+    let mut profile = PassportProfile::specimen();
+    let security = personalise(&mut profile, &opts).expect("personalise");
+    let chip = VirtualPassport::new(&profile)
+        .expect("chip")
+        .with_security(security.chip);
+    let mut transport = InProcessTransport::new(chip);
+    let auth = ChipAuthenticity::new(Arc::new(security.trust), opts.now);
+    let options = ReadOptions {
+        access: Arc::new(PreferPace::new(auth.cam_evidence())),
+        hooks: Box::new(auth.clone()),
+        ..ReadOptions::default()
+    };
+    // Birth date off by one day.
+    let wrong = idgate_mrz::ChipAccessKey::new("L898902C3", "740813", "120415").expect("key");
+    let err = read_passport(&mut transport, AccessKey::Mrz(wrong), options, &SystemClock)
+        .err()
+        .map(|e| e.guidance_id());
+    assert_eq!(err, Some("chip.wrong_code"));
+}
+
+#[test]
+fn a_can_opens_a_pace_chip() {
+    let opts = SecurityOptions::modern(now());
+    let mut profile = PassportProfile::specimen();
+    let security = personalise(&mut profile, &opts).expect("personalise");
+    let chip = VirtualPassport::new(&profile)
+        .expect("chip")
+        .with_security(security.chip.with_can("123456"));
+    let mut transport = InProcessTransport::new(chip);
+    let auth = ChipAuthenticity::new(Arc::new(security.trust), opts.now);
+    let options = ReadOptions {
+        access: Arc::new(PreferPace::new(auth.cam_evidence())),
+        hooks: Box::new(auth.clone()),
+        optional_files: vec![LdsFile::DG14, LdsFile::DG15],
+        expected_mrz: Some(PassportProfile::specimen().access_key().expect("key")),
+        decode_images: false,
+        ..ReadOptions::default()
+    };
+    let can = AccessKey::Can(idgate_emrtd::Can::new("123456").expect("CAN"));
+    let read = read_passport(&mut transport, can, options, &SystemClock).expect("read with CAN");
+    assert_eq!(read.access, AccessProtocol::Pace);
+    assert_eq!(auth.report().verdict(), None, "{}", auth.report());
 }

@@ -450,6 +450,50 @@ mod tests {
         assert_eq!(*out.k_mac, h("78B5709E7ABEDB185B424D0EE3A82499"));
     }
 
+    // The same worked example's DH variant (RFC 5114 1024-bit group, id-CA-DH-AES-CBC-CMAC-128;
+    // openpace@40a5181 src/eactest.c tc_dh_ca_*, REFERENCES.md §2.5).
+    #[test]
+    fn tr03110_worked_example_ca_dh() {
+        let key = ChipKey {
+            group: Group::standardized(0).unwrap(),
+            public: h(
+                "1B3345F8DC04341BF8B2C97F652FA680E5D4FA4C146AE4B839431A644A79BC368C4822C89CD018A57F953644BEDA679C5B532902320E83E13B80DEEF8C18AF3E7D493AE3F88196101B9F78EAFE4B3025EF8BFF916B2FC02D762D0838DEA29C09B485591C2F47F87C71F530BB358F56AF6459D86DBF85EAF9EDBD962CD364F7B8",
+            ),
+            key_id: None,
+        };
+        let mut ca = ChipAuthentication::new(
+            CaProtocol {
+                ecdh: false,
+                cipher: SymmetricCipher::Aes128,
+            },
+            key,
+        );
+        ca.start_with_key(&h("00A2CFFD06C34AFD622EEE0FC31F093FDFDA609C67121CACF0A8F52291DE6853BB5C93CF76705775ECF408A74302613BEECB381447D36494C9E18951EC17252DD2A807AAE09FA4DC30183339013D9C9191303CACEE3C91E926A36D014A5CFA94950CADB37B534F32A9BF76B37980979304C5663871BD746EB9E95A47CA471B4EDE"))
+            .unwrap();
+        let ChipAuthStep::Send(ga) = ca
+            .on_response(&ResponseApdu::new(vec![], StatusWord::OK))
+            .unwrap()
+        else {
+            panic!("expected GENERAL AUTHENTICATE");
+        };
+        // 7C 81 83 80 81 80 ‖ PCD public key (tc_dh_ca_pcd_pub_key).
+        assert_eq!(
+            ga.data,
+            h(
+                "7C8183808180A2830947A6FCAACDE2FCB88B29AB38E07C3453ABC4BCB466087E11C79F32A19E6EF22BE108F8DD18FE8249C960951511200DC985AA3EC0CCAD59A5F9BBCC33EE5F1577E20330B4DD10EB06B740277C97A189180EDE52BEE9D429F10FB77F180F05D6A99C499CB5E1ECEEB8E92284F66EA98479674CE73F53C567A03B0D297833"
+            )
+        );
+        let resp = h("7C1481081A1AC1AB04D969658208756891580F70164D");
+        let ChipAuthStep::Done(out) = ca
+            .on_response(&ResponseApdu::new(resp, StatusWord::OK))
+            .unwrap()
+        else {
+            panic!("expected done");
+        };
+        assert_eq!(*out.k_enc, h("E813D09DF69FFCC63763C537F828985C"));
+        assert_eq!(*out.k_mac, h("066721F3EBEA787B4F1C6DCA431EC229"));
+    }
+
     #[test]
     fn a_wrong_token_is_an_authenticity_failure() {
         let key = ChipKey {

@@ -132,6 +132,12 @@ pub fn verify(
     report.dg_hashes = check_hashes(&sod, data_groups);
     let ds = match sod.document_signer() {
         Ok(ds) => ds,
+        // ICAO 9303 Part 10 lets EF.SOD omit the DS certificate (then it comes from the PKD).
+        Err(SodError::Unsupported(reason)) => {
+            report.sod_signature = CheckResult::NotSupported(reason.clone());
+            report.ds_chain = CheckResult::NotSupported(reason);
+            return report;
+        }
         Err(e) => {
             report.sod_signature = CheckResult::Fail(e.to_string());
             return report;

@@ -68,6 +68,9 @@ pub struct SecurityOptions {
     pub tamper: Tamper,
     /// "Now" for certificate validity.
     pub now: SystemTime,
+    /// DG14 carries the curve as explicit X9.62 parameters (as most issued passports do) rather
+    /// than a named-curve OID.
+    pub explicit_curve_parameters: bool,
 }
 
 impl SecurityOptions {
@@ -92,6 +95,7 @@ impl SecurityOptions {
             ds_key: KeyKind::EcdsaBrainpoolP256r1,
             tamper: Tamper::None,
             now,
+            explicit_curve_parameters: true,
         }
     }
 }
@@ -126,6 +130,46 @@ fn curve_oid(curve: NamedCurve) -> const_oid::ObjectIdentifier {
         NamedCurve::BrainpoolP256r1 => oids::BRAINPOOL_P256R1,
         NamedCurve::BrainpoolP384r1 => oids::BRAINPOOL_P384R1,
     }
+}
+
+/// X9.62 `ECParameters` (version 1, prime field, a, b, G, n, cofactor 1) of `curve`.
+fn explicit_parameters(curve: NamedCurve) -> Result<Any, PkiError> {
+    use der::asn1::{OctetString, Uint};
+    #[derive(der::Sequence)]
+    struct FieldId {
+        field_type: const_oid::ObjectIdentifier,
+        prime: Uint,
+    }
+    #[derive(der::Sequence)]
+    struct Coefficients {
+        a: OctetString,
+        b: OctetString,
+    }
+    #[derive(der::Sequence)]
+    struct EcParameters {
+        version: u8,
+        field_id: FieldId,
+        curve: Coefficients,
+        base: OctetString,
+        order: Uint,
+        cofactor: u8,
+    }
+    let g = idgate_emrtd::domain_params::ec::group(curve);
+    let (a, b) = g.coefficients();
+    Ok(Any::encode_from(&EcParameters {
+        version: 1,
+        field_id: FieldId {
+            field_type: idgate_emrtd::passive_auth::signature::oids::PRIME_FIELD,
+            prime: Uint::new(&g.field_modulus())?,
+        },
+        curve: Coefficients {
+            a: OctetString::new(a)?,
+            b: OctetString::new(b)?,
+        },
+        base: OctetString::new(g.generator())?,
+        order: Uint::new(&g.order())?,
+        cofactor: 1,
+    })?)
 }
 
 /// Personalises `profile` (EF.CardAccess, DG14, DG15, EF.SOD) and returns the chip's secrets and
@@ -210,7 +254,11 @@ pub fn personalise(
         dg14 = Some(security_files::dg14(
             &ChipAuthKeyInfo {
                 protocol,
-                parameters: Any::encode_from(&curve_oid(curve))?,
+                parameters: if opts.explicit_curve_parameters {
+                    explicit_parameters(curve)?
+                } else {
+                    Any::encode_from(&curve_oid(curve))?
+                },
                 public_key: public,
                 key_id: None,
             },

@@ -192,6 +192,8 @@ fn pace_cam_with_a_chip_lacking_the_key_is_caught() {
 fn rsa_active_authentication_and_rsa_document_signer() {
     let o = read_with(&SecurityOptions {
         active_auth: Some(AaKind::Rsa2048),
+        // DG14 names its curve by OID here (the other tests use explicit parameters).
+        explicit_curve_parameters: false,
         ds_key: idgate_vpass::pki::KeyKind::Rsa2048,
         chip_auth: Some((
             CaProtocol {

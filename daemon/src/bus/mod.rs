@@ -1,0 +1,111 @@
+//! The D-Bus adapters. The interface structs are thin (InputPlumber style): each call takes the
+//! caller's unique name from the message header, forwards a request over a channel to the
+//! station actor and awaits its reply. They own no state but property snapshots the actor
+//! writes.
+
+mod session;
+mod station;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use idgate_api::{Error, Step};
+use tokio::sync::{mpsc, oneshot};
+use zbus::OwnedVariant;
+use zbus::message::Header;
+use zbus::names::OwnedUniqueName;
+
+pub use session::SessionIface;
+pub use station::StationIface;
+
+/// A call on a session object.
+#[derive(Debug)]
+pub enum SessionCall {
+    Start,
+    SubmitMrz(String),
+    SubmitManual(HashMap<String, OwnedVariant>),
+    SubmitCan(String),
+    UseManualEntry,
+    Retry,
+    Cancel,
+    Release,
+}
+
+impl SessionCall {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SessionCall::Start => "Start",
+            SessionCall::SubmitMrz(_) => "SubmitMrz",
+            SessionCall::SubmitManual(_) => "SubmitManual",
+            SessionCall::SubmitCan(_) => "SubmitCan",
+            SessionCall::UseManualEntry => "UseManualEntry",
+            SessionCall::Retry => "Retry",
+            SessionCall::Cancel => "Cancel",
+            SessionCall::Release => "Release",
+        }
+    }
+}
+
+/// What a session call returns on success.
+#[derive(Debug)]
+pub enum SessionReply {
+    Done,
+    FieldErrors(HashMap<String, String>),
+}
+
+/// A request from the bus to the station actor.
+#[derive(Debug)]
+pub enum Request {
+    Claim {
+        caller: OwnedUniqueName,
+        reply: oneshot::Sender<Result<zbus::OwnedObjectPath, Error>>,
+    },
+    Session {
+        session: u64,
+        caller: OwnedUniqueName,
+        call: SessionCall,
+        reply: oneshot::Sender<Result<SessionReply, Error>>,
+    },
+    /// The claim owner's unique name left the bus.
+    OwnerGone { session: u64 },
+}
+
+/// Property snapshots of the station object, written by the actor.
+#[derive(Debug, Default, Clone)]
+pub struct StationProps {
+    pub reader_present: bool,
+    pub camera_present: bool,
+    pub busy: bool,
+    pub simulated: bool,
+}
+
+/// Property snapshots of a session object, written by the actor.
+#[derive(Debug, Clone)]
+pub struct SessionProps {
+    pub step: Step,
+    pub attempts: u32,
+}
+
+pub type Shared<T> = Arc<Mutex<T>>;
+
+/// The caller's unique name, which every call must carry on a bus.
+fn caller(header: &Header<'_>) -> Result<OwnedUniqueName, Error> {
+    header
+        .sender()
+        .map(|s| OwnedUniqueName::from(s.to_owned()))
+        .ok_or_else(|| Error::InvalidArgument("the call has no sender".into()))
+}
+
+/// Sends a request and waits for the actor's answer.
+async fn ask<T>(
+    tx: &mpsc::Sender<Request>,
+    make: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Request,
+) -> Result<T, Error> {
+    let (reply, answer) = oneshot::channel();
+    tx.send(make(reply))
+        .await
+        .map_err(|_| Error::Internal("the station is shutting down".into()))?;
+    answer
+        .await
+        .map_err(|_| Error::Internal("the station dropped the request".into()))?
+}

@@ -1,0 +1,451 @@
+//! The station's TOML configuration (`/etc/idgate/idgated.toml`, or `--config FILE`).
+//!
+//! Every field has a default, unknown fields are errors, and errors name the file, line and
+//! field (from toml's byte span), so `idgated config check FILE` points at the typo.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use idgate_api::Lang;
+use idgate_flow::{Alternatives, FlowConfig, StepLimits};
+use serde::Deserialize;
+
+/// Where the packaged daemon looks when `--config` is not given.
+pub const DEFAULT_PATH: &str = "/etc/idgate/idgated.toml";
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub station: StationConfig,
+    pub reader: ReaderConfig,
+    pub camera: CameraConfig,
+    pub code: StepConfig,
+    pub chip: ChipConfig,
+    pub face: FaceConfig,
+    pub alternatives: AlternativesConfig,
+    pub audit: AuditConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StationConfig {
+    /// Language of status texts on the bus: `en` or `da`.
+    pub language: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReaderConfig {
+    /// PC/SC reader name pattern: `*` matches any run of characters, the match ignores case.
+    /// The first connected reader that matches is used.
+    pub name_pattern: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CameraConfig {
+    /// V4L2 device node.
+    pub device: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StepConfig {
+    pub attempts: u32,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChipConfig {
+    pub attempts: u32,
+    pub timeout_secs: u64,
+    /// CSCA certificates / master lists (a directory of `.der`, `.pem`, `.ml` files).
+    pub trust_store: PathBuf,
+    /// Require Chip or Active Authentication (clone detection).
+    pub require_clone_protection: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaceConfig {
+    pub attempts: u32,
+    pub timeout_secs: u64,
+    /// SFace cosine similarity at or above which a live face matches the chip photo.
+    pub match_threshold: f32,
+    /// Passive anti-spoofing live score at or above which a frame counts as live.
+    pub pad_threshold: f32,
+    /// Quality-passed frames compared per attempt (best of N).
+    pub frames: u32,
+    /// Ask for the "move closer / move back" challenge.
+    pub challenge: bool,
+    /// Directory holding the ONNX models.
+    pub model_dir: PathBuf,
+    /// The ONNX Runtime shared library (`libonnxruntime.so`).
+    pub ort_library: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlternativesConfig {
+    /// Shown when attempts are exhausted: this deployment's other ways to prove identity.
+    pub en: String,
+    pub da: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// The sled store's directory.
+    pub path: PathBuf,
+    /// Records older than this are removed.
+    pub retention_days: u32,
+    /// At most this many records are kept (oldest removed first).
+    pub max_records: u64,
+    /// The store is trimmed (oldest first) when its files exceed this size.
+    pub max_bytes: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            station: StationConfig::default(),
+            reader: ReaderConfig::default(),
+            camera: CameraConfig::default(),
+            code: StepConfig {
+                attempts: 3,
+                timeout_secs: 60,
+            },
+            chip: ChipConfig::default(),
+            face: FaceConfig::default(),
+            alternatives: AlternativesConfig::default(),
+            audit: AuditConfig::default(),
+        }
+    }
+}
+
+impl Default for StationConfig {
+    fn default() -> Self {
+        Self {
+            language: "en".into(),
+        }
+    }
+}
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        Self {
+            name_pattern: "*".into(),
+        }
+    }
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        Self {
+            device: "/dev/video0".into(),
+            width: 1280,
+            height: 720,
+            fps: 15,
+        }
+    }
+}
+
+impl Default for StepConfig {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            timeout_secs: 60,
+        }
+    }
+}
+
+impl Default for ChipConfig {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            timeout_secs: 30,
+            trust_store: "/etc/idgate/csca".into(),
+            require_clone_protection: true,
+        }
+    }
+}
+
+impl Default for FaceConfig {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            timeout_secs: 30,
+            // OpenCV's published SFace cosine threshold (models/SOURCES.md).
+            match_threshold: 0.363,
+            pad_threshold: 0.5,
+            frames: 5,
+            challenge: true,
+            model_dir: "/usr/share/idgate/models".into(),
+            ort_library: "/usr/lib/idgate/libonnxruntime.so".into(),
+        }
+    }
+}
+
+impl Default for AlternativesConfig {
+    fn default() -> Self {
+        let a = Alternatives::default();
+        Self { en: a.en, da: a.da }
+    }
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            path: "/var/lib/idgate/audit".into(),
+            retention_days: 90,
+            max_records: 100_000,
+            max_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a configuration could not be used. The message names the file, line and field.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {field}: {message}")]
+    Invalid {
+        path: String,
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((0, 0), |span| line_and_column(text, span.start));
+            ConfigError::Syntax {
+                path: origin.to_owned(),
+                line,
+                column,
+                // toml's message repeats the source excerpt; the first line is the reason.
+                message: e.message().lines().next().unwrap_or("invalid").to_owned(),
+            }
+        })?;
+        cfg.validate(origin)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        let bad = |field: &'static str, message: &str| ConfigError::Invalid {
+            path: origin.to_owned(),
+            field,
+            message: message.to_owned(),
+        };
+        if !matches!(self.station.language.as_str(), "en" | "da") {
+            return Err(bad("station.language", "must be \"en\" or \"da\""));
+        }
+        for (field, attempts) in [
+            ("code.attempts", self.code.attempts),
+            ("chip.attempts", self.chip.attempts),
+            ("face.attempts", self.face.attempts),
+        ] {
+            if !(1..=20).contains(&attempts) {
+                return Err(bad(field, "must be between 1 and 20"));
+            }
+        }
+        for (field, secs) in [
+            ("code.timeout_secs", self.code.timeout_secs),
+            ("chip.timeout_secs", self.chip.timeout_secs),
+            ("face.timeout_secs", self.face.timeout_secs),
+        ] {
+            if !(1..=3600).contains(&secs) {
+                return Err(bad(field, "must be between 1 and 3600 seconds"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.face.match_threshold) {
+            return Err(bad("face.match_threshold", "must be between 0 and 1"));
+        }
+        if !(0.0..=1.0).contains(&self.face.pad_threshold) {
+            return Err(bad("face.pad_threshold", "must be between 0 and 1"));
+        }
+        if !(1..=50).contains(&self.face.frames) {
+            return Err(bad("face.frames", "must be between 1 and 50"));
+        }
+        if self.reader.name_pattern.is_empty() {
+            return Err(bad("reader.name_pattern", "must not be empty (use \"*\")"));
+        }
+        if self.alternatives.en.trim().is_empty() || self.alternatives.da.trim().is_empty() {
+            return Err(bad("alternatives", "both en and da texts are needed"));
+        }
+        if self.audit.max_records == 0 {
+            return Err(bad("audit.max_records", "must be at least 1"));
+        }
+        if self.audit.max_bytes < 1024 * 1024 {
+            return Err(bad("audit.max_bytes", "must be at least 1 MiB"));
+        }
+        Ok(())
+    }
+
+    pub fn lang(&self) -> Lang {
+        Lang::from_locale(&self.station.language)
+    }
+
+    /// The flow's view of this configuration.
+    pub fn flow(&self) -> FlowConfig {
+        let limits = |s: &StepConfig| StepLimits {
+            attempts: s.attempts,
+            timeout: Duration::from_secs(s.timeout_secs),
+        };
+        FlowConfig {
+            code: limits(&self.code),
+            chip: limits(&StepConfig {
+                attempts: self.chip.attempts,
+                timeout_secs: self.chip.timeout_secs,
+            }),
+            face: limits(&StepConfig {
+                attempts: self.face.attempts,
+                timeout_secs: self.face.timeout_secs,
+            }),
+            alternatives: Alternatives {
+                en: self.alternatives.en.clone(),
+                da: self.alternatives.da.clone(),
+            },
+            lang: self.lang(),
+            require_clone_protection: self.chip.require_clone_protection,
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = upto.matches('\n').count() + 1;
+    let column = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Matches a reader name against a pattern where `*` stands for any run of characters,
+/// ignoring case.
+pub fn reader_name_matches(pattern: &str, name: &str) -> bool {
+    let pattern = pattern.to_lowercase();
+    let name = name.to_lowercase();
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    if parts.len() == 1 {
+        return name == pattern;
+    }
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        assert_eq!(Config::parse("", "t").expect("valid"), Config::default());
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_spells_out_the_defaults() {
+        let text = include_str!("../../idgated.example.toml");
+        let cfg = Config::parse(text, "idgated.example.toml").expect("valid");
+        assert_eq!(cfg, Config::default(), "the example documents the defaults");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_its_line() {
+        let text = "[chip]\nattempts = 2\ntimout_secs = 5\n";
+        let err = Config::parse(text, "station.toml").expect_err("typo");
+        let shown = err.to_string();
+        assert!(shown.starts_with("station.toml:3:"), "{shown}");
+        assert!(shown.contains("timout_secs"), "{shown}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_named_with_its_line() {
+        let text = "[face]\n\nmatch_threshold = \"high\"\n";
+        let shown = Config::parse(text, "s.toml").expect_err("type").to_string();
+        assert!(shown.starts_with("s.toml:3:"), "{shown}");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_field() {
+        let shown = Config::parse("[face]\nattempts = 0\n", "s.toml")
+            .expect_err("range")
+            .to_string();
+        assert_eq!(shown, "s.toml: face.attempts: must be between 1 and 20");
+        let shown = Config::parse("[station]\nlanguage = \"fr\"\n", "s.toml")
+            .expect_err("lang")
+            .to_string();
+        assert!(shown.contains("station.language"), "{shown}");
+    }
+
+    #[test]
+    fn the_flow_gets_the_limits_texts_and_language() {
+        let cfg = Config::parse(
+            "[station]\nlanguage = \"da\"\n[chip]\nattempts = 5\ntimeout_secs = 12\n[alternatives]\nen = \"Go to desk 4.\"\nda = \"Gå til skranke 4.\"\n",
+            "s.toml",
+        )
+        .expect("valid");
+        let flow = cfg.flow();
+        assert_eq!(flow.chip.attempts, 5);
+        assert_eq!(flow.chip.timeout, Duration::from_secs(12));
+        assert_eq!(flow.alternatives.da, "Gå til skranke 4.");
+        assert_eq!(flow.lang, Lang::Da);
+    }
+
+    #[test]
+    fn reader_patterns_use_stars_and_ignore_case() {
+        assert!(reader_name_matches("*", "Virtual PCD 00 00"));
+        assert!(reader_name_matches("virtual pcd*", "Virtual PCD 00 01"));
+        assert!(reader_name_matches("*PCD*01", "Virtual PCD 00 01"));
+        assert!(!reader_name_matches("*PCD*01", "Virtual PCD 00 00"));
+        assert!(reader_name_matches(
+            "ACS ACR122U*",
+            "ACS ACR122U PICC Interface 00 00"
+        ));
+        assert!(!reader_name_matches(
+            "Identiv*",
+            "ACS ACR122U PICC Interface 00 00"
+        ));
+        assert!(reader_name_matches("exact", "EXACT"));
+        assert!(!reader_name_matches("a*b*c", "ac"));
+    }
+}

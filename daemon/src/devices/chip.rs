@@ -1,0 +1,212 @@
+//! The chip read job: wait for the card, run emrtd's read driver over PC/SC with PACE/BAC and the
+//! authenticity hooks, report progress, and hand the flow a report (never the data read). The
+//! decoded DG2 photo stays in memory for the face step.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use idgate_api::{CheckResult, ChipAccess, Guidance};
+use idgate_emrtd::authenticity::ChipAuthenticity;
+use idgate_emrtd::exchange::Check;
+use idgate_emrtd::pace::exchange::PreferPace;
+use idgate_emrtd::passive_auth::{self, PaReport, TrustStore};
+use idgate_emrtd::session::Event as ReadEvent;
+use idgate_emrtd::transport::TransportError;
+use idgate_emrtd::{AccessKey, AccessProtocol, ChipError, ReadOptions, SystemClock};
+use idgate_flow::{ChipKey, ChipReport, Event, RunId};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{ChipPhoto, DeviceEvent, guidance_or, send_flow};
+use crate::reader::{PcscTransport, wait_for_card};
+
+/// How long one look for the card lasts before checking for a cancel.
+const CARD_POLL: Duration = Duration::from_millis(500);
+
+/// What every chip read needs from the configuration.
+#[derive(Clone)]
+pub struct ChipSettings {
+    /// CSCAs for Passive Authentication (empty: PA cannot pass, so no chip is genuine).
+    pub trust: Arc<TrustStore>,
+    /// The whole read's deadline (the flow's chip timeout also stops the job).
+    pub deadline: Duration,
+}
+
+impl std::fmt::Debug for ChipSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChipSettings")
+            .field("cscas", &self.trust.cscas().len())
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+pub struct ChipJob {
+    pub run: RunId,
+    pub key: ChipKey,
+    pub reader: String,
+    pub settings: ChipSettings,
+    pub cancel: Arc<AtomicBool>,
+    pub events: UnboundedSender<DeviceEvent>,
+    pub photo: ChipPhoto,
+}
+
+impl ChipJob {
+    pub fn run(self) {
+        let run = self.run;
+        let result = self.read();
+        if self.cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        send_flow(&self.events, Event::ChipDone { run, result });
+    }
+
+    fn hint(&self, guidance: Guidance) {
+        send_flow(
+            &self.events,
+            Event::ChipHint {
+                run: self.run,
+                guidance,
+            },
+        );
+    }
+
+    fn read(&self) -> Result<ChipReport, Guidance> {
+        let mut transport = PcscTransport::new(&self.reader, self.cancel.clone())
+            .map_err(|_| Guidance::FlowStationFault)?;
+        self.wait_for_card()?;
+        self.hint(Guidance::ChipKeepStill);
+
+        let auth = ChipAuthenticity::new(self.settings.trust.clone(), SystemTime::now());
+        let options = ReadOptions {
+            access: Arc::new(PreferPace::new(auth.cam_evidence())),
+            hooks: Box::new(auth.clone()),
+            deadline: self.settings.deadline,
+            ..ReadOptions::default()
+        };
+        let key = match &self.key {
+            ChipKey::Mrz(k) => AccessKey::Mrz(k.clone()),
+            ChipKey::Can(c) => AccessKey::Can(
+                idgate_emrtd::Can::new(c.digits()).map_err(|_| Guidance::ChipWrongCode)?,
+            ),
+        };
+        let mut observer = |event: &ReadEvent| self.observe(event);
+        let read = idgate_emrtd::read_passport_observed(
+            &mut transport,
+            key,
+            options,
+            &SystemClock,
+            &mut observer,
+        );
+        let read = match read {
+            Ok(read) => read,
+            Err(e) => return Err(self.failure(&e)),
+        };
+        let pa = auth.report();
+        let report = ChipReport {
+            access: match read.access {
+                AccessProtocol::Pace => ChipAccess::Pace,
+                AccessProtocol::Bac => ChipAccess::Bac,
+            },
+            files: read.raw.iter().map(|(f, _)| f.to_string()).collect(),
+            // The driver compares DG1 with the MRZ key (and refuses a mismatch); with a CAN
+            // alone there is nothing to compare with.
+            dg1_matches_code: if read.checks.iter().any(|c| c.check == Check::Dg1MatchesCode) {
+                CheckResult::Passed
+            } else {
+                CheckResult::NotRun
+            },
+            passive_auth: passive_result(&pa),
+            chip_auth: check_result(&pa.chip_auth),
+            active_auth: check_result(&pa.active_auth),
+        };
+        match read.face {
+            Some(face) => {
+                if let Ok(mut slot) = self.photo.lock() {
+                    *slot = Some(face);
+                }
+                Ok(report)
+            }
+            // No photo our decoders read: the face step cannot run here.
+            None => Err(Guidance::ChipUnsupported),
+        }
+    }
+
+    /// Waits until a card is on the reader, telling the person to place it.
+    fn wait_for_card(&self) -> Result<(), Guidance> {
+        let ctx =
+            pcsc::Context::establish(pcsc::Scope::User).map_err(|_| Guidance::FlowStationFault)?;
+        let reader =
+            std::ffi::CString::new(self.reader.as_str()).map_err(|_| Guidance::FlowStationFault)?;
+        let mut told = false;
+        loop {
+            match wait_for_card(&ctx, &reader, CARD_POLL, &self.cancel) {
+                Ok(()) => return Ok(()),
+                Err(TransportError::NoCard) => {
+                    if !told {
+                        self.hint(Guidance::ChipPlace);
+                        told = true;
+                    }
+                }
+                Err(_) => return Err(Guidance::FlowStationFault),
+            }
+        }
+    }
+
+    fn observe(&self, event: &ReadEvent) {
+        match event {
+            ReadEvent::Progress(p) => {
+                let total = p.total.unwrap_or(0);
+                let within = if total > 0 {
+                    p.read as f64 / total as f64
+                } else {
+                    0.0
+                };
+                let planned = p.files_planned.max(1) as f64;
+                send_flow(
+                    &self.events,
+                    Event::ChipProgress {
+                        run: self.run,
+                        file: p.file.to_string(),
+                        read: u32::try_from(p.read).unwrap_or(u32::MAX),
+                        total: u32::try_from(total).unwrap_or(u32::MAX),
+                        fraction: ((p.files_done as f64 + within) / planned).clamp(0.0, 1.0),
+                    },
+                );
+            }
+            ReadEvent::CardLost => self.hint(Guidance::ChipKeepStill),
+            _ => {}
+        }
+    }
+
+    fn failure(&self, e: &ChipError) -> Guidance {
+        if let ChipError::Reader(TransportError::Reader(_)) = e {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Guidance::FlowCancelled;
+            }
+        }
+        tracing::info!(code = e.guidance_id(), "chip read failed: {e}");
+        guidance_or(e.guidance_id(), Guidance::ChipUnsupported)
+    }
+}
+
+fn check_result(c: &passive_auth::CheckResult) -> CheckResult {
+    match c {
+        passive_auth::CheckResult::Pass => CheckResult::Passed,
+        passive_auth::CheckResult::Fail(_) => CheckResult::Failed,
+        passive_auth::CheckResult::NotSupported(_) => CheckResult::NotSupported,
+    }
+}
+
+/// Passive Authentication passes when the hashes, the signature and the chain to a trusted CSCA
+/// pass and the DS certificate is not revoked (a missing CRL is not a failure).
+fn passive_result(pa: &PaReport) -> CheckResult {
+    let core = [&pa.dg_hashes, &pa.sod_signature, &pa.ds_chain];
+    if core.iter().any(|c| c.is_fail()) || pa.ds_revocation.is_fail() {
+        CheckResult::Failed
+    } else if core.iter().all(|c| c.is_pass()) {
+        CheckResult::Passed
+    } else {
+        CheckResult::NotRun
+    }
+}

@@ -1,0 +1,248 @@
+//! The devices behind the flow's commands: the reader (chip read), the camera (OCR, face). Each
+//! job runs on a thread of its own — PC/SC transmits and inference block — and reports back over
+//! a channel as flow events tagged with the job's run id. Stopping a job sets its cancel flag;
+//! the job ends at its next device call and its late results are ignored by the flow.
+
+mod chip;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use idgate_api::{Guidance, PreviewBox, Step};
+use idgate_flow::{ChipKey, Event, RunId};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::audit::DeviceIds;
+use crate::reader::ReaderWatch;
+
+pub use chip::ChipSettings;
+
+/// A small frame for the `Preview` signal.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub run: RunId,
+    pub step: Step,
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+    pub boxes: Vec<PreviewBox>,
+}
+
+/// What device threads tell the station actor.
+#[derive(Debug)]
+pub enum DeviceEvent {
+    Flow(Event),
+    ReaderPresent(bool),
+    CameraPresent(bool),
+    /// OCR lines so far (MRZ data: passed to the owner's bus signal only, never logged).
+    CodeLines {
+        run: RunId,
+        lines: Vec<String>,
+        marks: Vec<String>,
+    },
+    Preview(Preview),
+}
+
+/// Which devices are there now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeviceStatus {
+    pub reader_present: bool,
+    pub camera_present: bool,
+}
+
+/// A running job: its run, its cancel flag and its thread.
+struct Job {
+    run: RunId,
+    cancel: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Job {
+    fn stop(mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        // Not joined: a thread blocked in a device call ends on its own; its results are stale.
+        drop(self.thread.take());
+    }
+}
+
+/// The chip photo (DG2, decoded) kept in memory between the chip and face steps only.
+pub type ChipPhoto = Arc<Mutex<Option<idgate_emrtd::lds::image::RgbImage>>>;
+
+/// The station's devices.
+pub struct Devices {
+    events: UnboundedSender<DeviceEvent>,
+    reader: Option<ReaderWatch>,
+    chip: ChipSettings,
+    camera_id: Option<String>,
+    simulated: bool,
+    photo: ChipPhoto,
+    ocr: Option<Job>,
+    chip_job: Option<Job>,
+    face: Option<Job>,
+    stop_monitors: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Devices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Devices")
+            .field("reader", &self.reader.as_ref().and_then(|r| r.current()))
+            .field("camera", &self.camera_id)
+            .field("simulated", &self.simulated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Devices {
+    pub fn new(
+        events: UnboundedSender<DeviceEvent>,
+        chip: ChipSettings,
+        stop_monitors: Arc<AtomicBool>,
+        simulated: bool,
+    ) -> Self {
+        Self {
+            events,
+            reader: None,
+            chip,
+            camera_id: None,
+            simulated,
+            photo: Arc::new(Mutex::new(None)),
+            ocr: None,
+            chip_job: None,
+            face: None,
+            stop_monitors,
+        }
+    }
+
+    /// Starts following PC/SC readers that match `pattern`.
+    pub fn watch_reader(&mut self, pattern: &str) -> std::io::Result<()> {
+        let events = self.events.clone();
+        let watch = crate::reader::spawn_monitor(
+            pattern.to_owned(),
+            self.stop_monitors.clone(),
+            move |present| {
+                let _ = events.send(DeviceEvent::ReaderPresent(present));
+            },
+        )?;
+        self.reader = Some(watch);
+        Ok(())
+    }
+
+    pub fn status(&self) -> DeviceStatus {
+        DeviceStatus {
+            reader_present: self.reader.as_ref().is_some_and(|r| r.current().is_some()),
+            camera_present: self.camera_id.is_some(),
+        }
+    }
+
+    pub fn ids(&self) -> DeviceIds {
+        DeviceIds {
+            reader: self.reader.as_ref().and_then(|r| r.current()),
+            camera: self.camera_id.clone(),
+            simulated: self.simulated,
+        }
+    }
+
+    /// Whether `run` is the run of a job still going (for signals that bypass the flow).
+    pub fn is_current_run(&self, run: RunId) -> bool {
+        [&self.ocr, &self.chip_job, &self.face]
+            .iter()
+            .any(|j| j.as_ref().is_some_and(|j| j.run == run))
+    }
+
+    fn fault(&self, why: &str) {
+        tracing::warn!("device fault: {why}");
+        let _ = self.events.send(DeviceEvent::Flow(Event::DeviceFault));
+    }
+
+    pub fn start_ocr(&mut self, run: RunId) {
+        self.stop_ocr();
+        let _ = run;
+        self.fault("no camera for the code step");
+    }
+
+    pub fn stop_ocr(&mut self) {
+        if let Some(job) = self.ocr.take() {
+            job.stop();
+        }
+    }
+
+    pub fn start_chip(&mut self, run: RunId, key: ChipKey) {
+        self.stop_chip();
+        let Some(reader) = self.reader.as_ref().and_then(|r| r.current()) else {
+            self.fault("no reader for the chip step");
+            return;
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = chip::ChipJob {
+            run,
+            key,
+            reader,
+            settings: self.chip.clone(),
+            cancel: cancel.clone(),
+            events: self.events.clone(),
+            photo: self.photo.clone(),
+        };
+        match std::thread::Builder::new()
+            .name("chip-read".into())
+            .spawn(move || job.run())
+        {
+            Ok(thread) => {
+                self.chip_job = Some(Job {
+                    run,
+                    cancel,
+                    thread: Some(thread),
+                });
+            }
+            Err(e) => self.fault(&format!("cannot start the chip read: {e}")),
+        }
+    }
+
+    pub fn stop_chip(&mut self) {
+        if let Some(job) = self.chip_job.take() {
+            job.stop();
+        }
+    }
+
+    pub fn start_face(&mut self, run: RunId) {
+        self.stop_face();
+        let _ = run;
+        self.fault("no camera for the face step");
+    }
+
+    pub fn stop_face(&mut self) {
+        if let Some(job) = self.face.take() {
+            job.stop();
+        }
+    }
+
+    pub fn stop_all(&mut self) {
+        self.stop_ocr();
+        self.stop_chip();
+        self.stop_face();
+    }
+
+    /// Drops the chip photo (after the face step, or when the session ends).
+    pub fn forget_chip_photo(&self) {
+        if let Ok(mut p) = self.photo.lock() {
+            *p = None;
+        }
+    }
+
+    /// Stops every job and monitor thread.
+    pub fn shutdown(&mut self) {
+        self.stop_all();
+        self.stop_monitors.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Sends a flow event from a device thread.
+fn send_flow(events: &UnboundedSender<DeviceEvent>, event: Event) {
+    let _ = events.send(DeviceEvent::Flow(event));
+}
+
+/// Guidance from an id produced by a device crate; unknown ids become "unsupported" (ask staff)
+/// rather than a silent pass.
+fn guidance_or(id: &str, fallback: Guidance) -> Guidance {
+    id.parse().unwrap_or(fallback)
+}

@@ -1,0 +1,9 @@
+//! The NFC reader through PC/SC: a monitor thread that follows readers coming and going
+//! (`SCardGetStatusChange` on `\\?PnP?\Notification`), and a blocking [`Transport`] for the chip
+//! read that runs on its own thread.
+
+mod monitor;
+mod transport;
+
+pub use monitor::{ReaderWatch, spawn_monitor};
+pub use transport::{PcscTransport, wait_for_card};

@@ -1,0 +1,645 @@
+//! The station actor: the one task that owns the claim, the flow and the devices. Bus adapters
+//! and device workers talk to it only through channels, so no lock is held across a bus call.
+
+mod claim;
+mod session_log;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use idgate_api::names::SESSION_PATH_PREFIX;
+use idgate_api::{CodeSource, Error, FieldProblem, Lang, ManualEntry, ManualField, Step};
+use idgate_flow::{ChipKey, Command, Event, Flow, FlowConfig, FlowError, Status};
+use idgate_mrz::Mrz;
+use idgate_mrz::manual::{self, Can, Problem};
+use tokio::sync::mpsc;
+use zbus::names::OwnedUniqueName;
+use zbus::object_server::SignalEmitter;
+use zbus::{Connection, OwnedObjectPath};
+
+use crate::audit::{self, AuditStore};
+use crate::bus::{
+    Request, SessionCall, SessionIface, SessionProps, SessionReply, Shared, StationIface,
+    StationProps,
+};
+use crate::devices::{DeviceEvent, Devices};
+use session_log::SessionLog;
+
+/// Longest text accepted from a caller (an MRZ is at most 3 × 44 characters plus newlines).
+const MAX_TEXT: usize = 256;
+
+/// Why a session ended without a result from the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndedBy {
+    Client,
+    OwnerGone,
+}
+
+#[derive(Debug)]
+struct Claimed {
+    session: u64,
+    owner: OwnedUniqueName,
+    path: OwnedObjectPath,
+    flow: Flow,
+    props: Shared<SessionProps>,
+    log: SessionLog,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+/// Everything the actor needs at start.
+#[derive(Debug)]
+pub struct StationParts {
+    pub conn: Connection,
+    pub flow: FlowConfig,
+    pub lang: Lang,
+    pub devices: Devices,
+    pub device_events: mpsc::UnboundedReceiver<DeviceEvent>,
+    pub requests: mpsc::Receiver<Request>,
+    pub request_tx: mpsc::Sender<Request>,
+    pub station_props: Shared<StationProps>,
+    pub audit: Option<AuditStore>,
+}
+
+#[derive(Debug)]
+pub struct Station {
+    conn: Connection,
+    flow_cfg: FlowConfig,
+    lang: Lang,
+    devices: Devices,
+    device_events: mpsc::UnboundedReceiver<DeviceEvent>,
+    requests: mpsc::Receiver<Request>,
+    request_tx: mpsc::Sender<Request>,
+    station_props: Shared<StationProps>,
+    audit: Option<AuditStore>,
+    claim: Option<Claimed>,
+    next_session: u64,
+}
+
+impl Station {
+    pub fn new(parts: StationParts) -> Self {
+        Self {
+            conn: parts.conn,
+            flow_cfg: parts.flow,
+            lang: parts.lang,
+            devices: parts.devices,
+            device_events: parts.device_events,
+            requests: parts.requests,
+            request_tx: parts.request_tx,
+            station_props: parts.station_props,
+            audit: parts.audit,
+            claim: None,
+            next_session: 1,
+        }
+    }
+
+    /// Serves until the request channel closes.
+    pub async fn run(mut self) {
+        loop {
+            let deadline = self
+                .claim
+                .as_ref()
+                .and_then(|c| c.flow.next_deadline())
+                .map(tokio::time::Instant::from_std);
+            tokio::select! {
+                request = self.requests.recv() => match request {
+                    Some(request) => self.on_request(request).await,
+                    None => break,
+                },
+                Some(event) = self.device_events.recv() => self.on_device(event).await,
+                () = sleep_until(deadline) => self.feed(Event::Tick).await,
+            }
+        }
+        if self.claim.is_some() {
+            self.end_claim(EndedBy::Client).await;
+        }
+        self.devices.shutdown();
+    }
+
+    async fn on_request(&mut self, request: Request) {
+        match request {
+            Request::Claim { caller, reply } => {
+                let result = self.claim(caller).await;
+                let _ = reply.send(result);
+            }
+            Request::Session {
+                session,
+                caller,
+                call,
+                reply,
+            } => {
+                let result = self.session_call(session, caller, call).await;
+                let _ = reply.send(result);
+            }
+            Request::OwnerGone { session } => {
+                if self.claim.as_ref().is_some_and(|c| c.session == session) {
+                    tracing::info!(session, "claim owner left the bus; cancelling");
+                    self.end_claim(EndedBy::OwnerGone).await;
+                }
+            }
+        }
+    }
+
+    async fn claim(&mut self, caller: OwnedUniqueName) -> Result<OwnedObjectPath, Error> {
+        if let Some(c) = &self.claim {
+            return Err(Error::AlreadyClaimed(format!(
+                "session {} holds the station",
+                c.session
+            )));
+        }
+        let session = self.next_session;
+        self.next_session += 1;
+        let path = OwnedObjectPath::try_from(format!("{SESSION_PATH_PREFIX}/{session}"))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let props = Arc::new(Mutex::new(SessionProps {
+            step: Step::Idle,
+            attempts: 0,
+        }));
+        let iface = SessionIface::new(session, self.request_tx.clone(), props.clone());
+        self.conn
+            .object_server()
+            .at(&path, iface)
+            .await
+            .map_err(|e| Error::Internal(format!("cannot serve the session: {e}")))?;
+        let watcher = claim::watch_owner(
+            self.conn.clone(),
+            caller.clone(),
+            session,
+            self.request_tx.clone(),
+        );
+        self.claim = Some(Claimed {
+            session,
+            owner: caller,
+            path: path.clone(),
+            flow: Flow::new(self.flow_cfg.clone()),
+            props,
+            log: SessionLog::new(session),
+            watcher,
+        });
+        self.set_station(|p| p.busy = true).await;
+        tracing::info!(session, "station claimed");
+        Ok(path)
+    }
+
+    async fn session_call(
+        &mut self,
+        session: u64,
+        caller: OwnedUniqueName,
+        call: SessionCall,
+    ) -> Result<SessionReply, Error> {
+        match &self.claim {
+            Some(c) if c.session == session && c.owner == caller => {}
+            Some(c) if c.session == session => {
+                return Err(Error::NotClaimed(
+                    "this session belongs to another connection".into(),
+                ));
+            }
+            _ => return Err(Error::NotClaimed("this session has ended".into())),
+        }
+        tracing::debug!(session, call = call.name(), "session call");
+        match call {
+            SessionCall::Start => {
+                let status = self.devices.status();
+                if !status.reader_present {
+                    return Err(Error::NoDevice("no card reader is connected".into()));
+                }
+                if !status.camera_present {
+                    return Err(Error::NoDevice("no camera is available".into()));
+                }
+                self.feed_checked(Event::Start { camera: true }).await?;
+            }
+            SessionCall::SubmitMrz(text) => {
+                let key = parse_mrz(&text)?;
+                self.feed_checked(Event::CodeEntered {
+                    key,
+                    source: CodeSource::Manual,
+                })
+                .await?;
+            }
+            SessionCall::SubmitManual(dict) => {
+                self.expect_step(Step::Code, "SubmitManual")?;
+                let entry = ManualEntry::from_dict(&dict)
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                return match validate_manual(&entry, today()?) {
+                    Ok((key, source)) => {
+                        self.feed_checked(Event::CodeEntered { key, source })
+                            .await?;
+                        Ok(SessionReply::FieldErrors(HashMap::new()))
+                    }
+                    Err(errors) => {
+                        self.feed_checked(Event::CodeRejected).await?;
+                        Ok(SessionReply::FieldErrors(errors))
+                    }
+                };
+            }
+            SessionCall::SubmitCan(text) => {
+                self.expect_step(Step::Code, "SubmitCan")?;
+                if text.len() > MAX_TEXT {
+                    return Err(Error::InvalidArgument("can: too long".into()));
+                }
+                let can = Can::parse(&text).map_err(|e| {
+                    Error::InvalidArgument(format!(
+                        "can: {}",
+                        FieldProblem::from_manual(e.problem).as_str()
+                    ))
+                })?;
+                self.feed_checked(Event::CodeEntered {
+                    key: ChipKey::Can(can),
+                    source: CodeSource::Can,
+                })
+                .await?;
+            }
+            SessionCall::UseManualEntry => self.feed_checked(Event::UseManualEntry).await?,
+            SessionCall::Retry => self.feed_checked(Event::Retry).await?,
+            SessionCall::Cancel => self.feed_checked(Event::Cancel).await?,
+            SessionCall::Release => self.end_claim(EndedBy::Client).await,
+        }
+        Ok(SessionReply::Done)
+    }
+
+    fn expect_step(&self, step: Step, call: &str) -> Result<(), Error> {
+        let now = self.claim.as_ref().map(|c| c.flow.step());
+        if now == Some(step) {
+            Ok(())
+        } else {
+            Err(Error::WrongStep(format!(
+                "{call} is only possible in the {step} step (now: {})",
+                now.map_or("none", |s| s.as_str())
+            )))
+        }
+    }
+
+    /// Feeds a person-initiated event; a misfit becomes `WrongStep`.
+    async fn feed_checked(&mut self, event: Event) -> Result<(), Error> {
+        let Some(c) = self.claim.as_mut() else {
+            return Err(Error::NotClaimed("no session".into()));
+        };
+        match c.flow.handle(Instant::now(), event) {
+            Ok(commands) => {
+                self.execute(commands).await;
+                Ok(())
+            }
+            Err(FlowError::WrongStep { step, event }) => Err(Error::WrongStep(format!(
+                "{event} is not possible in the {step} step"
+            ))),
+        }
+    }
+
+    /// Feeds a device event or tick; misfits are dropped (they are stale by construction).
+    async fn feed(&mut self, event: Event) {
+        let Some(c) = self.claim.as_mut() else {
+            return;
+        };
+        if let Ok(commands) = c.flow.handle(Instant::now(), event) {
+            self.execute(commands).await;
+        }
+    }
+
+    async fn on_device(&mut self, event: DeviceEvent) {
+        match event {
+            DeviceEvent::Flow(event) => self.feed(event).await,
+            DeviceEvent::ReaderPresent(present) => {
+                self.set_station(|p| p.reader_present = present).await;
+            }
+            DeviceEvent::CameraPresent(present) => {
+                self.set_station(|p| p.camera_present = present).await;
+            }
+            DeviceEvent::CodeLines { run, lines, marks } => {
+                if self.is_current_run(run) {
+                    if let Some(emitter) = self.emitter() {
+                        let _ = SessionIface::code_lines(&emitter, &lines, &marks).await;
+                    }
+                }
+            }
+            DeviceEvent::Preview(preview) => {
+                if self.is_current_run(preview.run) {
+                    if let Some(emitter) = self.emitter() {
+                        let _ = SessionIface::preview(
+                            &emitter,
+                            preview.step.as_str(),
+                            preview.width,
+                            preview.height,
+                            &preview.rgb,
+                            &preview.boxes,
+                        )
+                        .await;
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_current_run(&self, run: idgate_flow::RunId) -> bool {
+        self.devices.is_current_run(run)
+    }
+
+    fn emitter(&self) -> Option<SignalEmitter<'static>> {
+        let c = self.claim.as_ref()?;
+        SignalEmitter::new(&self.conn, c.path.clone()).ok()
+    }
+
+    async fn execute(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::StartOcr { run } => self.devices.start_ocr(run),
+                Command::StopOcr => self.devices.stop_ocr(),
+                Command::StartChipRead { run, key } => self.devices.start_chip(run, key),
+                Command::StopChipRead => self.devices.stop_chip(),
+                Command::StartFace { run } => self.devices.start_face(run),
+                Command::StopFace => self.devices.stop_face(),
+                Command::Challenge(prompt) => {
+                    if let Some(emitter) = self.emitter() {
+                        let _ = SessionIface::challenge(&emitter, prompt.id()).await;
+                    }
+                }
+                Command::ChipProgress { file, read, total } => {
+                    if let Some(emitter) = self.emitter() {
+                        let _ = SessionIface::chip_progress(&emitter, &file, read, total).await;
+                    }
+                }
+                Command::Status(status) => self.status(status).await,
+                Command::Finished(report) => self.finished(*report).await,
+            }
+        }
+        self.sync_session_props().await;
+    }
+
+    async fn status(&mut self, status: Status) {
+        let Some(c) = self.claim.as_mut() else {
+            return;
+        };
+        c.log.status(&status);
+        tracing::info!(
+            session = c.session,
+            step = status.step.as_str(),
+            code = status.guidance.id(),
+            "status"
+        );
+        if let Some(emitter) = self.emitter() {
+            let _ = SessionIface::status(
+                &emitter,
+                status.step.as_str(),
+                status.guidance.id(),
+                status.guidance.text(self.lang),
+                status.progress,
+            )
+            .await;
+        }
+    }
+
+    async fn finished(&mut self, report: idgate_flow::Report) {
+        let Some(c) = self.claim.as_mut() else {
+            return;
+        };
+        self.devices.forget_chip_photo();
+        let record = c.log.record(&report, &self.devices.ids());
+        tracing::info!(
+            session = c.session,
+            outcome = report.outcome.as_str(),
+            code = report.guidance.id(),
+            "finished"
+        );
+        let mut checks = report.to_checks();
+        checks.audit_id = self.commit_audit(record).await;
+        if let Some(emitter) = self.emitter() {
+            let _ = SessionIface::finished(&emitter, report.outcome.as_str(), &checks).await;
+        }
+    }
+
+    /// Writes the record on a blocking thread (sled flushes to disk) and returns its id.
+    async fn commit_audit(&self, record: audit::AuditRecord) -> Option<String> {
+        let store = self.audit.clone()?;
+        match tokio::task::spawn_blocking(move || store.commit(record)).await {
+            Ok(Ok(id)) => Some(id),
+            Ok(Err(e)) => {
+                tracing::error!("audit record not written: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::error!("audit writer failed: {e}");
+                None
+            }
+        }
+    }
+
+    async fn sync_session_props(&mut self) {
+        let Some(c) = self.claim.as_ref() else {
+            return;
+        };
+        let new = SessionProps {
+            step: c.flow.step(),
+            attempts: c.flow.attempts(),
+        };
+        let changed = match c.props.lock() {
+            Ok(mut p) => {
+                let changed = (p.step != new.step, p.attempts != new.attempts);
+                *p = new;
+                changed
+            }
+            Err(_) => (false, false),
+        };
+        if changed == (false, false) {
+            return;
+        }
+        let path = c.path.clone();
+        if let Ok(iface) = self
+            .conn
+            .object_server()
+            .interface::<_, SessionIface>(&path)
+            .await
+        {
+            let emitter = iface.signal_emitter().clone();
+            let guard = iface.get().await;
+            if changed.0 {
+                let _ = guard.step_changed(&emitter).await;
+            }
+            if changed.1 {
+                let _ = guard.attempts_changed(&emitter).await;
+            }
+        }
+    }
+
+    /// Cancels whatever runs, stops the devices, removes the session object, frees the station.
+    async fn end_claim(&mut self, by: EndedBy) {
+        if let Some(c) = self.claim.as_mut() {
+            if c.flow.is_running() {
+                match c.flow.handle(Instant::now(), Event::Cancel) {
+                    Ok(commands) => {
+                        if by == EndedBy::OwnerGone {
+                            c.log.cancelled_by("owner_gone");
+                        }
+                        self.execute(commands).await;
+                    }
+                    Err(e) => tracing::warn!("cancel on release: {e}"),
+                }
+            }
+        }
+        self.devices.stop_all();
+        self.devices.forget_chip_photo();
+        let Some(c) = self.claim.take() else {
+            return;
+        };
+        c.watcher.abort();
+        let _ = self
+            .conn
+            .object_server()
+            .remove::<SessionIface, _>(&c.path)
+            .await;
+        tracing::info!(session = c.session, "station released");
+        self.set_station(|p| p.busy = false).await;
+    }
+
+    /// Updates the station's property snapshot and signals what changed.
+    async fn set_station(&self, change: impl FnOnce(&mut StationProps)) {
+        let (before, after) = match self.station_props.lock() {
+            Ok(mut p) => {
+                let before = p.clone();
+                change(&mut p);
+                (before, p.clone())
+            }
+            Err(_) => return,
+        };
+        let Ok(iface) = self
+            .conn
+            .object_server()
+            .interface::<_, StationIface>(idgate_api::names::STATION_PATH)
+            .await
+        else {
+            return;
+        };
+        let emitter = iface.signal_emitter().clone();
+        let guard = iface.get().await;
+        if before.busy != after.busy {
+            let _ = guard.busy_changed(&emitter).await;
+        }
+        if before.reader_present != after.reader_present {
+            let _ = guard.reader_present_changed(&emitter).await;
+        }
+        if before.camera_present != after.camera_present {
+            let _ = guard.camera_present_changed(&emitter).await;
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Parses a submitted MRZ (2 or 3 lines) into the chip key.
+fn parse_mrz(text: &str) -> Result<ChipKey, Error> {
+    if text.len() > MAX_TEXT {
+        return Err(Error::InvalidArgument("lines: too long for an MRZ".into()));
+    }
+    let mrz = Mrz::parse(text.trim()).map_err(|e| {
+        // The error names the field and check digit, never the characters read.
+        Error::InvalidArgument(format!("lines: {e}"))
+    })?;
+    Ok(ChipKey::Mrz(mrz.access_key()))
+}
+
+/// Checks typed fields: a CAN alone, or number + birth + expiry.
+fn validate_manual(
+    entry: &ManualEntry,
+    today: idgate_mrz::Date,
+) -> Result<(ChipKey, CodeSource), HashMap<String, String>> {
+    let mut errors = HashMap::new();
+    let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > MAX_TEXT);
+    for (field, value) in [
+        (ManualField::DocumentNumber, &entry.document_number),
+        (ManualField::BirthDate, &entry.birth_date),
+        (ManualField::ExpiryDate, &entry.expiry_date),
+        (ManualField::Can, &entry.can),
+    ] {
+        if too_long(value) {
+            errors.insert(
+                field.as_str().to_owned(),
+                FieldProblem::Length.as_str().to_owned(),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mrz_fields_given = entry.document_number.is_some()
+        || entry.birth_date.is_some()
+        || entry.expiry_date.is_some();
+    if let (Some(can), false) = (&entry.can, mrz_fields_given) {
+        return match Can::parse(can) {
+            Ok(can) => Ok((ChipKey::Can(can), CodeSource::Can)),
+            Err(e) => {
+                errors.insert(
+                    ManualField::Can.as_str().to_owned(),
+                    FieldProblem::from_manual(e.problem).as_str().to_owned(),
+                );
+                Err(errors)
+            }
+        };
+    }
+    let field = |v: &Option<String>| v.clone().unwrap_or_default();
+    match manual::access_key(
+        &field(&entry.document_number),
+        &field(&entry.birth_date),
+        &field(&entry.expiry_date),
+        today,
+    ) {
+        Ok(key) => Ok((ChipKey::Mrz(key), CodeSource::Manual)),
+        Err(all) => {
+            for e in all.0 {
+                if let Some(field) = ManualField::from_mrz(e.field) {
+                    errors.insert(
+                        field.as_str().to_owned(),
+                        FieldProblem::from_manual(e.problem).as_str().to_owned(),
+                    );
+                }
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// Today's date (UTC) for the plausibility checks of typed dates.
+fn today() -> Result<idgate_mrz::Date, Error> {
+    let secs = i64::try_from(audit::now_unix_ms() / 1000).unwrap_or(i64::MAX);
+    idgate_mrz::Date::from_unix_seconds(secs)
+        .ok_or_else(|| Error::Internal("the system clock is not set".into()))
+}
+
+/// Mapping from the MRZ crate's manual-entry problems to the wire's field problems.
+trait FromManual {
+    fn from_manual(p: Problem) -> Self;
+}
+
+impl FromManual for FieldProblem {
+    fn from_manual(p: Problem) -> Self {
+        match p {
+            Problem::Missing => FieldProblem::Missing,
+            Problem::NotLettersAndDigits | Problem::NotDigits => FieldProblem::Characters,
+            Problem::TooLong | Problem::WrongLength => FieldProblem::Length,
+            Problem::DateFormat => FieldProblem::DateFormat,
+            Problem::NotARealDate => FieldProblem::NotADate,
+            Problem::InTheFuture => FieldProblem::InTheFuture,
+            Problem::TooLongAgo => FieldProblem::TooLongAgo,
+            Problem::TooFarAhead => FieldProblem::TooFarAhead,
+            Problem::BeforeBirth => FieldProblem::BeforeBirth,
+        }
+    }
+}
+
+trait FromMrzField: Sized {
+    fn from_mrz(f: idgate_mrz::Field) -> Option<Self>;
+}
+
+impl FromMrzField for ManualField {
+    fn from_mrz(f: idgate_mrz::Field) -> Option<Self> {
+        match f {
+            idgate_mrz::Field::DocumentNumber => Some(ManualField::DocumentNumber),
+            idgate_mrz::Field::BirthDate => Some(ManualField::BirthDate),
+            idgate_mrz::Field::ExpiryDate => Some(ManualField::ExpiryDate),
+            idgate_mrz::Field::Can => Some(ManualField::Can),
+            _ => None,
+        }
+    }
+}

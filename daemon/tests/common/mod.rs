@@ -1,0 +1,153 @@
+//! A real daemon on a private bus: `idgated run --bus-address` as a child process, torn down on
+//! drop. PC/SC is pointed at a socket of the test's own (none, or the testbed's private pcscd), so
+//! a test never touches a system pcscd.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use idgate_api::names::BUS_NAME;
+use idgate_testbed::DbusDaemon;
+
+pub struct Daemon {
+    child: Child,
+    pub bus: DbusDaemon,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Options<'a> {
+    pub pcsc_socket: Option<&'a Path>,
+    pub reader_pattern: &'a str,
+    pub extra_config: &'a str,
+    pub args: &'a [&'a str],
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Self {
+            pcsc_socket: None,
+            reader_pattern: "*",
+            extra_config: "",
+            args: &[],
+        }
+    }
+}
+
+impl Daemon {
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(opts: Options<'_>) -> Self {
+        let bus = DbusDaemon::start().expect("private dbus-daemon");
+        let dir = tempfile::tempdir().expect("tmp");
+        let audit = dir.path().join("audit");
+        let config = dir.path().join("idgated.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[reader]\nname_pattern = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}",
+                opts.reader_pattern,
+                audit.display(),
+                dir.path().join("csca").display(),
+                opts.extra_config
+            ),
+        )
+        .expect("config");
+        let socket: PathBuf = opts
+            .pcsc_socket
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.path().join("no-pcscd.comm"));
+        let child = Command::new(env!("CARGO_BIN_EXE_idgated"))
+            .arg("run")
+            .arg("--config")
+            .arg(&config)
+            .arg("--bus-address")
+            .arg(bus.address())
+            .args(opts.args)
+            .env("PCSCLITE_CSOCK_NAME", socket)
+            .env("RUST_LOG", "info,sled=warn,zbus=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn idgated");
+        let daemon = Self { child, bus, dir };
+        daemon.wait_ready();
+        daemon
+    }
+
+    fn wait_ready(&self) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("rt");
+        rt.block_on(async {
+            let conn = zbus::connection::Builder::address(self.bus.address())
+                .build()
+                .await
+                .expect("connect");
+            let dbus = zbus::fdo::DBusProxy::new(&conn).await.expect("dbus proxy");
+            let until = Instant::now() + Duration::from_secs(30);
+            loop {
+                let name = zbus::names::BusName::try_from(BUS_NAME).expect("name");
+                if dbus.name_has_owner(name).await.unwrap_or(false) {
+                    return;
+                }
+                assert!(Instant::now() < until, "idgated did not come up on the bus");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+    }
+
+    pub async fn connect(&self) -> zbus::Connection {
+        zbus::connection::Builder::address(self.bus.address())
+            .build()
+            .await
+            .expect("client connection")
+    }
+
+    pub fn audit_path(&self) -> PathBuf {
+        self.dir.path().join("audit")
+    }
+
+    /// Whether the daemon process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGTERM and wait: the daemon shuts down cleanly (flushes the audit store).
+    pub fn stop(&mut self) {
+        let pid = self.child.id() as i32;
+        let _ = send_signal(pid, libc::SIGTERM);
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.alive() {
+            self.stop();
+        }
+    }
+}
+
+fn send_signal(pid: i32, sig: i32) -> std::io::Result<()> {
+    let status = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other("kill failed"))
+    }
+}

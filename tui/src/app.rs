@@ -7,7 +7,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::manual::{CivilDate, ManualForm};
 use crate::model::{
-    BusEvent, CallKind, Cmd, FileProgress, GuidanceRef, Outcome, PreviewFrame, Status, Step,
+    BusEvent, CallError, CallKind, Cmd, FileProgress, GuidanceRef, Outcome, PreviewFrame, Status,
+    Step,
 };
 
 /// Which screen is up.
@@ -59,7 +60,7 @@ pub struct App {
     /// A call is in flight: show "please wait" and ignore repeated presses.
     pub pending: Option<CallKind>,
     /// The last refused call, shown until the next change of step.
-    pub notice: Option<String>,
+    pub notice: Option<CallError>,
     pub spinner: usize,
     pub quit: bool,
     /// This front end started the daemon's current verification. Until it has, the welcome
@@ -340,7 +341,7 @@ impl App {
                 }
                 // A cancel or release that finds nothing to end is not news to anyone.
                 if kind != CallKind::Cancel && kind != CallKind::Release {
-                    self.notice = Some(err.message);
+                    self.notice = Some(err);
                 }
             }
             BusEvent::Lost(reason) => {
@@ -413,7 +414,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Alternatives, CallError, Check, ErrorKind, OutcomeKind, Verdict};
+    use crate::model::{Alternatives, Check, ErrorKind, OutcomeKind, Verdict};
     use idgate_api::{FieldProblem, ManualField};
 
     fn app() -> App {
@@ -697,7 +698,7 @@ mod tests {
                 message: "busy".into(),
             },
         )));
-        assert_eq!(a.notice.as_deref(), Some("busy"));
+        assert_eq!(a.notice.as_ref().map(|n| n.kind), Some(ErrorKind::Busy));
         assert_eq!(a.pending, None);
         a.update(status(Step::Face, ""));
         assert_eq!(a.notice, None);

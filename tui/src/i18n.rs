@@ -92,7 +92,12 @@ phrases! {
 
     ATTEMPT: "Attempt" / "Forsøg";
     WORKING: "Please wait…" / "Vent venligst…";
-    STATION_SAYS: "The station replied" / "Stationen svarede";
+    NOTICE_NO_DEVICE: "The chip reader or the camera is not connected. Please ask staff." / "Chiplæseren eller kameraet er ikke tilsluttet. Spørg venligst personalet.";
+    NOTICE_BUSY: "The station is busy. Try again in a moment." / "Stationen er optaget. Prøv igen om lidt.";
+    NOTICE_WRONG_STEP: "That is not possible right now." / "Det er ikke muligt lige nu.";
+    NOTICE_NOT_OURS: "This screen no longer controls the station. Please ask staff." / "Denne skærm styrer ikke længere stationen. Spørg venligst personalet.";
+    NOTICE_TIMEOUT: "The station did not answer in time. Try again." / "Stationen svarede ikke i tide. Prøv igen.";
+    NOTICE_REFUSED: "The station could not do that." / "Stationen kunne ikke gøre det.";
 
     KEY_START: "Enter start" / "Enter begynd";
     KEY_MANUAL: "M type it in" / "M indtast";

@@ -185,14 +185,24 @@ struct Station {
     child: Child,
     bus: DbusDaemon,
     _log: tempfile::NamedTempFile,
+    _dir: tempfile::TempDir,
 }
 
 impl Station {
     fn start(extra: &[&str]) -> Station {
         let bus = DbusDaemon::start().expect("private dbus-daemon");
         let log = tempfile::NamedTempFile::new().expect("log file");
+        // Its own audit store: the default under /var/lib is one per machine, and locked.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("idgated.toml");
+        std::fs::write(
+            &config,
+            format!("[audit]\npath = {:?}\n", dir.path().join("audit")),
+        )
+        .expect("config");
         let mut cmd = Command::new(idgated_bin());
-        cmd.args(["run", "--bus-address", bus.address()])
+        cmd.args(["run", "--bus-address", bus.address(), "--config"])
+            .arg(&config)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(log.reopen().expect("log"))
@@ -210,11 +220,36 @@ impl Station {
             child,
             bus,
             _log: log,
+            _dir: dir,
         }
     }
 
     fn log(&self) -> String {
         std::fs::read_to_string(self._log.path()).unwrap_or_default()
+    }
+
+    /// Waits until the daemon owns its name on the bus; panics with its log otherwise.
+    fn wait_ready(&mut self, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            let out = Command::new("busctl")
+                .arg(format!("--address={}", self.bus.address()))
+                .args(["status", "io.idgate.Station"])
+                .output()
+                .expect("busctl runs");
+            if out.status.success() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("idgated exited with {status}; its log:\n{}", self.log());
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "idgated did not appear on the bus within {timeout:?}; its log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
@@ -262,6 +297,58 @@ fn walk_to_result(tui: &Tmux, station: &Station, limit: Duration) -> String {
             station.log()
         );
         std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn station_busy(station: &Station) -> String {
+    let out = Command::new("busctl")
+        .arg(format!("--address={}", station.bus.address()))
+        .args([
+            "get-property",
+            "io.idgate.Station",
+            "/io/idgate/Station",
+            "io.idgate.Station1",
+            "Busy",
+        ])
+        .output()
+        .expect("busctl runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+#[ignore = "needs the idgated binary: `cargo build -p idgated`, then run with --include-ignored"]
+fn a_station_without_devices_says_so_and_quitting_releases_it() {
+    let mut station = Station::start(&[]);
+    station.wait_ready(Duration::from_secs(30));
+    let tui = front_end(&station, 80, 24);
+    let s = tui.wait_text("Press Enter to start.", Duration::from_secs(60));
+    assert!(s.contains("The chip reader is not connected"), "{s}");
+    assert_eq!(
+        station_busy(&station),
+        "b true",
+        "the front end holds the claim"
+    );
+    tui.send(&["Enter"]);
+    // Start is refused (NoDevice): the person reads what it means, staff the daemon's detail.
+    let s = tui.wait_text(
+        "! The chip reader or the camera is not",
+        Duration::from_secs(20),
+    );
+    assert!(
+        s.contains("Enter start"),
+        "still on the welcome screen: {s}"
+    );
+    tui.send(&["C-q"]);
+    tui.wait_for("idgate to exit", Duration::from_secs(10), |_| {
+        tui.pane_dead()
+    });
+    let start = Instant::now();
+    while station_busy(&station) != "b false" {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the claim was not released"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -293,6 +293,19 @@ fn a_refused_call_is_shown_above_the_keys() {
         ),
     );
     snap!("chip_retry_refused_80x24_en", a, SMALL);
+    let mut b = app(Lang::Da);
+    key(&mut b, KeyCode::Enter);
+    bus(
+        &mut b,
+        BusEvent::CallFailed(
+            CallKind::Start,
+            CallError {
+                kind: ErrorKind::NoDevice,
+                message: "no card reader is connected".into(),
+            },
+        ),
+    );
+    snap!("welcome_start_refused_80x24_da", b, SMALL);
 }
 
 #[test]

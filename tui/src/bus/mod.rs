@@ -138,6 +138,7 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
     })?;
     // Polled, and only at start-up: a script may start the daemon and us together.
     let deadline = tokio::time::Instant::now() + opts.wait_for_daemon;
+    let mut told = false;
     loop {
         let has_owner = within(
             "NameHasOwner",
@@ -150,6 +151,11 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
         }
         if tokio::time::Instant::now() >= deadline {
             return Err(ConnectError::NotRunning { bus });
+        }
+        if !told {
+            // Before the terminal is taken over: a plain line, so the wait is not a blank screen.
+            eprintln!("idgate: waiting for idgated on the {bus}…");
+            told = true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -13,10 +13,11 @@ mod welcome;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, Phase};
 use crate::i18n::{self, Phrase};
+use crate::model::ErrorKind;
 use crate::theme::Theme;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -35,7 +36,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     let [top, body, notice_row, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(u16::from(show_notice)),
+        // Two rows: the person's words and, wrapped, the daemon's detail.
+        Constraint::Length(if show_notice { 2 } else { 0 }),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -53,18 +55,35 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Phase::Lost { reason } => notice::lost(frame, body, app, theme, reason),
     }
     if let Some(n) = &app.notice {
+        // The person reads our words; the daemon's detail (English, for staff) follows, muted.
         let line = Line::from(vec![
             Span::styled(
-                format!("{}: ", i18n::STATION_SAYS.get(app.lang)),
+                format!("! {} ", notice_text(n.kind, app.lang)),
                 theme.warn(),
             ),
-            Span::raw(n.as_str()),
+            Span::styled(format!("({})", n.message), theme.muted()),
         ]);
-        frame.render_widget(Paragraph::new(line), inset(notice_row));
+        frame.render_widget(
+            Paragraph::new(line).wrap(Wrap { trim: true }),
+            inset(notice_row),
+        );
     }
     key_bar(frame, keys, app, theme);
     if app.help {
         help::draw(frame, area, app, theme);
+    }
+}
+
+/// What a refused call means for the person at the desk.
+fn notice_text(kind: ErrorKind, lang: idgate_api::Lang) -> &'static str {
+    match kind {
+        ErrorKind::NoDevice => i18n::NOTICE_NO_DEVICE.get(lang),
+        ErrorKind::Busy => i18n::NOTICE_BUSY.get(lang),
+        ErrorKind::WrongStep => i18n::NOTICE_WRONG_STEP.get(lang),
+        ErrorKind::NotClaimed | ErrorKind::AlreadyClaimed => i18n::NOTICE_NOT_OURS.get(lang),
+        ErrorKind::Internal => idgate_api::Guidance::FlowStationFault.text(lang),
+        ErrorKind::Timeout => i18n::NOTICE_TIMEOUT.get(lang),
+        ErrorKind::InvalidArgument | ErrorKind::Other => i18n::NOTICE_REFUSED.get(lang),
     }
 }
 

@@ -49,7 +49,7 @@ fn screens() -> Vec<(&'static str, App)> {
 /// for the CPU, and that is the scheduler's time, not ours.
 fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
     samples.sort();
-    let mean = samples
+    let median = samples
         .get(samples.len() / 2)
         .copied()
         .unwrap_or_default()
@@ -59,7 +59,7 @@ fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
         .copied()
         .unwrap_or_default()
         .as_secs_f64();
-    (mean * 1e6, p99 * 1e6)
+    (median * 1e6, p99 * 1e6)
 }
 
 /// A camera frame whose content moves with `n`, so every redraw really changes cells.
@@ -83,8 +83,8 @@ fn render_times() {
         "render time per frame at {W}x{H}, {FRAMES} frames each (debug builds are ~10x slower):"
     );
     println!(
-        "  {:<26} {:>12} {:>12}",
-        "screen (TestBackend)", "mean µs", "p99 µs"
+        "  {:<32} {:>10} {:>10}",
+        "screen (TestBackend)", "median µs", "p99 µs"
     );
     for theme in [Theme::COLOUR, Theme::MONO] {
         for (name, a) in screens() {
@@ -95,13 +95,13 @@ fn render_times() {
                 t.draw(|f| view::draw(f, &a, theme)).expect("draw");
                 samples.push(start.elapsed());
             }
-            let (mean, p99) = stats(samples);
+            let (median, p99) = stats(samples);
             let label = if theme.mono {
                 format!("{name} [mono]")
             } else {
                 name.to_owned()
             };
-            println!("  {label:<32} {mean:>10.1} {p99:>10.1}");
+            println!("  {label:<32} {median:>10.1} {p99:>10.1}");
         }
     }
     // A live preview: every frame new pixels, diffed and written as escape sequences.
@@ -129,11 +129,8 @@ fn render_times() {
             t.draw(|f| view::draw(f, &a, Theme::COLOUR)).expect("draw");
             samples.push(start.elapsed());
         }
-        let (mean, p99) = stats(samples);
-        println!(
-            "  {:<26} {mean:>12.1} {p99:>12.1}   (crossterm → sink)",
-            name
-        );
+        let (median, p99) = stats(samples);
+        println!("  {name:<32} {median:>10.1} {p99:>10.1}   (crossterm → sink)");
     }
 }
 

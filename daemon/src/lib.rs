@@ -8,9 +8,11 @@
 
 pub mod audit;
 pub mod bus;
+pub mod camera;
 pub mod config;
 pub mod devices;
 pub mod logging;
 pub mod reader;
 pub mod serve;
+pub mod simulate;
 pub mod station;

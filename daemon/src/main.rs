@@ -134,10 +134,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 version = env!("CARGO_PKG_VERSION"),
                 "idgated starting"
             );
-            if simulate || simulate_mismatch {
-                anyhow::bail!("--simulate is not available in this build yet");
-            }
-            let trust = load_trust(&cfg);
+            // The simulation starts first: it points this process's PC/SC at its private pcscd.
+            let sim = if simulate {
+                Some(idgated::simulate::start(&idgated::simulate::SimOptions {
+                    specimen_dir: idgated::simulate::SimOptions::specimen_dir_from_env(),
+                    font: cfg.code.ocr_font.clone(),
+                    mismatch: simulate_mismatch,
+                    engine: idgated::serve::face_engine_config(&cfg),
+                })?)
+            } else {
+                None
+            };
+            let trust = if sim.is_some() {
+                idgate_emrtd::passive_auth::TrustStore::new()
+            } else {
+                load_trust(&cfg)
+            };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -147,9 +159,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg,
                 ServeOptions {
                     bus_address,
-                    simulated: false,
+                    simulated: sim.is_some(),
                 },
                 trust,
+                sim,
             ))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use crate::audit::{AuditStore, Limits};
 use crate::bus::{StationIface, StationProps};
 use crate::config::Config;
-use crate::devices::{ChipSettings, Devices};
+use crate::devices::{CameraHandle, ChipSettings, Devices, FaceEngine, FaceSettings};
+use crate::simulate::Simulation;
 use crate::station::{Station, StationParts};
 
 /// How `run` was asked to serve.
@@ -43,8 +44,55 @@ pub fn load_trust(cfg: &Config) -> TrustStore {
     }
 }
 
+/// The face engine's configuration from the station's.
+pub fn face_engine_config(cfg: &Config) -> idgate_face::EngineConfig {
+    idgate_face::EngineConfig {
+        runtime_path: cfg.face.ort_library(),
+        model_dir: cfg.face.model_dir(),
+        match_threshold: cfg.face.match_threshold,
+        pad_threshold: cfg.face.pad_threshold,
+        ..idgate_face::EngineConfig::default()
+    }
+}
+
+/// The configured V4L2 camera, with a thread that keeps its presence current.
+fn station_camera(cfg: &Config, stop: Arc<AtomicBool>) -> Option<CameraHandle> {
+    let device = cfg.camera.device.clone()?;
+    let station = cfg.camera.station();
+    let selector = station.device.clone();
+    let allow_virtual = station.simulated;
+    let handle = CameraHandle::new(
+        Box::new(crate::camera::station_camera(station)),
+        device,
+        false,
+    );
+    let present = handle.present.clone();
+    let _ = std::thread::Builder::new()
+        .name("camera-monitor".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let found = crate::camera::resolve(
+                    std::path::Path::new(crate::camera::SYSFS_ROOT),
+                    selector.as_ref(),
+                    allow_virtual,
+                )
+                .is_ok();
+                if present.swap(found, Ordering::Relaxed) != found {
+                    tracing::info!(present = found, "camera");
+                }
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        });
+    Some(handle)
+}
+
 /// Serves until SIGINT/SIGTERM.
-pub async fn serve(cfg: Config, opts: ServeOptions, trust: TrustStore) -> anyhow::Result<()> {
+pub async fn serve(
+    cfg: Config,
+    opts: ServeOptions,
+    trust: TrustStore,
+    sim: Option<Simulation>,
+) -> anyhow::Result<()> {
     let (request_tx, requests) = mpsc::channel(64);
     let (device_tx, device_events) = mpsc::unbounded_channel();
     let station_props = Arc::new(Mutex::new(StationProps {
@@ -83,18 +131,56 @@ pub async fn serve(cfg: Config, opts: ServeOptions, trust: TrustStore) -> anyhow
     };
 
     let stop_monitors = Arc::new(AtomicBool::new(false));
+    let (trust, reader_pattern, camera) = match &sim {
+        Some(sim) => (
+            sim.trust.clone(),
+            sim.reader_name.clone(),
+            Some(sim.camera.clone()),
+        ),
+        None => (
+            trust,
+            cfg.reader.name_pattern.clone(),
+            station_camera(&cfg, stop_monitors.clone()),
+        ),
+    };
+    let mut engine_cfg = face_engine_config(&cfg);
+    if sim.is_some() {
+        // The simulated camera replays photographs, which passive anti-spoofing rightly scores
+        // as not live; the simulated station shows liveness through the challenge alone.
+        engine_cfg.passive_pad = false;
+        tracing::info!("simulated camera: passive PAD off, liveness by challenge");
+    }
     let mut devices = Devices::new(
         device_tx,
         ChipSettings {
             trust: Arc::new(trust),
             deadline: Duration::from_secs(cfg.chip.timeout_secs),
         },
+        FaceEngine::new(engine_cfg),
+        FaceSettings {
+            frames: cfg.face.frames as usize,
+            challenge: cfg.face.challenge,
+            pad_threshold: cfg.face.pad_threshold,
+        },
         stop_monitors.clone(),
         opts.simulated,
     );
     devices
-        .watch_reader(&cfg.reader.name_pattern)
+        .watch_reader(&reader_pattern)
         .context("cannot start the reader monitor")?;
+    if let Some(camera) = camera {
+        devices.set_camera(camera);
+        devices.preload_face_engine();
+        let font = cfg.code.ocr_font.clone();
+        match tokio::task::spawn_blocking(move || idgate_mrz::ocr::MrzReader::new(&font)).await {
+            Ok(Ok(reader)) => devices.set_ocr_reader(Arc::new(reader)),
+            Ok(Err(e)) => tracing::warn!(
+                "camera OCR unavailable ({}: {e}); the code will be typed",
+                cfg.code.ocr_font.display()
+            ),
+            Err(e) => tracing::warn!("camera OCR unavailable: {e}"),
+        }
+    }
 
     let station = Station::new(StationParts {
         conn: conn.clone(),
@@ -116,5 +202,6 @@ pub async fn serve(cfg: Config, opts: ServeOptions, trust: TrustStore) -> anyhow
         _ = terminate.recv() => tracing::info!("terminated"),
     }
     stop_monitors.store(true, Ordering::Relaxed);
+    drop(sim);
     Ok(())
 }

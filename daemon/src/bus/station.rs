@@ -30,6 +30,7 @@ impl StationIface {
     /// Claims the station for the calling connection and returns the new session's object path.
     /// Fails with io.idgate.Error.AlreadyClaimed while another connection holds a claim. The
     /// claim ends with Session1.Release or when the caller leaves the bus.
+    #[zbus(out_args("session"))]
     async fn claim(&self, #[zbus(header)] header: Header<'_>) -> Result<OwnedObjectPath, Error> {
         let caller = caller(&header)?;
         ask(&self.tx, |reply| Request::Claim { caller, reply }).await

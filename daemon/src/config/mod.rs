@@ -13,13 +13,13 @@ use serde::Deserialize;
 /// Where the packaged daemon looks when `--config` is not given.
 pub const DEFAULT_PATH: &str = "/etc/idgate/idgated.toml";
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub station: StationConfig,
     pub reader: ReaderConfig,
     pub camera: CameraConfig,
-    pub code: StepConfig,
+    pub code: CodeConfig,
     pub chip: ChipConfig,
     pub face: FaceConfig,
     pub alternatives: AlternativesConfig,
@@ -44,18 +44,38 @@ pub struct ReaderConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CameraConfig {
-    /// V4L2 device node.
-    pub device: PathBuf,
+    /// The one camera the station accepts: a stable device path (`/dev/v4l/by-path/…`) or a USB
+    /// id `vvvv:pppp[:SERIAL]`. Unset: no camera (the code is typed, the face step cannot run).
+    pub device: Option<String>,
+    /// Smallest acceptable frame size; the smallest offered size at or above it is used.
     pub width: u32,
     pub height: u32,
     pub fps: u32,
+    /// Accept virtual cameras (v4l2loopback). Never on a production station: a virtual camera
+    /// is how injected video gets in.
+    pub allow_virtual: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+impl CameraConfig {
+    /// The camera module's view of this table (`device` already validated).
+    pub fn station(&self) -> crate::camera::CameraConfig {
+        crate::camera::CameraConfig {
+            device: self.device.as_deref().and_then(|d| d.parse().ok()),
+            width: self.width,
+            height: self.height,
+            fps: self.fps,
+            simulated: self.allow_virtual,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct StepConfig {
+pub struct CodeConfig {
     pub attempts: u32,
     pub timeout_secs: u64,
+    /// The OCR-B font the OCR renders its templates from (Debian package `fonts-ocr-b`).
+    pub ocr_font: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -82,10 +102,30 @@ pub struct FaceConfig {
     pub frames: u32,
     /// Ask for the "move closer / move back" challenge.
     pub challenge: bool,
-    /// Directory holding the ONNX models.
-    pub model_dir: PathBuf,
-    /// The ONNX Runtime shared library (`libonnxruntime.so`).
-    pub ort_library: PathBuf,
+    /// Directory holding the ONNX models [default: `$IDGATE_MODEL_DIR`, else
+    /// /usr/share/idgate/models].
+    pub model_dir: Option<PathBuf>,
+    /// The ONNX Runtime shared library [default: `$ORT_DYLIB_PATH`, else
+    /// /usr/lib/idgate/libonnxruntime.so].
+    pub ort_library: Option<PathBuf>,
+}
+
+impl FaceConfig {
+    /// The model directory: configured, else `IDGATE_MODEL_DIR`, else the packaged location.
+    pub fn model_dir(&self) -> PathBuf {
+        self.model_dir
+            .clone()
+            .or_else(|| std::env::var_os("IDGATE_MODEL_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("/usr/share/idgate/models"))
+    }
+
+    /// The runtime library: configured, else `ORT_DYLIB_PATH`, else the packaged location.
+    pub fn ort_library(&self) -> PathBuf {
+        self.ort_library
+            .clone()
+            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("/usr/lib/idgate/libonnxruntime.so"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -109,24 +149,6 @@ pub struct AuditConfig {
     pub max_bytes: u64,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            station: StationConfig::default(),
-            reader: ReaderConfig::default(),
-            camera: CameraConfig::default(),
-            code: StepConfig {
-                attempts: 3,
-                timeout_secs: 60,
-            },
-            chip: ChipConfig::default(),
-            face: FaceConfig::default(),
-            alternatives: AlternativesConfig::default(),
-            audit: AuditConfig::default(),
-        }
-    }
-}
-
 impl Default for StationConfig {
     fn default() -> Self {
         Self {
@@ -146,19 +168,21 @@ impl Default for ReaderConfig {
 impl Default for CameraConfig {
     fn default() -> Self {
         Self {
-            device: "/dev/video0".into(),
-            width: 1280,
-            height: 720,
+            device: None,
+            width: 640,
+            height: 480,
             fps: 15,
+            allow_virtual: false,
         }
     }
 }
 
-impl Default for StepConfig {
+impl Default for CodeConfig {
     fn default() -> Self {
         Self {
             attempts: 3,
             timeout_secs: 60,
+            ocr_font: "/usr/share/fonts/opentype/ocr-b/OCRB.otf".into(),
         }
     }
 }
@@ -184,8 +208,8 @@ impl Default for FaceConfig {
             pad_threshold: 0.5,
             frames: 5,
             challenge: true,
-            model_dir: "/usr/share/idgate/models".into(),
-            ort_library: "/usr/lib/idgate/libonnxruntime.so".into(),
+            model_dir: None,
+            ort_library: None,
         }
     }
 }
@@ -295,6 +319,17 @@ impl Config {
         if !(1..=50).contains(&self.face.frames) {
             return Err(bad("face.frames", "must be between 1 and 50"));
         }
+        if let Some(device) = &self.camera.device {
+            if let Err(e) = device.parse::<crate::camera::CameraSelector>() {
+                return Err(bad(
+                    "camera.device",
+                    &format!("{e} (a /dev/… path or a USB id vvvv:pppp[:SERIAL])"),
+                ));
+            }
+        }
+        if !(1..=60).contains(&self.camera.fps) {
+            return Err(bad("camera.fps", "must be between 1 and 60"));
+        }
         if self.reader.name_pattern.is_empty() {
             return Err(bad("reader.name_pattern", "must not be empty (use \"*\")"));
         }
@@ -316,20 +351,14 @@ impl Config {
 
     /// The flow's view of this configuration.
     pub fn flow(&self) -> FlowConfig {
-        let limits = |s: &StepConfig| StepLimits {
-            attempts: s.attempts,
-            timeout: Duration::from_secs(s.timeout_secs),
+        let limits = |attempts: u32, secs: u64| StepLimits {
+            attempts,
+            timeout: Duration::from_secs(secs),
         };
         FlowConfig {
-            code: limits(&self.code),
-            chip: limits(&StepConfig {
-                attempts: self.chip.attempts,
-                timeout_secs: self.chip.timeout_secs,
-            }),
-            face: limits(&StepConfig {
-                attempts: self.face.attempts,
-                timeout_secs: self.face.timeout_secs,
-            }),
+            code: limits(self.code.attempts, self.code.timeout_secs),
+            chip: limits(self.chip.attempts, self.chip.timeout_secs),
+            face: limits(self.face.attempts, self.face.timeout_secs),
             alternatives: Alternatives {
                 en: self.alternatives.en.clone(),
                 da: self.alternatives.da.clone(),
@@ -415,6 +444,10 @@ mod tests {
             .expect_err("lang")
             .to_string();
         assert!(shown.contains("station.language"), "{shown}");
+        let shown = Config::parse("[camera]\ndevice = \"webcam\"\n", "s.toml")
+            .expect_err("selector")
+            .to_string();
+        assert!(shown.starts_with("s.toml: camera.device:"), "{shown}");
     }
 
     #[test]

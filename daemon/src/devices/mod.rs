@@ -3,7 +3,10 @@
 //! a channel as flow events tagged with the job's run id. Stopping a job sets its cancel flag;
 //! the job ends at its next device call and its late results are ignored by the flow.
 
+mod camera;
 mod chip;
+mod face;
+mod ocr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +19,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::audit::DeviceIds;
 use crate::reader::ReaderWatch;
 
+pub use camera::{CameraHandle, Scene, SceneControl};
 pub use chip::ChipSettings;
+pub use face::{FaceEngine, FaceSettings};
 
 /// A small frame for the `Preview` signal.
 #[derive(Debug, Clone)]
@@ -74,7 +79,10 @@ pub struct Devices {
     events: UnboundedSender<DeviceEvent>,
     reader: Option<ReaderWatch>,
     chip: ChipSettings,
-    camera_id: Option<String>,
+    camera: Option<CameraHandle>,
+    ocr_reader: Option<Arc<idgate_mrz::ocr::MrzReader>>,
+    face_engine: FaceEngine,
+    face_settings: FaceSettings,
     simulated: bool,
     photo: ChipPhoto,
     ocr: Option<Job>,
@@ -87,7 +95,7 @@ impl std::fmt::Debug for Devices {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Devices")
             .field("reader", &self.reader.as_ref().and_then(|r| r.current()))
-            .field("camera", &self.camera_id)
+            .field("camera", &self.camera)
             .field("simulated", &self.simulated)
             .finish_non_exhaustive()
     }
@@ -97,6 +105,8 @@ impl Devices {
     pub fn new(
         events: UnboundedSender<DeviceEvent>,
         chip: ChipSettings,
+        face_engine: FaceEngine,
+        face_settings: FaceSettings,
         stop_monitors: Arc<AtomicBool>,
         simulated: bool,
     ) -> Self {
@@ -104,7 +114,10 @@ impl Devices {
             events,
             reader: None,
             chip,
-            camera_id: None,
+            camera: None,
+            ocr_reader: None,
+            face_engine,
+            face_settings,
             simulated,
             photo: Arc::new(Mutex::new(None)),
             ocr: None,
@@ -128,17 +141,37 @@ impl Devices {
         Ok(())
     }
 
+    /// Uses `camera` for the code and face steps.
+    pub fn set_camera(&mut self, camera: CameraHandle) {
+        let present = camera.present.load(Ordering::Relaxed);
+        self.camera = Some(camera);
+        let _ = self.events.send(DeviceEvent::CameraPresent(present));
+    }
+
+    /// Enables camera OCR of the code (without it the code is typed).
+    pub fn set_ocr_reader(&mut self, reader: Arc<idgate_mrz::ocr::MrzReader>) {
+        self.ocr_reader = Some(reader);
+    }
+
+    /// Whether the code step can use the camera.
+    pub fn ocr_available(&self) -> bool {
+        self.ocr_reader.is_some() && self.status().camera_present
+    }
+
     pub fn status(&self) -> DeviceStatus {
         DeviceStatus {
             reader_present: self.reader.as_ref().is_some_and(|r| r.current().is_some()),
-            camera_present: self.camera_id.is_some(),
+            camera_present: self
+                .camera
+                .as_ref()
+                .is_some_and(|c| c.present.load(Ordering::Relaxed)),
         }
     }
 
     pub fn ids(&self) -> DeviceIds {
         DeviceIds {
             reader: self.reader.as_ref().and_then(|r| r.current()),
-            camera: self.camera_id.clone(),
+            camera: self.camera.as_ref().map(|c| c.id.clone()),
             simulated: self.simulated,
         }
     }
@@ -155,10 +188,37 @@ impl Devices {
         let _ = self.events.send(DeviceEvent::Flow(Event::DeviceFault));
     }
 
+    fn spawn(&self, name: &str, job: impl FnOnce() + Send + 'static) -> Option<JoinHandle<()>> {
+        match std::thread::Builder::new().name(name.into()).spawn(job) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fault(&format!("cannot start {name}: {e}"));
+                None
+            }
+        }
+    }
+
     pub fn start_ocr(&mut self, run: RunId) {
         self.stop_ocr();
-        let _ = run;
-        self.fault("no camera for the code step");
+        let (Some(camera), Some(reader)) = (self.camera.clone(), self.ocr_reader.clone()) else {
+            self.fault("no camera OCR for the code step");
+            return;
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = ocr::OcrJob {
+            run,
+            camera,
+            reader,
+            cancel: cancel.clone(),
+            events: self.events.clone(),
+        };
+        if let Some(thread) = self.spawn("ocr", move || job.run()) {
+            self.ocr = Some(Job {
+                run,
+                cancel,
+                thread: Some(thread),
+            });
+        }
     }
 
     pub fn stop_ocr(&mut self) {
@@ -183,18 +243,12 @@ impl Devices {
             events: self.events.clone(),
             photo: self.photo.clone(),
         };
-        match std::thread::Builder::new()
-            .name("chip-read".into())
-            .spawn(move || job.run())
-        {
-            Ok(thread) => {
-                self.chip_job = Some(Job {
-                    run,
-                    cancel,
-                    thread: Some(thread),
-                });
-            }
-            Err(e) => self.fault(&format!("cannot start the chip read: {e}")),
+        if let Some(thread) = self.spawn("chip-read", move || job.run()) {
+            self.chip_job = Some(Job {
+                run,
+                cancel,
+                thread: Some(thread),
+            });
         }
     }
 
@@ -206,8 +260,38 @@ impl Devices {
 
     pub fn start_face(&mut self, run: RunId) {
         self.stop_face();
-        let _ = run;
-        self.fault("no camera for the face step");
+        let Some(camera) = self.camera.clone() else {
+            self.fault("no camera for the face step");
+            return;
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = face::FaceJob {
+            run,
+            camera,
+            engine: self.face_engine.clone(),
+            settings: self.face_settings.clone(),
+            photo: self.photo.clone(),
+            cancel: cancel.clone(),
+            events: self.events.clone(),
+        };
+        if let Some(thread) = self.spawn("face", move || job.run()) {
+            self.face = Some(Job {
+                run,
+                cancel,
+                thread: Some(thread),
+            });
+        }
+    }
+
+    /// Loads the face engine in the background so the first face step does not wait for it.
+    pub fn preload_face_engine(&self) {
+        let engine = self.face_engine.clone();
+        let _ = std::thread::Builder::new()
+            .name("face-load".into())
+            .spawn(move || match engine.get() {
+                Ok(_) => tracing::info!("face engine loaded"),
+                Err(e) => tracing::warn!("face engine not available: {e}"),
+            });
     }
 
     pub fn stop_face(&mut self) {
@@ -220,6 +304,9 @@ impl Devices {
         self.stop_ocr();
         self.stop_chip();
         self.stop_face();
+        if let Some(c) = &self.camera {
+            c.set_scene(Scene::Nothing);
+        }
     }
 
     /// Drops the chip photo (after the face step, or when the session ends).

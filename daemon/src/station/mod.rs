@@ -206,7 +206,8 @@ impl Station {
                 if !status.camera_present {
                     return Err(Error::NoDevice("no camera is available".into()));
                 }
-                self.feed_checked(Event::Start { camera: true }).await?;
+                let camera = self.devices.ocr_available();
+                self.feed_checked(Event::Start { camera }).await?;
             }
             SessionCall::SubmitMrz(text) => {
                 let key = parse_mrz(&text)?;
@@ -339,6 +340,8 @@ impl Station {
     }
 
     async fn execute(&mut self, commands: Vec<Command>) {
+        // Properties first: a client reacting to Status or Finished reads the new Step.
+        self.sync_session_props().await;
         for command in commands {
             match command {
                 Command::StartOcr { run } => self.devices.start_ocr(run),
@@ -361,7 +364,6 @@ impl Station {
                 Command::Finished(report) => self.finished(*report).await,
             }
         }
-        self.sync_session_props().await;
     }
 
     async fn status(&mut self, status: Status) {

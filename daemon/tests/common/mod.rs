@@ -17,6 +17,8 @@ pub struct Daemon {
 }
 
 pub struct Options<'a> {
+    /// Leave PC/SC alone (the simulated station starts its own private pcscd).
+    pub own_pcscd: bool,
     pub pcsc_socket: Option<&'a Path>,
     pub reader_pattern: &'a str,
     pub extra_config: &'a str,
@@ -26,6 +28,7 @@ pub struct Options<'a> {
 impl Default for Options<'_> {
     fn default() -> Self {
         Self {
+            own_pcscd: false,
             pcsc_socket: None,
             reader_pattern: "*",
             extra_config: "",
@@ -59,19 +62,23 @@ impl Daemon {
             .pcsc_socket
             .map(Path::to_path_buf)
             .unwrap_or_else(|| dir.path().join("no-pcscd.comm"));
-        let child = Command::new(env!("CARGO_BIN_EXE_idgated"))
-            .arg("run")
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_idgated"));
+        cmd.arg("run")
             .arg("--config")
             .arg(&config)
             .arg("--bus-address")
             .arg(bus.address())
             .args(opts.args)
-            .env("PCSCLITE_CSOCK_NAME", socket)
+            .env("IDGATE_SPECIMEN_DIR", specimen_dir())
             .env("RUST_LOG", "info,sled=warn,zbus=warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn idgated");
+            .stderr(Stdio::inherit());
+        if opts.own_pcscd {
+            cmd.env_remove("PCSCLITE_CSOCK_NAME");
+        } else {
+            cmd.env("PCSCLITE_CSOCK_NAME", socket);
+        }
+        let child = cmd.spawn().expect("spawn idgated");
         let daemon = Self { child, bus, dir };
         daemon.wait_ready();
         daemon
@@ -130,6 +137,23 @@ impl Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The specimen photos `scripts/setup` installs.
+pub fn specimen_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.idgate/specimen")
+}
+
+/// Runs `idgated` with `args` and returns (exit code, stdout).
+pub fn idgated(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
+        .args(args)
+        .output()
+        .expect("run idgated");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 impl Drop for Daemon {

@@ -1,0 +1,182 @@
+//! The station camera as the jobs share it, the preview frames cut from it, and (simulated
+//! station only) the scene control through which the simulated person follows the prompts.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use idgate_api::wire::{PREVIEW_MAX_FPS, PREVIEW_MAX_HEIGHT, PREVIEW_MAX_WIDTH};
+use idgate_api::{Guidance, PreviewBox, Step};
+use idgate_face::{CaptureError, Frame, FrameSource};
+use idgate_flow::RunId;
+use image::RgbImage;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{DeviceEvent, Preview};
+
+/// One camera, used by one job at a time (OCR or face).
+#[derive(Clone)]
+pub struct CameraHandle {
+    source: Arc<Mutex<Box<dyn FrameSource + Send>>>,
+    /// How the audit log names it (device path or USB id; never a serial of a person).
+    pub id: String,
+    /// Whether the camera is there (the monitor or the simulation keeps it current).
+    pub present: Arc<AtomicBool>,
+    /// Set only on the simulated station.
+    pub scene: Option<Arc<SceneControl>>,
+}
+
+impl std::fmt::Debug for CameraHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CameraHandle")
+            .field("id", &self.id)
+            .field("present", &self.present.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl CameraHandle {
+    pub fn new(source: Box<dyn FrameSource + Send>, id: String, present: bool) -> Self {
+        Self {
+            source: Arc::new(Mutex::new(source)),
+            id,
+            present: Arc::new(AtomicBool::new(present)),
+            scene: None,
+        }
+    }
+
+    pub fn with_scene(mut self, scene: Arc<SceneControl>) -> Self {
+        self.scene = Some(scene);
+        self
+    }
+
+    /// The next frame; blocks at the camera's frame rate.
+    pub fn next_frame(&self) -> Result<Frame, CaptureError> {
+        let mut source = self
+            .source
+            .lock()
+            .map_err(|_| CaptureError::Disconnected("camera lock poisoned".into()))?;
+        source.next_frame()
+    }
+
+    pub fn set_scene(&self, scene: Scene) {
+        if let Some(s) = &self.scene {
+            s.set(scene);
+        }
+    }
+
+    pub fn set_prompt(&self, prompt: Option<Guidance>) {
+        if let Some(s) = &self.scene {
+            s.set_prompt(prompt);
+        }
+    }
+}
+
+/// What the simulated person shows the camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scene {
+    Nothing = 0,
+    DataPage = 1,
+    Face = 2,
+}
+
+/// Shared between the jobs (which say what is asked) and the simulated camera (which shows it).
+#[derive(Debug, Default)]
+pub struct SceneControl {
+    scene: AtomicU8,
+    /// 0 none, 1 move closer, 2 move back.
+    prompt: AtomicU8,
+}
+
+impl SceneControl {
+    pub fn set(&self, scene: Scene) {
+        self.scene.store(scene as u8, Ordering::Relaxed);
+        self.prompt.store(0, Ordering::Relaxed);
+    }
+
+    pub fn scene(&self) -> Scene {
+        match self.scene.load(Ordering::Relaxed) {
+            1 => Scene::DataPage,
+            2 => Scene::Face,
+            _ => Scene::Nothing,
+        }
+    }
+
+    pub fn set_prompt(&self, prompt: Option<Guidance>) {
+        let v = match prompt {
+            Some(Guidance::FaceMoveCloser) => 1,
+            Some(Guidance::FaceMoveBack) => 2,
+            _ => 0,
+        };
+        self.prompt.store(v, Ordering::Relaxed);
+    }
+
+    pub fn prompt(&self) -> Option<Guidance> {
+        match self.prompt.load(Ordering::Relaxed) {
+            1 => Some(Guidance::FaceMoveCloser),
+            2 => Some(Guidance::FaceMoveBack),
+            _ => None,
+        }
+    }
+}
+
+/// Sends downscaled previews at most `PREVIEW_MAX_FPS` times a second.
+#[derive(Debug)]
+pub struct PreviewSender {
+    run: RunId,
+    step: Step,
+    events: UnboundedSender<DeviceEvent>,
+    last: Option<Instant>,
+}
+
+impl PreviewSender {
+    pub fn new(run: RunId, step: Step, events: UnboundedSender<DeviceEvent>) -> Self {
+        Self {
+            run,
+            step,
+            events,
+            last: None,
+        }
+    }
+
+    /// Offers a frame and boxes in frame pixels (x, y, w, h).
+    pub fn offer(&mut self, frame: &RgbImage, boxes: &[(f32, f32, f32, f32)]) {
+        let period = Duration::from_millis(1000 / u64::from(PREVIEW_MAX_FPS.max(1)));
+        if self.last.is_some_and(|t| t.elapsed() < period) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let (w, h) = (frame.width().max(1), frame.height().max(1));
+        let scale = (PREVIEW_MAX_WIDTH as f32 / w as f32)
+            .min(PREVIEW_MAX_HEIGHT as f32 / h as f32)
+            .min(1.0);
+        let pw = ((w as f32 * scale).round() as u32).clamp(1, PREVIEW_MAX_WIDTH);
+        let ph = ((h as f32 * scale).round() as u32).clamp(1, PREVIEW_MAX_HEIGHT);
+        let small = image::imageops::thumbnail(frame, pw, ph);
+        let boxes: Vec<PreviewBox> = boxes
+            .iter()
+            .map(|&(x, y, bw, bh)| {
+                (
+                    (x * scale).round() as i32,
+                    (y * scale).round() as i32,
+                    (bw * scale).round() as i32,
+                    (bh * scale).round() as i32,
+                )
+            })
+            .collect();
+        let _ = self.events.send(DeviceEvent::Preview(Preview {
+            run: self.run,
+            step: self.step,
+            width: pw,
+            height: ph,
+            rgb: small.into_raw(),
+            boxes,
+        }));
+    }
+}
+
+/// Consecutive camera failures after which a job reports a device fault.
+pub const MAX_CAMERA_FAILURES: u32 = 20;
+
+/// Pause after a failed frame (the reconnecting camera retries at most once a second anyway).
+pub const CAMERA_RETRY: Duration = Duration::from_millis(100);

@@ -1,0 +1,136 @@
+//! The simulated camera: what a cooperative person would show — the data page while the code is
+//! read, their face while the face is checked (moving closer and back when asked), an empty desk
+//! otherwise. Frames come at a real frame rate with real timestamps.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use idgate_api::Guidance;
+use idgate_face::{CaptureError, Frame, FrameSource, ReplaySource, Shot};
+use idgate_mrz::Mrz;
+use idgate_mrz::ocr::OcrbFont;
+use idgate_mrz::synth::{SceneParams, SynthRng, render_frame};
+use image::{Rgb, RgbImage};
+
+use crate::devices::{Scene, SceneControl};
+
+/// Page frames rendered at start (small variations of noise), shown in turn.
+const PAGE_FRAMES: u64 = 3;
+/// How fast the simulated person moves when asked (zoom per second).
+const MOVE_SPEED: f32 = 0.5;
+/// How much closer "closer" is than the resting distance.
+const NEAR_FACTOR: f32 = 1.6;
+
+/// Where the face is in the live photo and the zoom at which the person sits at rest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Framing {
+    /// Face centre, as fractions of the photo's width and height.
+    pub centre: (f32, f32),
+    pub zoom: f32,
+}
+
+pub struct SimCamera {
+    scene: Arc<SceneControl>,
+    pages: Vec<RgbImage>,
+    face: Arc<RgbImage>,
+    framing: Framing,
+    desk: RgbImage,
+    size: (u32, u32),
+    fps: f32,
+    started: Instant,
+    frames: u64,
+    zoom: f32,
+}
+
+impl std::fmt::Debug for SimCamera {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimCamera")
+            .field("size", &self.size)
+            .field("fps", &self.fps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimCamera {
+    pub fn new(
+        font: &OcrbFont,
+        mrz: Mrz,
+        face: RgbImage,
+        framing: Framing,
+        scene: Arc<SceneControl>,
+        size: (u32, u32),
+        fps: f32,
+    ) -> Self {
+        let pages = (0..PAGE_FRAMES)
+            .map(|seed| {
+                let mut rng = SynthRng::new(0x1d6a7e + seed);
+                let mut params = SceneParams::ideal(size.0, size.1);
+                params.noise_sigma = 2.0;
+                params.rotation_deg = seed as f32 - 1.0;
+                render_frame(font, mrz.clone(), params, &mut rng).image
+            })
+            .collect();
+        Self {
+            scene,
+            pages,
+            face: Arc::new(face),
+            framing,
+            desk: RgbImage::from_pixel(size.0, size.1, Rgb([92, 84, 76])),
+            size,
+            fps: fps.max(1.0),
+            started: Instant::now(),
+            frames: 0,
+            zoom: framing.zoom,
+        }
+    }
+
+    fn face_frame(&mut self) -> RgbImage {
+        let step = MOVE_SPEED * self.framing.zoom / self.fps;
+        let (far, near) = (self.framing.zoom, self.framing.zoom * NEAR_FACTOR);
+        match self.scene.prompt() {
+            Some(Guidance::FaceMoveCloser) => self.zoom = (self.zoom + step).min(near),
+            Some(Guidance::FaceMoveBack) => self.zoom = (self.zoom - step).max(far),
+            _ => {}
+        }
+        let shot = Shot::Zoom {
+            image: self.face.clone(),
+            from: self.zoom,
+            to: self.zoom,
+            centre: self.framing.centre,
+            duration: Duration::from_secs_f32(1.0 / self.fps),
+        };
+        ReplaySource::new(vec![shot], self.fps, self.size.0, self.size.1)
+            .and_then(|mut r| {
+                r.next_frame()
+                    .map_err(|e| idgate_face::FaceError::Config(e.to_string()))
+            })
+            .map(|f| f.image)
+            .unwrap_or_else(|_| self.desk.clone())
+    }
+}
+
+impl FrameSource for SimCamera {
+    fn next_frame(&mut self) -> Result<Frame, CaptureError> {
+        // A real camera delivers frames at its rate; so does this one.
+        let due = self.started + Duration::from_secs_f64(self.frames as f64 / f64::from(self.fps));
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        self.frames += 1;
+        let image = match self.scene.scene() {
+            Scene::DataPage => {
+                let i = (self.frames % PAGE_FRAMES) as usize;
+                self.pages
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| self.desk.clone())
+            }
+            Scene::Face => self.face_frame(),
+            Scene::Nothing => {
+                self.zoom = self.framing.zoom;
+                self.desk.clone()
+            }
+        };
+        Ok(Frame::new(image, self.started.elapsed()))
+    }
+}

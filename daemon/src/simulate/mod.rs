@@ -1,0 +1,203 @@
+//! `idgated run --simulate`: the whole station with no hardware, through the real stack.
+//!
+//! - a private `pcscd` with a `vsmartcard-vpcd` reader (idgate-testbed), which this daemon then
+//!   uses over PC/SC exactly like a USB reader;
+//! - a virtual passport (idgate-vpass) of ONE specimen person, personalised by the test PKI (PACE,
+//!   Chip and Active Authentication, a signed EF.SOD) and inserted into that reader; its CSCA is
+//!   the station's trust store;
+//! - a simulated camera showing that person's data page (rendered by `idgate_mrz::synth` in
+//!   OCR-B) during the code step, and their face during the face step, following the liveness
+//!   prompts like a cooperative person. With `mismatch`, the live face is someone else.
+//!
+//! The photos come from `IDGATE_SPECIMEN_DIR` (default `.idgate/specimen`, filled by
+//! `scripts/setup`); nothing here reads `../shared` and nothing is written to disk.
+
+mod camera;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+use idgate_emrtd::lds::image::ImageFormat;
+use idgate_emrtd::passive_auth::TrustStore;
+use idgate_mrz::ocr::OcrbFont;
+use idgate_mrz::{MrzFields, MrzFormat, Sex};
+use idgate_testbed::ReaderLease;
+use idgate_vpass::security::{SecurityOptions, personalise};
+use idgate_vpass::{FaceImage, Inserted, PassportProfile, VirtualPassport};
+use zeroize::Zeroizing;
+
+use crate::devices::{CameraHandle, SceneControl};
+pub use camera::{Framing, SimCamera};
+
+/// The specimen person's photo on the chip, and their live faces.
+const CHIP_PHOTO: &str = "obama.jpg";
+const LIVE_FACE: &str = "obama2.jpg";
+/// A different person, for `--simulate-mismatch`.
+const OTHER_FACE: &str = "biden.jpg";
+
+/// Simulated camera frame size and rate.
+const FRAME: (u32, u32) = (640, 480);
+const FPS: f32 = 10.0;
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub specimen_dir: PathBuf,
+    pub font: PathBuf,
+    /// The live face is not the passport holder's.
+    pub mismatch: bool,
+    /// To find the face in the live photo (where the simulated person stands).
+    pub engine: idgate_face::EngineConfig,
+}
+
+impl SimOptions {
+    /// `IDGATE_SPECIMEN_DIR`, else `.idgate/specimen` under the current directory.
+    pub fn specimen_dir_from_env() -> PathBuf {
+        std::env::var_os("IDGATE_SPECIMEN_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".idgate/specimen"))
+    }
+}
+
+/// The running simulation; dropping it removes the card and stops the private pcscd's use.
+pub struct Simulation {
+    pub reader_name: String,
+    pub trust: TrustStore,
+    pub camera: CameraHandle,
+    _card: Inserted,
+    _lease: ReaderLease,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("reader", &self.reader_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The specimen person (ICAO's Utopia, a made-up name; the data page and the chip agree).
+pub fn specimen_fields() -> MrzFields {
+    MrzFields {
+        format: MrzFormat::Td3,
+        document_code: "P".into(),
+        issuing_state: "UTO".into(),
+        primary_identifier: "Specimen".into(),
+        secondary_identifier: "Station Person".into(),
+        document_number: "IDG004211".into(),
+        nationality: "UTO".into(),
+        birth_date: "610804".into(),
+        sex: Sex::Male,
+        expiry_date: "350415".into(),
+        optional_data: String::new(),
+        optional_data_2: String::new(),
+    }
+}
+
+/// Starts the simulated devices. Call before anything else in the process uses PC/SC: the
+/// private pcscd's socket is set for this process's PC/SC client library.
+pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
+    let dir = &opts.specimen_dir;
+    let chip_photo = std::fs::read(dir.join(CHIP_PHOTO)).with_context(|| {
+        format!(
+            "specimen photo {} (run scripts/setup, or set IDGATE_SPECIMEN_DIR)",
+            dir.join(CHIP_PHOTO).display()
+        )
+    })?;
+    let live = load_rgb(&dir.join(if opts.mismatch { OTHER_FACE } else { LIVE_FACE }))?;
+    let framing = frame_face(&live, &opts.engine)?;
+
+    let fields = specimen_fields();
+    let mrz = fields.encode().context("specimen MRZ")?;
+
+    let pcscd = idgate_testbed::pcscd().context("private pcscd for the simulated reader")?;
+    let lease = pcscd
+        .lease(Duration::from_secs(10))
+        .context("a vpcd reader slot")?;
+
+    let mut profile = PassportProfile::specimen();
+    profile.mrz = fields;
+    profile.face = chip_face(&chip_photo)?;
+    profile.dg11 = None;
+    let security = personalise(&mut profile, &SecurityOptions::modern(SystemTime::now()))
+        .map_err(|e| anyhow::anyhow!("personalising the virtual passport: {e}"))?;
+    let chip = VirtualPassport::new(&profile)
+        .map_err(|e| anyhow::anyhow!("virtual passport: {e}"))?
+        .with_security(security.chip);
+    let card = Inserted::insert(lease.vpcd_addr(), Box::new(chip))
+        .map_err(|e| anyhow::anyhow!("inserting the virtual passport: {e}"))?;
+
+    let font = OcrbFont::load(&opts.font)
+        .map_err(|e| anyhow::anyhow!("OCR-B font {}: {e}", opts.font.display()))?;
+    let scene = Arc::new(SceneControl::default());
+    let sim_camera = SimCamera::new(&font, mrz, live, framing, scene.clone(), FRAME, FPS);
+    let camera =
+        CameraHandle::new(Box::new(sim_camera), "simulated".into(), true).with_scene(scene);
+
+    tracing::info!(
+        reader = lease.reader_name(),
+        mismatch = opts.mismatch,
+        "simulated station: virtual passport inserted, camera simulated"
+    );
+    Ok(Simulation {
+        reader_name: lease.reader_name().to_owned(),
+        trust: security.trust,
+        camera,
+        _card: card,
+        _lease: lease,
+    })
+}
+
+/// Where the live photo's face is and how far to zoom so that it fills about a third of the
+/// frame width, as a person sitting at the desk would.
+fn frame_face(
+    live: &image::RgbImage,
+    engine: &idgate_face::EngineConfig,
+) -> anyhow::Result<camera::Framing> {
+    let engine = idgate_face::Engine::new(idgate_face::EngineConfig {
+        passive_pad: false,
+        ..engine.clone()
+    })
+    .map_err(|e| anyhow::anyhow!("face engine for the simulated camera: {e}"))?;
+    let faces = engine
+        .detect(live, &engine.config().still_detector)
+        .map_err(|e| anyhow::anyhow!("finding the face in the live photo: {e}"))?;
+    let face = faces
+        .iter()
+        .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+        .ok_or_else(|| anyhow::anyhow!("the live specimen photo shows no face"))?;
+    let (iw, ih) = (live.width() as f32, live.height() as f32);
+    let b = face.bbox;
+    // Zoom 1 shows the largest 4:3 window that fits the photo.
+    let aspect = FRAME.0 as f32 / FRAME.1 as f32;
+    let window_w = if iw / ih > aspect { ih * aspect } else { iw };
+    Ok(camera::Framing {
+        centre: ((b.x + b.w / 2.0) / iw, (b.y + b.h / 2.0) / ih),
+        zoom: (0.33 * window_w / b.w.max(1.0)).max(1.0),
+    })
+}
+
+fn load_rgb(path: &Path) -> anyhow::Result<image::RgbImage> {
+    idgate_face::load_image(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The chip's portrait: the specimen photo scaled to a passport-photo size and re-encoded as
+/// JPEG (DG2 photos are 15–30 KB), in memory only.
+fn chip_face(jpeg: &[u8]) -> anyhow::Result<FaceImage> {
+    let img = idgate_face::decode_image(jpeg).map_err(|e| anyhow::anyhow!("chip photo: {e}"))?;
+    let width = 413u32;
+    let height =
+        (u64::from(width) * u64::from(img.height()) / u64::from(img.width().max(1))) as u32;
+    let small = image::imageops::thumbnail(&img, width, height.max(1));
+    let mut data = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, 80)
+        .encode_image(&small)
+        .context("encoding the chip photo")?;
+    Ok(FaceImage {
+        format: ImageFormat::Jpeg,
+        width: u16::try_from(small.width()).unwrap_or(u16::MAX),
+        height: u16::try_from(small.height()).unwrap_or(u16::MAX),
+        data: Zeroizing::new(data),
+    })
+}

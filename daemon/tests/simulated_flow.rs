@@ -1,0 +1,219 @@
+//! The whole station end to end with no hardware: the daemon in simulated mode (its private
+//! pcscd with a vpcd reader, the virtual passport inserted as the card, the simulated camera),
+//! driven over a private bus through the typed proxies, exactly as the TUI drives it.
+//!
+//! Needs `scripts/setup` (ONNX Runtime, models, specimen photos) and the apt packages pcscd,
+//! vsmartcard-vpcd, fonts-ocr-b.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::{Daemon, Options, idgated, specimen_dir};
+use futures_util::StreamExt;
+use idgate_api::{Checks, Outcome, SessionProxy, StationProxy, Step, open_session};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn require_setup() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for needed in [
+        root.join(".idgate/onnxruntime/libonnxruntime.so"),
+        specimen_dir().join("obama.jpg"),
+    ] {
+        assert!(
+            needed.exists(),
+            "{} is missing: run scripts/setup first",
+            needed.display()
+        );
+    }
+}
+
+fn simulated(extra: &'static [&'static str]) -> Daemon {
+    require_setup();
+    Daemon::start_with(Options {
+        own_pcscd: true,
+        args: extra,
+        ..Options::default()
+    })
+}
+
+/// What a client saw of one verification.
+struct Seen {
+    statuses: Vec<(String, String)>,
+    chip_progress: usize,
+    code_lines: usize,
+    challenges: Vec<String>,
+    previews: usize,
+    outcome: String,
+    checks: Checks,
+}
+
+async fn wait_for_devices(station: &StationProxy<'_>) {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reader = station.reader_present().await.expect("ReaderPresent");
+        let camera = station.camera_present().await.expect("CameraPresent");
+        if reader && camera {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "devices not ready (reader {reader}, camera {camera})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
+    let mut status = session.receive_status().await.expect("Status");
+    let mut finished = session.receive_finished().await.expect("Finished");
+    let mut chip = session.receive_chip_progress().await.expect("ChipProgress");
+    let mut lines = session.receive_code_lines().await.expect("CodeLines");
+    let mut challenge = session.receive_challenge().await.expect("Challenge");
+    let mut preview = session.receive_preview().await.expect("Preview");
+    session.start().await.expect("Start");
+    let mut seen = Seen {
+        statuses: Vec::new(),
+        chip_progress: 0,
+        code_lines: 0,
+        challenges: Vec::new(),
+        previews: 0,
+        outcome: String::new(),
+        checks: Checks::default(),
+    };
+    let deadline = tokio::time::sleep(limit);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            Some(s) = status.next() => {
+                let a = s.args().expect("Status args");
+                seen.statuses.push((a.step().clone(), a.code().clone()));
+            }
+            Some(_) = chip.next() => seen.chip_progress += 1,
+            Some(_) = lines.next() => seen.code_lines += 1,
+            Some(c) = challenge.next() => {
+                seen.challenges.push(c.args().expect("args").code().clone());
+            }
+            Some(p) = preview.next() => {
+                let a = p.args().expect("Preview args");
+                assert!(*a.width() <= 160 && *a.height() <= 120);
+                assert_eq!(a.rgb().len() as u32, a.width() * a.height() * 3);
+                seen.previews += 1;
+            }
+            Some(f) = finished.next() => {
+                let a = f.args().expect("Finished args");
+                seen.outcome = a.outcome().clone();
+                seen.checks = a.checks().clone();
+                return seen;
+            }
+            () = &mut deadline => panic!("no result within {limit:?}; statuses so far: {:?}", seen.statuses),
+        }
+    }
+}
+
+#[test]
+fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport() {
+    let mut daemon = simulated(&["--simulate"]);
+    let seen = rt().block_on(async {
+        let conn = daemon.connect().await;
+        let station = StationProxy::new(&conn).await.expect("station");
+        assert!(station.simulated().await.expect("Simulated"));
+        wait_for_devices(&station).await;
+        let path = station.claim().await.expect("claim");
+        let session = open_session(&conn, path).await.expect("session");
+        let seen = verify_once(&session, Duration::from_secs(240)).await;
+        assert_eq!(session.step().await.expect("Step"), Step::Result.as_str());
+        session.release().await.expect("release");
+        seen
+    });
+    eprintln!("statuses: {:?}", seen.statuses);
+    assert_eq!(
+        seen.outcome,
+        Outcome::Verified.as_str(),
+        "{:?}",
+        seen.checks
+    );
+
+    // The person went through every step, in order, and ended verified.
+    let steps: Vec<&str> = seen.statuses.iter().map(|(s, _)| s.as_str()).collect();
+    let first = |s: &str| steps.iter().position(|x| *x == s).unwrap_or(usize::MAX);
+    assert!(first("code") < first("chip") && first("chip") < first("face"));
+    assert_eq!(
+        seen.statuses.last(),
+        Some(&("result".to_owned(), "flow.verified".to_owned()))
+    );
+    assert!(seen.code_lines > 0, "the OCR lines were shown");
+    assert!(seen.chip_progress > 0, "the chip read reported progress");
+    assert!(seen.previews > 0, "camera previews were sent");
+
+    let c = &seen.checks;
+    assert_eq!(c.code_source.as_deref(), Some("camera"));
+    assert_eq!(c.chip_access.as_deref(), Some("pace"));
+    assert_eq!(c.chip_dg1_matches_code.as_deref(), Some("passed"));
+    assert_eq!(c.chip_passive_auth.as_deref(), Some("passed"));
+    assert_eq!(c.chip_chip_auth.as_deref(), Some("passed"));
+    assert_eq!(c.face_match.as_deref(), Some("passed"));
+    assert_eq!(c.face_liveness.as_deref(), Some("passed"));
+    assert!(c.face_score.unwrap_or(0.0) >= c.face_threshold.unwrap_or(1.0));
+    assert_eq!(c.reasons.as_deref(), Some(&[][..]));
+    let audit_id = c.audit_id.clone().expect("an audit record was committed");
+
+    // The audit record is there after the daemon stops, and holds no personal data.
+    daemon.stop();
+    let audit = daemon.audit_path();
+    let (code, out) = idgated(&[
+        "audit",
+        "export",
+        "--json",
+        "--path",
+        audit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    let records: Vec<HashMap<String, serde_json::Value>> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["id"], audit_id.as_str());
+    assert_eq!(records[0]["outcome"], "verified");
+    assert_eq!(records[0]["devices"]["simulated"], true);
+    for secret in ["IDG004211", "SPECIMEN", "Specimen", "610804", "350415"] {
+        assert!(!out.contains(secret), "audit export leaks {secret}");
+    }
+}
+
+#[test]
+fn a_different_live_face_ends_not_verified_with_the_reasons_and_the_alternatives() {
+    let daemon = simulated(&["--simulate", "--simulate-mismatch"]);
+    let seen = rt().block_on(async {
+        let conn = daemon.connect().await;
+        let station = StationProxy::new(&conn).await.expect("station");
+        wait_for_devices(&station).await;
+        let path = station.claim().await.expect("claim");
+        let session = open_session(&conn, path).await.expect("session");
+        verify_once(&session, Duration::from_secs(400)).await
+    });
+    eprintln!("statuses: {:?}", seen.statuses);
+    assert_eq!(seen.outcome, Outcome::NotVerified.as_str());
+    let c = &seen.checks;
+    assert_eq!(c.guidance.as_deref(), Some("flow.alternatives"));
+    let reasons = c.reasons.clone().unwrap_or_default();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons.iter().all(|r| r == "face.no_match"), "{reasons:?}");
+    assert!(c.alternatives_en.as_deref().is_some_and(|t| !t.is_empty()));
+    assert!(c.alternatives_da.as_deref().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        c.chip_passive_auth.as_deref(),
+        Some("passed"),
+        "the chip itself was fine"
+    );
+    assert_eq!(c.face_match.as_deref(), Some("failed"));
+    assert!(c.face_score.unwrap_or(1.0) < c.face_threshold.unwrap_or(0.0));
+}

@@ -217,3 +217,95 @@ fn a_different_live_face_ends_not_verified_with_the_reasons_and_the_alternatives
     assert_eq!(c.face_match.as_deref(), Some("failed"));
     assert!(c.face_score.unwrap_or(1.0) < c.face_threshold.unwrap_or(0.0));
 }
+
+#[test]
+fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_is_free_within_a_second()
+ {
+    let mut daemon = simulated(&["--simulate"]);
+    rt().block_on(async {
+        let watcher = daemon.connect().await;
+        let station = StationProxy::new(&watcher).await.expect("station");
+        wait_for_devices(&station).await;
+        {
+            let owner = daemon.connect().await;
+            let path = StationProxy::new(&owner)
+                .await
+                .expect("station")
+                .claim()
+                .await
+                .expect("claim");
+            let session = open_session(&owner, path).await.expect("session");
+            let mut status = session.receive_status().await.expect("Status");
+            let mut chip = session.receive_chip_progress().await.expect("ChipProgress");
+            session.start().await.expect("Start");
+            session.use_manual_entry().await.expect("UseManualEntry");
+            assert_eq!(session.step().await.expect("Step"), "code");
+
+            // 31 April is not a date: the reply names the field and the problem.
+            let mut entry = idgate_api::ManualEntry {
+                document_number: Some("IDG004211".into()),
+                birth_date: Some("04.08.1961".into()),
+                expiry_date: Some("31.04.2035".into()),
+                can: None,
+            };
+            let errors = session.submit_manual(entry.clone()).await.expect("reply");
+            assert_eq!(
+                errors,
+                HashMap::from([("expiry_date".to_owned(), "not_a_date".to_owned())])
+            );
+            // The right date opens the chip step.
+            entry.expiry_date = Some("15.04.2035".into());
+            let errors = session.submit_manual(entry).await.expect("reply");
+            assert!(errors.is_empty(), "{errors:?}");
+            let mut codes = Vec::new();
+            let until = Instant::now() + Duration::from_secs(30);
+            while !codes.iter().any(|c: &String| c.starts_with("chip.")) {
+                assert!(Instant::now() < until, "no chip step: {codes:?}");
+                let s = status.next().await.expect("status");
+                codes.push(s.args().expect("args").code().clone());
+            }
+            assert!(codes.contains(&"code.type_in".to_owned()), "{codes:?}");
+            assert!(
+                codes.contains(&"code.field_invalid".to_owned()),
+                "{codes:?}"
+            );
+            // The read is under way; then the owner's connection goes.
+            chip.next().await.expect("chip progress");
+            owner.close().await.expect("close");
+        }
+        let left = Instant::now();
+        while station.busy().await.expect("Busy") {
+            assert!(
+                left.elapsed() < Duration::from_secs(1),
+                "still claimed {:?} after the owner left",
+                left.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The devices are free: the next person can claim and start at once.
+        let path = station.claim().await.expect("claim after the owner left");
+        let session = open_session(&watcher, path).await.expect("session");
+        session.start().await.expect("Start again");
+        assert_eq!(session.step().await.expect("Step"), "code");
+        session.release().await.expect("release");
+    });
+    daemon.stop();
+    let audit = daemon.audit_path();
+    let (code, out) = idgated(&[
+        "audit",
+        "list",
+        "--json",
+        "--path",
+        audit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(records.len(), 2, "{out}");
+    assert_eq!(records[0]["outcome"], "cancelled");
+    assert_eq!(records[0]["cancelled_by"], "owner_gone");
+    assert_eq!(records[0]["code_source"], "manual");
+    assert_eq!(records[1]["cancelled_by"], "client");
+}

@@ -36,29 +36,38 @@ impl FaceImage {
     /// texture, not a face): realistic DG2 sizes without shipping a photo.
     pub fn synthetic_jpeg(width: u16, height: u16, target_bytes: usize) -> Self {
         let (w, h) = (u32::from(width), u32::from(height));
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            // A soft radial field with fine deterministic grain: the encoder has detail to spend
+            // bytes on, as with a photo, and the size tracks the quality setting.
+            let grain = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)) % 5;
+            let cx = (x as f32 - w as f32 / 2.0) / (w as f32 / 2.0);
+            let cy = (y as f32 - h as f32 / 2.5) / (h as f32 / 2.0);
+            let r = ((cx * cx + cy * cy).sqrt() * 200.0) as u32;
+            image::Rgb([
+                ((r + grain) % 256) as u8,
+                ((y * 255 / h.max(1)) + grain).min(255) as u8,
+                (128 + grain) as u8,
+            ])
+        });
         let encode = |quality: u8| {
-            let img = image::RgbImage::from_fn(w, h, |x, y| {
-                // Deterministic texture so the encoder has detail to spend bytes on.
-                let n = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)) % 61;
-                image::Rgb([
-                    ((x * 255 / w.max(1)) as u8).wrapping_add(n as u8),
-                    ((y * 255 / h.max(1)) as u8).wrapping_add((n * 3) as u8),
-                    (128 + n) as u8,
-                ])
-            });
             let mut out = Vec::new();
             // Encoding into a Vec cannot fail for an in-memory RGB image of valid size.
             let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
                 .encode_image(&img);
             out
         };
-        let mut best = encode(10);
-        for q in (10..=95).step_by(5) {
-            let candidate = encode(q);
-            if candidate.len() > target_bytes {
-                break;
+        // The highest quality whose size stays within the target (size grows with quality).
+        let (mut lo, mut hi) = (5u8, 95u8);
+        let mut best = encode(lo);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            let candidate = encode(mid);
+            if candidate.len() <= target_bytes {
+                best = candidate;
+                lo = mid;
+            } else {
+                hi = mid - 1;
             }
-            best = candidate;
         }
         Self {
             format: ImageFormat::Jpeg,

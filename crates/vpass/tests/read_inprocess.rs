@@ -453,3 +453,105 @@ fn a_card_without_the_emrtd_application_is_unsupported() {
     assert!(matches!(err, ChipError::NotEmrtd(_)), "{err}");
     assert_eq!(err.guidance_id(), "chip.unsupported");
 }
+
+/// A reader whose driver cannot send extended length APDUs, in front of a chip that claims them.
+struct NoExtendedReader(InProcessTransport);
+
+impl Transport for NoExtendedReader {
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+        self.0.connect()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match idgate_emrtd::apdu::CommandApdu::parse(apdu) {
+            Ok((_, idgate_emrtd::apdu::LengthForm::Extended)) => Err(TransportError::Rejected(
+                "extended APDUs not supported by this reader".into(),
+            )),
+            _ => self.0.transmit(apdu),
+        }
+    }
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+        self.0.reconnect(wait)
+    }
+}
+
+#[test]
+fn reader_refusing_extended_apdus_steps_down_without_breaking_secure_messaging() {
+    let mut profile = PassportProfile::specimen();
+    profile.chip.extended_length = true;
+    profile.chip.max_le = 0xFFFF;
+    let mut t = NoExtendedReader(transport(&profile));
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
+    assert!(!read.profile.extended_length);
+    assert!(read.stats.step_downs >= 2);
+    assert_eq!(read.stats.resumes, 0, "the SSC stayed in step: no SM break");
+    assert_eq!(
+        read.dg2.faces[0].data.as_slice(),
+        profile.face.data.as_slice()
+    );
+}
+
+/// A T=0-style reader: every answer with data comes as `61xx` and must be fetched with GET RESPONSE.
+struct GetResponseReader {
+    inner: InProcessTransport,
+    pending: Vec<u8>,
+}
+
+impl Transport for GetResponseReader {
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+        self.inner.connect()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if apdu.get(..4) == Some(&[0x00, 0xC0, 0x00, 0x00]) {
+            // Hand out at most 100 bytes at a time.
+            let n = self.pending.len().min(100);
+            let mut out: Vec<u8> = self.pending.drain(..n).collect();
+            match self.pending.len() {
+                0 => out.extend([0x90, 0x00]),
+                left => out.extend([0x61, left.min(255) as u8]),
+            }
+            return Ok(out);
+        }
+        let mut r = self.inner.transmit(apdu)?;
+        if r.len() > 2 {
+            let sw = r.split_off(r.len() - 2);
+            if sw != [0x90, 0x00] {
+                r.extend(sw);
+                return Ok(r);
+            }
+            let n = r.len();
+            self.pending = r;
+            return Ok(vec![0x61, n.min(255) as u8]);
+        }
+        Ok(r)
+    }
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+        self.inner.reconnect(wait)
+    }
+}
+
+#[test]
+fn answers_behind_get_response_are_collected() {
+    let profile = PassportProfile::specimen();
+    let mut t = GetResponseReader {
+        inner: transport(&profile),
+        pending: Vec::new(),
+    };
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
+    assert_eq!(
+        read.dg2.faces[0].data.as_slice(),
+        profile.face.data.as_slice()
+    );
+}
+
+#[test]
+fn a_can_cannot_open_a_bac_only_chip() {
+    let profile = PassportProfile::specimen();
+    let mut t = transport(&profile);
+    let can = AccessKey::Can(idgate_emrtd::Can::new("123456").expect("six digits"));
+    let err = read_passport(&mut t, can, ReadOptions::default(), &SystemClock)
+        .expect_err("BAC needs the MRZ");
+    assert!(matches!(err, ChipError::AccessUnsupported(_)), "{err}");
+    assert_eq!(err.guidance_id(), "chip.unsupported");
+}

@@ -555,3 +555,45 @@ fn a_can_cannot_open_a_bac_only_chip() {
     assert!(matches!(err, ChipError::AccessUnsupported(_)), "{err}");
     assert_eq!(err.guidance_id(), "chip.unsupported");
 }
+
+/// A chip that answers a plain READ BINARY asking for more than the file holds with `6Cxx`
+/// ("wrong Le, xx available") instead of returning the shorter data.
+struct ExactLeChip {
+    inner: InProcessTransport,
+    corrections: usize,
+}
+
+impl Transport for ExactLeChip {
+    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+        self.inner.connect()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let r = self.inner.transmit(apdu)?;
+        let plain_read = apdu.first() == Some(&0x00) && apdu.get(1) == Some(&0xB0);
+        if plain_read && r.ends_with(&[0x62, 0x82]) && r.len() > 2 && r.len() - 2 < 256 {
+            self.corrections += 1;
+            return Ok(vec![0x6C, (r.len() - 2) as u8]);
+        }
+        Ok(r)
+    }
+    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+        self.inner.reconnect(wait)
+    }
+}
+
+#[test]
+fn wrong_le_6cxx_on_plain_reads_is_answered_with_the_exact_length() {
+    let mut profile = PassportProfile::specimen();
+    // Extended length makes the chip carry EF.ATR/INFO, which is read without a TLV length.
+    profile.chip.extended_length = true;
+    profile.chip.max_le = 0xFFFF;
+    let mut t = ExactLeChip {
+        inner: transport(&profile),
+        corrections: 0,
+    };
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
+    assert!(t.corrections >= 1);
+    assert!(read.raw.get(LdsFile::AtrInfo).is_some());
+    assert!(read.profile.extended_length);
+}

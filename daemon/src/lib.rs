@@ -13,6 +13,7 @@ pub mod config;
 pub mod devices;
 pub mod logging;
 pub mod reader;
+pub mod selftest;
 pub mod serve;
 pub mod simulate;
 pub mod station;

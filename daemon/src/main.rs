@@ -47,6 +47,37 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Face tools for staff (JSON out; exit 3 when there is no usable face).
+    Face {
+        #[command(subcommand)]
+        command: FaceCommand,
+    },
+    /// Checks that this station is ready: runtime, models, pcscd, reader, camera, trust store,
+    /// bus. One line per check; non-zero exit when one fails.
+    Selftest {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Check this bus instead of the system bus.
+        #[arg(long, value_name = "ADDRESS")]
+        bus_address: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FaceCommand {
+    /// Faces, quality measures and guidance of one image.
+    Check {
+        image: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Similarity of the primary faces of two images, with the station's threshold.
+    Compare {
+        first: PathBuf,
+        second: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,6 +210,65 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Audit { command } => audit(command),
+        Command::Face { command } => face(command),
+        Command::Selftest {
+            config,
+            bus_address,
+        } => {
+            let cfg = load_config(config.as_deref())?;
+            let checks = idgated::selftest::run(&cfg, bus_address.as_deref());
+            Ok(if idgated::selftest::print(&checks) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+/// Exit code when an image holds no usable face.
+const NO_FACE: u8 = 3;
+
+fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
+    let (config, images) = match &command {
+        FaceCommand::Check { image, config } => (config, vec![image.clone()]),
+        FaceCommand::Compare {
+            first,
+            second,
+            config,
+        } => (config, vec![first.clone(), second.clone()]),
+    };
+    let cfg = load_config(config.as_deref())?;
+    let engine = idgate_face::Engine::new(idgated::serve::face_engine_config(&cfg))?;
+    let loaded = images
+        .iter()
+        .map(|p| idgate_face::load_image(p).with_context(|| format!("{}", p.display())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    match (command, loaded.as_slice()) {
+        (FaceCommand::Check { .. }, [img]) => {
+            let report = idgate_face::check_image(&engine, img)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(if report.usable {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(NO_FACE)
+            })
+        }
+        (FaceCommand::Compare { .. }, [a, b]) => match idgate_face::compare_images(&engine, a, b) {
+            Ok(report) => {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(idgate_face::CompareError::NoFace(which)) => {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": "no_face", "image": which })
+                );
+                Ok(ExitCode::from(NO_FACE))
+            }
+            Err(e) => Err(e.into()),
+        },
+        _ => anyhow::bail!("wrong number of images"),
     }
 }
 

@@ -1,0 +1,114 @@
+//! The command line as admins and scripts use it.
+
+use std::process::Command;
+
+fn idgated(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
+        .args(args)
+        .output()
+        .expect("run idgated");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn specimen(name: &str) -> String {
+    format!("{}/../.idgate/specimen/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn config_check_accepts_the_example_and_names_the_line_of_a_typo() {
+    let example = format!("{}/idgated.example.toml", env!("CARGO_MANIFEST_DIR"));
+    let (code, out, _) = idgated(&["config", "check", &example]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with(": ok\n"), "{out}");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[face]\nattempts = 3\nmatch_treshold = 0.4\n").expect("write");
+    let (code, _, err) = idgated(&["config", "check", bad.to_str().expect("utf-8")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.toml:3:"), "{err}");
+    assert!(err.contains("match_treshold"), "{err}");
+}
+
+#[test]
+fn face_compare_prints_json_and_exits_3_without_a_face() {
+    let (code, out, err) = idgated(&[
+        "face",
+        "compare",
+        &specimen("obama.jpg"),
+        &specimen("obama2.jpg"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["same"], true);
+    assert!(v["score"].as_f64().unwrap_or(0.0) > v["threshold"].as_f64().unwrap_or(1.0));
+
+    let (_, out, _) = idgated(&[
+        "face",
+        "compare",
+        &specimen("obama.jpg"),
+        &specimen("biden.jpg"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["same"], false);
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let blank = dir.path().join("blank.png");
+    image::RgbImage::from_pixel(200, 200, image::Rgb([128, 128, 128]))
+        .save(&blank)
+        .expect("png");
+    let (code, out, _) = idgated(&[
+        "face",
+        "compare",
+        blank.to_str().expect("utf-8"),
+        &specimen("obama.jpg"),
+    ]);
+    assert_eq!(code, 3);
+    assert!(out.contains("no_face"), "{out}");
+    let (code, _, _) = idgated(&["face", "check", blank.to_str().expect("utf-8")]);
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn selftest_prints_a_table_and_fails_without_a_trust_store() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[chip]\ntrust_store = \"{}\"\n[audit]\npath = \"{}\"\n",
+            dir.path().join("none").display(),
+            dir.path().join("audit").display()
+        ),
+    )
+    .expect("write");
+    let bus = idgate_testbed::DbusDaemon::start().expect("bus");
+    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
+        .args([
+            "selftest",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--bus-address",
+            bus.address(),
+        ])
+        .env("PCSCLITE_CSOCK_NAME", dir.path().join("no-pcscd"))
+        .output()
+        .expect("run");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    for line in [
+        "ok    onnx runtime",
+        "ok    face engine",
+        "FAIL  pcscd",
+        "FAIL  trust store",
+        "ok    bus           connected; io.idgate.Station is not running",
+        "ok    audit store",
+    ] {
+        assert!(table.contains(line), "missing {line:?} in\n{table}");
+    }
+    assert_eq!(table.matches("sha256 ok").count(), 4, "{table}");
+}

@@ -127,9 +127,30 @@ fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport()
         assert!(station.simulated().await.expect("Simulated"));
         wait_for_devices(&station).await;
         let path = station.claim().await.expect("claim");
+        // Another client on the bus listens to the session's signals.
+        let spy_conn = daemon.connect().await;
+        let spy = open_session(&spy_conn, path.clone()).await.expect("spy");
+        let mut spy_status = spy.receive_status().await.expect("Status");
+        let mut spy_lines = spy.receive_code_lines().await.expect("CodeLines");
+        let mut spy_preview = spy.receive_preview().await.expect("Preview");
+
         let session = open_session(&conn, path).await.expect("session");
         let seen = verify_once(&session, Duration::from_secs(240)).await;
         assert_eq!(session.step().await.expect("Step"), Step::Result.as_str());
+
+        // Session signals are unicast to the owner: MRZ lines and frames reach no one else.
+        let quiet = Duration::from_millis(300);
+        assert!(
+            tokio::time::timeout(quiet, spy_status.next())
+                .await
+                .is_err()
+        );
+        assert!(tokio::time::timeout(quiet, spy_lines.next()).await.is_err());
+        assert!(
+            tokio::time::timeout(quiet, spy_preview.next())
+                .await
+                .is_err()
+        );
         session.release().await.expect("release");
         seen
     });

@@ -334,9 +334,14 @@ impl Station {
         self.devices.is_current_run(run)
     }
 
+    /// Session signals go to the owner only (unicast): CodeLines carries MRZ characters and
+    /// Preview camera frames, which no other client on the bus may receive.
     fn emitter(&self) -> Option<SignalEmitter<'static>> {
         let c = self.claim.as_ref()?;
-        SignalEmitter::new(&self.conn, c.path.clone()).ok()
+        let owner = zbus::names::BusName::Unique(c.owner.as_ref().to_owned());
+        SignalEmitter::new(&self.conn, c.path.clone())
+            .ok()
+            .map(|e| e.set_destination(owner).into_owned())
     }
 
     async fn execute(&mut self, commands: Vec<Command>) {

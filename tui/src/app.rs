@@ -294,6 +294,8 @@ impl App {
             }
             BusEvent::Step(step) => self.enter_step(step),
             BusEvent::Attempts(n) => self.attempts = n,
+            BusEvent::ReaderPresent(p) => self.station.reader_present = p,
+            BusEvent::CameraPresent(p) => self.station.camera_present = p,
             BusEvent::CodeLines { lines, uncertain } => {
                 self.code_lines = lines;
                 self.uncertain = uncertain;
@@ -569,6 +571,16 @@ mod tests {
         assert!(a.preview.is_none());
         a.update(Msg::Bus(BusEvent::Preview(frame(Step::Face))));
         assert!(a.preview.is_some());
+    }
+
+    #[test]
+    fn device_changes_reach_the_welcome_screen_before_any_start() {
+        let mut a = app();
+        a.update(Msg::Bus(BusEvent::ReaderPresent(false)));
+        a.update(Msg::Bus(BusEvent::CameraPresent(false)));
+        assert!(!a.station.reader_present && !a.station.camera_present);
+        a.update(Msg::Bus(BusEvent::ReaderPresent(true)));
+        assert!(a.station.reader_present);
     }
 
     #[test]

@@ -388,6 +388,9 @@ pub enum BusEvent {
     /// `SubmitManual` answered with problems per field (empty problems come as `CallDone`).
     ManualRejected(Vec<(idgate_api::ManualField, Option<idgate_api::FieldProblem>)>),
     CallFailed(CallKind, CallError),
+    /// The station's devices came or went (`ReaderPresent`, `CameraPresent`).
+    ReaderPresent(bool),
+    CameraPresent(bool),
     /// The daemon left the bus or the connection broke.
     Lost(String),
 }

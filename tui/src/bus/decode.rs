@@ -56,12 +56,18 @@ pub fn preview(
 /// `Finished(s outcome, a{sv} checks)`, in the order a person reads it: how the code and chip
 /// were read, the chip's checks, the face's checks, then the audit id for staff.
 pub fn outcome(kind: &str, c: &Checks) -> Outcome {
-    let reasons: Vec<GuidanceRef> = c
+    // One line per reason: three failed attempts for one cause are one thing to read.
+    let mut reasons: Vec<GuidanceRef> = Vec::new();
+    for r in c
         .reasons
         .iter()
         .flatten()
         .filter_map(|r| GuidanceRef::parse(r))
-        .collect();
+    {
+        if !reasons.contains(&r) {
+            reasons.push(r);
+        }
+    }
     let info = |key: &str, v: &Option<String>| {
         v.as_ref().map(|v| Check {
             key: key.to_owned(),
@@ -183,7 +189,11 @@ mod tests {
     #[test]
     fn finished_reads_reasons_checks_and_the_alternatives() {
         let c = Checks {
-            reasons: Some(vec!["face.no_match".into(), "face.smile".into()]),
+            reasons: Some(vec![
+                "face.no_match".into(),
+                "face.no_match".into(),
+                "face.smile".into(),
+            ]),
             guidance: Some("flow.alternatives".into()),
             alternatives_da: Some("Bestil tid i Borgerservice.".into()),
             chip_access: Some("pace".into()),

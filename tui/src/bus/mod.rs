@@ -238,7 +238,21 @@ impl Station {
         let path = within("Claim", t, station.claim()).await?;
         // Cached properties: that is what makes the Step/Attempts change streams work.
         let session = within("the session", t, idgate_api::open_session(&self.conn, path)).await?;
-        let streams = within("signal subscriptions", t, subscribe(&session)).await?;
+        // A cached proxy of the station, for its device properties' change signals.
+        let watched = within("the station", t, StationProxy::builder(&self.conn).build()).await?;
+        let mut streams = within("signal subscriptions", t, subscribe(&session)).await?;
+        streams.push(Box::pin(
+            watched
+                .receive_reader_present_changed()
+                .await
+                .then(|c| async move { c.get().await.ok().map(BusEvent::ReaderPresent) }),
+        ));
+        streams.push(Box::pin(
+            watched
+                .receive_camera_present_changed()
+                .await
+                .then(|c| async move { c.get().await.ok().map(BusEvent::CameraPresent) }),
+        ));
         // Room for a burst of status signals; previews beyond it are dropped, never queued.
         let (ev_tx, ev_rx) = mpsc::channel(64);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();

@@ -353,7 +353,7 @@ fn a_station_without_devices_says_so_and_quitting_releases_it() {
 }
 
 #[test]
-#[ignore = "needs idgated with --simulate (run with --ignored once it has landed)"]
+#[ignore = "needs the idgated binary: `cargo build -p idgated`, then run with --include-ignored"]
 fn a_person_is_verified_with_the_simulated_station() {
     let station = Station::start(&["--simulate"]);
     let tui = front_end(&station, 100, 30);
@@ -367,7 +367,7 @@ fn a_person_is_verified_with_the_simulated_station() {
 }
 
 #[test]
-#[ignore = "needs idgated with --simulate (run with --ignored once it has landed)"]
+#[ignore = "needs the idgated binary: `cargo build -p idgated`, then run with --include-ignored"]
 fn a_face_that_does_not_match_ends_with_the_alternatives() {
     let station = Station::start(&["--simulate", "--simulate-mismatch"]);
     let tui = front_end(&station, 100, 30);

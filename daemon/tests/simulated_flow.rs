@@ -310,7 +310,7 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
         assert_eq!(session.step().await.expect("Step"), "code");
         session.release().await.expect("release");
     });
-    daemon.stop();
+    // Staff read the audit log while the daemon runs (the store is open only while writing).
     let audit = daemon.audit_path();
     let (code, out) = idgated(&[
         "audit",
@@ -329,4 +329,6 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
     assert_eq!(records[0]["cancelled_by"], "owner_gone");
     assert_eq!(records[0]["code_source"], "manual");
     assert_eq!(records[1]["cancelled_by"], "client");
+    assert!(daemon.alive());
+    daemon.stop();
 }

@@ -7,7 +7,7 @@
 
 mod record;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use record::{AuditRecord, ChipChecks, DeviceIds, FaceChecks, StatusEntry, StepEntry};
@@ -35,44 +35,73 @@ pub struct Limits {
     pub max_bytes: u64,
 }
 
-/// The store. Cheap to clone (sled handles are shared).
+/// The store. It is opened for each commit or listing and closed again, so `idgated audit list`
+/// can read it while the daemon runs (sled allows one process at a time; a busy store is
+/// retried for a few seconds).
 #[derive(Debug, Clone)]
 pub struct AuditStore {
-    db: sled::Db,
+    path: PathBuf,
     limits: Limits,
 }
 
+/// How long to wait for another process (the daemon, or the CLI) to close the store.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
 impl AuditStore {
+    /// Checks the store can be opened (creating it if needed) and returns a handle.
     pub fn open(path: &Path, limits: Limits) -> Result<Self, AuditError> {
-        let db = sled::Config::new()
-            .path(path)
-            // Bounded page cache: the store is small and the station has other uses for memory.
-            .cache_capacity(8 * 1024 * 1024)
-            .open()
-            .map_err(|source| AuditError::Open {
-                path: path.display().to_string(),
-                source,
-            })?;
-        Ok(Self { db, limits })
+        let store = Self {
+            path: path.to_path_buf(),
+            limits,
+        };
+        drop(store.db()?);
+        Ok(store)
+    }
+
+    fn db(&self) -> Result<sled::Db, AuditError> {
+        let started = std::time::Instant::now();
+        loop {
+            let opened = sled::Config::new()
+                .path(&self.path)
+                // Bounded page cache: the store is small and the station needs its memory.
+                .cache_capacity(8 * 1024 * 1024)
+                .open();
+            match opened {
+                Ok(db) => return Ok(db),
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        && started.elapsed() < LOCK_WAIT =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(source) => {
+                    return Err(AuditError::Open {
+                        path: self.path.display().to_string(),
+                        source,
+                    });
+                }
+            }
+        }
     }
 
     /// Stores the record under a new time-ordered id, flushes to disk, and returns the id.
     /// Blocking (disk I/O): call it from a blocking thread.
     pub fn commit(&self, mut record: AuditRecord) -> Result<String, AuditError> {
-        let seq = self.db.generate_id()?;
+        let db = self.db()?;
+        let seq = db.generate_id()?;
         let key = record_key(record.started_unix_ms, seq);
         let id = hex_key(&key);
         record.id = id.clone();
         let value = serde_json::to_vec(&record).map_err(AuditError::Encode)?;
-        self.db.insert(key, value)?;
-        self.db.flush()?;
-        self.trim(now_unix_ms())?;
+        db.insert(key, value)?;
+        db.flush()?;
+        trim(&db, &self.limits, now_unix_ms())?;
         Ok(id)
     }
 
     /// All records, oldest first.
     pub fn list(&self) -> Result<Vec<AuditRecord>, AuditError> {
-        self.db
+        self.db()?
             .iter()
             .map(|item| {
                 let (key, value) = item?;
@@ -84,39 +113,37 @@ impl AuditStore {
             .collect()
     }
 
-    pub fn len(&self) -> usize {
-        self.db.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.db.is_empty()
-    }
-
     /// Removes records past retention, then the oldest while over the count or size limit.
     pub fn trim(&self, now_unix_ms: u64) -> Result<usize, AuditError> {
-        let retention_ms = u64::try_from(self.limits.retention.as_millis()).unwrap_or(u64::MAX);
+        trim(&self.db()?, &self.limits, now_unix_ms)
+    }
+}
+
+fn trim(db: &sled::Db, limits: &Limits, now_unix_ms: u64) -> Result<usize, AuditError> {
+    {
+        let retention_ms = u64::try_from(limits.retention.as_millis()).unwrap_or(u64::MAX);
         let cutoff = now_unix_ms.saturating_sub(retention_ms);
         let mut removed = 0;
         // sled's files shrink only as its log is compacted, so when over size a tenth of the
         // records go at once rather than one per commit.
-        let mut size_quota = if self.db.size_on_disk()? > self.limits.max_bytes {
-            (self.db.len() / 10).max(1)
+        let mut size_quota = if db.size_on_disk()? > limits.max_bytes {
+            (db.len() / 10).max(1)
         } else {
             0
         };
         // Keys start with the big-endian start time, so iteration is oldest first.
-        while let Some((key, _)) = self.db.first()? {
+        while let Some((key, _)) = db.first()? {
             let too_old = key_time(&key).is_some_and(|t| t < cutoff);
-            let too_many = self.db.len() as u64 > self.limits.max_records;
+            let too_many = db.len() as u64 > limits.max_records;
             if !(too_old || too_many || size_quota > 0) {
                 break;
             }
             size_quota = size_quota.saturating_sub(1);
-            self.db.remove(key)?;
+            db.remove(key)?;
             removed += 1;
         }
         if removed > 0 {
-            self.db.flush()?;
+            db.flush()?;
         }
         Ok(removed)
     }

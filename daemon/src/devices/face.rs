@@ -90,7 +90,10 @@ impl FaceJob {
                 send_flow(&self.events, Event::DeviceFault);
                 return;
             };
-            match engine.enroll_reference(&photo) {
+            let enrolled = engine.enroll_reference(&photo);
+            // The decoded copy of the chip photo is wiped, not just freed.
+            zeroize::Zeroize::zeroize(&mut photo.into_raw());
+            match enrolled {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!("face engine failed on the chip photo: {e}");

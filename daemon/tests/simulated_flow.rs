@@ -262,6 +262,51 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
             session.use_manual_entry().await.expect("UseManualEntry");
             assert_eq!(session.step().await.expect("Step"), "code");
 
+            // Malformed dictionaries get InvalidArgument naming the field.
+            let raw = |dict: HashMap<&'static str, zbus::Variant<'static>>| {
+                let owner = owner.clone();
+                let path = session.inner().path().to_owned();
+                async move {
+                    owner
+                        .call_method(
+                            Some(idgate_api::names::BUS_NAME),
+                            &path,
+                            Some(idgate_api::names::SESSION_INTERFACE),
+                            "SubmitManual",
+                            &(dict,),
+                        )
+                        .await
+                        .expect_err("refused")
+                        .to_string()
+                }
+            };
+            let err = raw(HashMap::from([(
+                "birth_date",
+                zbus::Variant::from(610804u32),
+            )]))
+            .await;
+            assert!(
+                err.contains("InvalidArgument") && err.contains("birth_date"),
+                "{err}"
+            );
+            let err = raw(HashMap::from([("nationality", zbus::Variant::from("UTO"))])).await;
+            assert!(
+                err.contains("InvalidArgument") && err.contains("nationality"),
+                "{err}"
+            );
+            let huge = "9".repeat(100_000);
+            let errors = session
+                .submit_manual(idgate_api::ManualEntry {
+                    document_number: Some(huge),
+                    ..Default::default()
+                })
+                .await
+                .expect("reply");
+            assert_eq!(
+                errors.get("document_number").map(String::as_str),
+                Some("length")
+            );
+
             // 31 April is not a date: the reply names the field and the problem.
             let mut entry = idgate_api::ManualEntry {
                 document_number: Some("IDG004211".into()),

@@ -96,3 +96,43 @@ fn hostile_sod_bytes_give_failures_not_panics() {
     }
     assert!(Sod::parse(&[0x30, 0x00]).is_err());
 }
+
+#[test]
+fn the_german_csca_is_on_our_brainpool_p512r1() {
+    use der::{Decode, Encode};
+    use idgate_emrtd::domain_params::NamedCurve;
+    use idgate_emrtd::passive_auth::signature::{CurveRef, curve_of};
+    let ml = include_bytes!("part2_data/DE_ML_2025-10-14-12-26-34.ml");
+    let ci = cms::content_info::ContentInfo::from_der(ml).unwrap();
+    let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+    let certs = sd.certificates.unwrap();
+    let mut seen = 0;
+    for c in certs.0.iter() {
+        let cms::cert::CertificateChoices::Certificate(cert) = c else {
+            continue;
+        };
+        let params = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .algorithm
+            .parameters
+            .as_ref()
+            .unwrap()
+            .to_der()
+            .unwrap();
+        let any = der::asn1::AnyRef::from_der(&params).unwrap();
+        // Explicit parameters matched field by field against the curves we implement.
+        let curve = curve_of(Some(any)).unwrap();
+        let self_signed = cert.tbs_certificate().issuer() == cert.tbs_certificate().subject();
+        if self_signed {
+            assert!(
+                matches!(curve, CurveRef::Named(NamedCurve::BrainpoolP512r1)),
+                "{curve:?}"
+            );
+            seen += 1;
+        } else {
+            assert!(matches!(curve, CurveRef::Named(_)), "{curve:?}");
+        }
+    }
+    assert_eq!(seen, 1);
+}

@@ -129,6 +129,7 @@ fn curve_oid(curve: NamedCurve) -> const_oid::ObjectIdentifier {
         NamedCurve::NistP521 => oids::SECP521R1,
         NamedCurve::BrainpoolP256r1 => oids::BRAINPOOL_P256R1,
         NamedCurve::BrainpoolP384r1 => oids::BRAINPOOL_P384R1,
+        NamedCurve::BrainpoolP512r1 => oids::BRAINPOOL_P512R1,
     }
 }
 

@@ -166,6 +166,7 @@ fn pace_variants_open_the_chip() {
         (PaceMapping::EcdhIntegrated, 13),
         (PaceMapping::EcdhChipAuthentication, 13),
         (PaceMapping::DhIntegrated, 0),
+        (PaceMapping::EcdhGeneric, 17),
     ] {
         let o = read_with(&pace_only(mapping, id));
         let read = o.read.unwrap_or_else(|e| panic!("{mapping:?}/{id}: {e}"));

@@ -23,6 +23,8 @@ pub enum NamedCurve {
     NistP521,
     BrainpoolP256r1,
     BrainpoolP384r1,
+    /// Defined in this crate (`brainpool_p512r1`) on RustCrypto's primefield/primeorder.
+    BrainpoolP512r1,
 }
 
 /// Why an elliptic-curve operation was refused.
@@ -86,6 +88,12 @@ pub fn group(curve: NamedCurve) -> &'static dyn EcGroup {
         }
         NamedCurve::BrainpoolP384r1 => {
             &RustCryptoCurve::<bp384::BrainpoolP384r1>(NamedCurve::BrainpoolP384r1, PhantomData)
+        }
+        NamedCurve::BrainpoolP512r1 => {
+            &RustCryptoCurve::<super::brainpool_p512r1::BrainpoolP512r1>(
+                NamedCurve::BrainpoolP512r1,
+                PhantomData,
+            )
         }
     }
 }
@@ -277,6 +285,7 @@ mod tests {
             NamedCurve::NistP521,
             NamedCurve::BrainpoolP256r1,
             NamedCurve::BrainpoolP384r1,
+            NamedCurve::BrainpoolP512r1,
         ] {
             let g = group(c);
             let g0 = g.generator();

@@ -1,6 +1,7 @@
 //! The groups key agreement runs in (PACE, Chip Authentication): ICAO 9303 Part 11 §9.5.1 standardized
 //! domain parameters and explicit ones, behind one `Group` type so the protocols are written once.
 
+pub mod brainpool_p512r1;
 pub mod dh;
 pub mod ec;
 pub mod weierstrass;
@@ -87,11 +88,7 @@ impl Group {
             }
             15 => NamedCurve::NistP384,
             16 => NamedCurve::BrainpoolP384r1,
-            17 => {
-                return Err(GroupError::NotSupported(
-                    "brainpoolP512r1 (no maintained Rust crate)",
-                ));
-            }
+            17 => NamedCurve::BrainpoolP512r1,
             18 => NamedCurve::NistP521,
             _ => return Err(GroupError::UnknownParameterId(id)),
         };

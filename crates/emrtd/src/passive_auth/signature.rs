@@ -151,6 +151,7 @@ pub fn curve_of(parameters: Option<AnyRef<'_>>) -> Result<CurveRef, SignatureErr
             oids::SECP521R1 => NamedCurve::NistP521,
             oids::BRAINPOOL_P256R1 => NamedCurve::BrainpoolP256r1,
             oids::BRAINPOOL_P384R1 => NamedCurve::BrainpoolP384r1,
+            oids::BRAINPOOL_P512R1 => NamedCurve::BrainpoolP512r1,
             other => return Err(SignatureError::Unsupported(format!("curve {other}"))),
         }));
     }
@@ -205,6 +206,7 @@ fn named_curve_from_explicit(e: &ExplicitCurve<'_>) -> Option<NamedCurve> {
         NamedCurve::NistP521,
         NamedCurve::BrainpoolP256r1,
         NamedCurve::BrainpoolP384r1,
+        NamedCurve::BrainpoolP512r1,
     ] {
         let g = ec::group(c);
         let len = g.coordinate_len();
@@ -288,6 +290,9 @@ pub fn verify_ecdsa_prehash(
         NamedCurve::NistP521 => verify!(p521::NistP521),
         NamedCurve::BrainpoolP256r1 => verify!(bp256::BrainpoolP256r1),
         NamedCurve::BrainpoolP384r1 => verify!(bp384::BrainpoolP384r1),
+        NamedCurve::BrainpoolP512r1 => {
+            verify!(crate::domain_params::brainpool_p512r1::BrainpoolP512r1)
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! ECDSA verification on any prime-field short-Weierstrass curve given by explicit parameters (p, a, b,
-//! G, n), on `crypto-bigint`. RustCrypto has no crate for brainpoolP512r1 (the German CSCA's curve) or
-//! for curves only known from a certificate's explicit parameters, so verification — public data
-//! only, hence variable-time affine arithmetic — is written here. Never used with secret scalars.
+//! G, n), on `crypto-bigint`: for certificates on curves without an implementation here (P-224,
+//! brainpoolP224r1/P320r1, …), where the parameters come only from the certificate. Public data
+//! only, hence variable-time affine arithmetic — never used with secret scalars.
 
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, NonZero, Odd};

@@ -6,8 +6,8 @@ pub mod chip;
 pub mod lds;
 // part 2
 pub mod pki;
-pub mod security;
 pub mod profile;
+pub mod security;
 pub mod transport;
 pub mod vpcd;
 

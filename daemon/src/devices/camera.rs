@@ -70,6 +70,13 @@ impl CameraHandle {
             s.set_prompt(prompt);
         }
     }
+
+    /// Simulated station: whether the person should have the passport on the reader.
+    pub fn want_chip(&self, wanted: bool) {
+        if let Some(s) = &self.scene {
+            s.want_chip(wanted);
+        }
+    }
 }
 
 /// What the simulated person shows the camera.
@@ -86,6 +93,8 @@ pub struct SceneControl {
     scene: AtomicU8,
     /// 0 none, 1 move closer, 2 move back.
     prompt: AtomicU8,
+    /// The chip step wants the passport on the reader.
+    chip_wanted: AtomicBool,
 }
 
 impl SceneControl {
@@ -109,6 +118,14 @@ impl SceneControl {
             _ => 0,
         };
         self.prompt.store(v, Ordering::Relaxed);
+    }
+
+    pub fn want_chip(&self, wanted: bool) {
+        self.chip_wanted.store(wanted, Ordering::Relaxed);
+    }
+
+    pub fn chip_wanted(&self) -> bool {
+        self.chip_wanted.load(Ordering::Relaxed)
     }
 
     pub fn prompt(&self) -> Option<Guidance> {

@@ -229,6 +229,9 @@ impl Devices {
 
     pub fn start_chip(&mut self, run: RunId, key: ChipKey) {
         self.stop_chip();
+        if let Some(c) = &self.camera {
+            c.want_chip(true);
+        }
         let Some(reader) = self.reader.as_ref().and_then(|r| r.current()) else {
             self.fault("no reader for the chip step");
             return;
@@ -256,10 +259,16 @@ impl Devices {
         if let Some(job) = self.chip_job.take() {
             job.stop();
         }
+        if let Some(c) = &self.camera {
+            c.want_chip(false);
+        }
     }
 
     pub fn start_face(&mut self, run: RunId) {
         self.stop_face();
+        if let Some(c) = &self.camera {
+            c.want_chip(false);
+        }
         let Some(camera) = self.camera.clone() else {
             self.fault("no camera for the face step");
             return;

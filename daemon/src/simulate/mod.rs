@@ -16,6 +16,7 @@ mod camera;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
@@ -60,13 +61,66 @@ impl SimOptions {
     }
 }
 
-/// The running simulation; dropping it removes the card and stops the private pcscd's use.
+/// The running simulation; dropping it takes the card away and frees the reader slot.
 pub struct Simulation {
     pub reader_name: String,
     pub trust: TrustStore,
     pub camera: CameraHandle,
-    _card: Inserted,
+    stop: Arc<AtomicBool>,
+    person: Option<std::thread::JoinHandle<()>>,
     _lease: ReaderLease,
+}
+
+impl Drop for Simulation {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.person.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// How long the simulated person takes to put the passport on the reader when asked, and to
+/// take it back afterwards.
+const PLACE_DELAY: Duration = Duration::from_millis(1500);
+const LIFT_DELAY: Duration = Duration::from_millis(500);
+
+/// The person's hands: puts the passport on the reader while the chip step wants it, takes it
+/// away when the step is over (each time a fresh chip, as a passport lifted and placed again).
+fn person(
+    addr: std::net::SocketAddr,
+    profile: PassportProfile,
+    security: idgate_vpass::security::ChipSecurity,
+    scene: Arc<SceneControl>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut card: Option<Inserted> = None;
+    let mut since = std::time::Instant::now();
+    let mut last_wanted = false;
+    while !stop.load(Ordering::Relaxed) {
+        let wanted = scene.chip_wanted();
+        if wanted != last_wanted {
+            last_wanted = wanted;
+            since = std::time::Instant::now();
+        }
+        let waited = since.elapsed();
+        if wanted && card.is_none() && waited >= PLACE_DELAY {
+            match VirtualPassport::new(&profile) {
+                Ok(chip) => {
+                    match Inserted::insert(addr, Box::new(chip.with_security(security.clone()))) {
+                        Ok(c) => card = Some(c),
+                        Err(e) => tracing::warn!("simulated passport not inserted: {e}"),
+                    }
+                }
+                Err(e) => tracing::warn!("simulated passport: {e}"),
+            }
+        } else if !wanted && waited >= LIFT_DELAY {
+            if let Some(c) = card.take() {
+                let _ = c.remove();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 impl std::fmt::Debug for Simulation {
@@ -122,29 +176,36 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
     profile.dg11 = None;
     let security = personalise(&mut profile, &SecurityOptions::modern(SystemTime::now()))
         .map_err(|e| anyhow::anyhow!("personalising the virtual passport: {e}"))?;
-    let chip = VirtualPassport::new(&profile)
-        .map_err(|e| anyhow::anyhow!("virtual passport: {e}"))?
-        .with_security(security.chip);
-    let card = Inserted::insert(lease.vpcd_addr(), Box::new(chip))
-        .map_err(|e| anyhow::anyhow!("inserting the virtual passport: {e}"))?;
+    // Checked once here so a broken personalisation fails at start, not at the reader.
+    VirtualPassport::new(&profile).map_err(|e| anyhow::anyhow!("virtual passport: {e}"))?;
 
     let font = OcrbFont::load(&opts.font)
         .map_err(|e| anyhow::anyhow!("OCR-B font {}: {e}", opts.font.display()))?;
     let scene = Arc::new(SceneControl::default());
     let sim_camera = SimCamera::new(&font, mrz, live, framing, scene.clone(), FRAME, FPS);
     let camera =
-        CameraHandle::new(Box::new(sim_camera), "simulated".into(), true).with_scene(scene);
+        CameraHandle::new(Box::new(sim_camera), "simulated".into(), true).with_scene(scene.clone());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let person = {
+        let (addr, stop, chip) = (lease.vpcd_addr(), stop.clone(), security.chip);
+        std::thread::Builder::new()
+            .name("sim-person".into())
+            .spawn(move || person(addr, profile, chip, scene, stop))
+            .context("simulated person")?
+    };
 
     tracing::info!(
         reader = lease.reader_name(),
         mismatch = opts.mismatch,
-        "simulated station: virtual passport inserted, camera simulated"
+        "simulated station: virtual passport at hand, camera simulated"
     );
     Ok(Simulation {
         reader_name: lease.reader_name().to_owned(),
         trust: security.trust,
         camera,
-        _card: card,
+        stop,
+        person: Some(person),
         _lease: lease,
     })
 }

@@ -2,8 +2,7 @@
 //! `send-keys`, the screen out with `capture-pane`), against the real `idgated` on a private
 //! dbus-daemon.
 //!
-//! The daemon binary is `$IDGATED_BIN`, or `idgated` next to this crate's binary (build it with
-//! `cargo build -p idgated`).
+//! The daemon binary is `$IDGATED_BIN`, or `idgated` next to this crate's binary (built on demand).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -165,19 +164,36 @@ fn an_unreachable_bus_is_reported_not_waited_on() {
     assert!(stderr.contains("cannot connect to the bus at"), "{stderr}");
 }
 
-/// `idgated` built in the same target directory, or `$IDGATED_BIN`.
+/// `idgated` built in the same target directory, or `$IDGATED_BIN`. `cargo test --workspace` has
+/// already built it (the daemon's own tests need it); a `cargo test -p idgate` builds it here, once.
 fn idgated_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("IDGATED_BIN") {
         return PathBuf::from(p);
     }
-    let ours = PathBuf::from(IDGATE);
-    let p = ours.with_file_name("idgated");
-    assert!(
-        p.exists(),
-        "{} is missing: build it with `cargo build -p idgated` (or set IDGATED_BIN)",
-        p.display()
-    );
-    p
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let ours = PathBuf::from(IDGATE);
+        let p = ours.with_file_name("idgated");
+        if p.exists() {
+            return Ok(p);
+        }
+        // Cargo sets $CARGO for the processes it runs; the test binaries run after its build lock is released.
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "idgated", "--bin", "idgated"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .map_err(|e| format!("cannot run cargo to build idgated: {e}"))?;
+        if status.success() && p.exists() {
+            Ok(p)
+        } else {
+            Err(format!(
+                "{} is missing and `cargo build -p idgated` failed ({status})",
+                p.display()
+            ))
+        }
+    });
+    built.clone().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The daemon on a private bus; stopped (by its pid) when dropped.
@@ -280,6 +296,9 @@ fn front_end(station: &Station, cols: u16, rows: u16) -> Tmux {
 fn walk_to_result(tui: &Tmux, station: &Station, limit: Duration) -> String {
     let start = Instant::now();
     tui.wait_text("Press Enter to start.", Duration::from_secs(90));
+    // Like a person who waits until the station shows it is ready: the daemon serves the bus a moment
+    // before its reader watcher has seen the (virtual) reader, and Start is refused until it has.
+    wait_for_devices(station, Duration::from_secs(60));
     tui.send(&["Enter"]);
     loop {
         let s = tui.screen();
@@ -300,6 +319,35 @@ fn walk_to_result(tui: &Tmux, station: &Station, limit: Duration) -> String {
     }
 }
 
+fn station_property(station: &Station, name: &str) -> String {
+    let out = Command::new("busctl")
+        .arg(format!("--address={}", station.bus.address()))
+        .args([
+            "get-property",
+            "io.idgate.Station",
+            "/io/idgate/Station",
+            "io.idgate.Station1",
+            name,
+        ])
+        .output()
+        .expect("busctl runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn wait_for_devices(station: &Station, limit: Duration) {
+    let start = Instant::now();
+    while station_property(station, "ReaderPresent") != "b true"
+        || station_property(station, "CameraPresent") != "b true"
+    {
+        assert!(
+            start.elapsed() < limit,
+            "the station's devices never appeared; daemon log:\n{}",
+            station.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn station_busy(station: &Station) -> String {
     let out = Command::new("busctl")
         .arg(format!("--address={}", station.bus.address()))
@@ -316,7 +364,6 @@ fn station_busy(station: &Station) -> String {
 }
 
 #[test]
-#[ignore = "needs the idgated binary: `cargo build -p idgated`, then run with --include-ignored"]
 fn a_station_without_devices_says_so_and_quitting_releases_it() {
     let mut station = Station::start(&[]);
     station.wait_ready(Duration::from_secs(30));
@@ -353,7 +400,6 @@ fn a_station_without_devices_says_so_and_quitting_releases_it() {
 }
 
 #[test]
-#[ignore = "needs the idgated binary: `cargo build -p idgated`, then run with --include-ignored"]
 fn a_person_is_verified_with_the_simulated_station() {
     let station = Station::start(&["--simulate"]);
     let tui = front_end(&station, 100, 30);
@@ -367,7 +413,6 @@ fn a_person_is_verified_with_the_simulated_station() {
 }
 
 #[test]
-#[ignore = "needs the idgated binary: `cargo build -p idgated`, then run with --include-ignored"]
 fn a_face_that_does_not_match_ends_with_the_alternatives() {
     let station = Station::start(&["--simulate", "--simulate-mismatch"]);
     let tui = front_end(&station, 100, 30);

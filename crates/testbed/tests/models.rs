@@ -23,8 +23,11 @@ fn environment() -> ort::environment::Environment {
         .expect("ONNX Runtime environment")
 }
 
-/// (name, dims) of every input and output; dynamic dimensions show as -1.
-fn signature(session: &Session) -> (Vec<(String, Vec<i64>)>, Vec<(String, Vec<i64>)>) {
+/// (name, dims) of each tensor; dynamic dimensions show as -1.
+type Tensors = Vec<(String, Vec<i64>)>;
+
+/// The inputs and outputs of a model.
+fn signature(session: &Session) -> (Tensors, Tensors) {
     let dims = |t: &ort::value::ValueType| match t {
         ort::value::ValueType::Tensor { shape, .. } => shape.iter().copied().collect(),
         other => panic!("not a tensor: {other:?}"),
@@ -55,7 +58,7 @@ fn load(env: &ort::environment::Environment, file: &str) -> Session {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn strs(v: &[(&str, &[i64])]) -> Vec<(String, Vec<i64>)> {
+fn strs(v: &[(&str, &[i64])]) -> Tensors {
     v.iter()
         .map(|(n, d)| ((*n).to_owned(), d.to_vec()))
         .collect()

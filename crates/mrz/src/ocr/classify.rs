@@ -60,14 +60,83 @@ struct Template {
 #[derive(Debug, Clone)]
 pub struct Classifier {
     templates: Vec<Template>,
+    pairs: Vec<super::pairs::PairModel>,
 }
 
-fn normalise(values: &mut [f32]) -> bool {
+/// Oversampling of the glyph canvas relative to the patch.
+pub(crate) const UP: usize = 4;
+
+/// `c` rendered into a canvas `UP` times the patch size: cap height `CAP·UP`, the advance centred,
+/// the baseline where a patch centred on the cap middle puts it.
+pub(crate) fn glyph_canvas(font: &OcrbFont, c: char) -> Option<Vec<f32>> {
+    let g = font.render(c, CAP * UP as f32)?;
+    let (bw, bh) = (PW * UP, PH * UP);
+    let mut big = vec![0.0f32; bw * bh];
+    let baseline = (PH as f32 / 2.0 + CAP / 2.0) * UP as f32;
+    let advance = CAP * font.advance_per_cap_height() * UP as f32;
+    let pen = (PW as f32 / 2.0) * UP as f32 - advance / 2.0;
+    for gy in 0..g.height {
+        for gx in 0..g.width {
+            let v = g.coverage.get(gy * g.width + gx).copied().unwrap_or(0.0);
+            let x = pen + g.left + gx as f32;
+            let y = baseline + g.top + gy as f32;
+            if x >= 0.0 && y >= 0.0 && (x as usize) < bw && (y as usize) < bh {
+                big[y as usize * bw + x as usize] = v;
+            }
+        }
+    }
+    Some(big)
+}
+
+/// A canvas averaged down to a `PW`×`PH` patch, shifted by (`dx`, `dy`) patch pixels and scaled by
+/// `scale` about the patch centre (4×4 samples per pixel).
+pub(crate) fn downsample(big: &[f32], dx: f32, dy: f32, scale: f32) -> Vec<f32> {
+    let (bw, bh) = (PW * UP, PH * UP);
+    let at = |x: f32, y: f32| {
+        if x < 0.0 || y < 0.0 || x >= bw as f32 || y >= bh as f32 {
+            0.0
+        } else {
+            big[y as usize * bw + x as usize]
+        }
+    };
+    let mut out = vec![0.0f32; PW * PH];
+    for y in 0..PH {
+        for x in 0..PW {
+            let mut acc = 0.0;
+            for sy in 0..UP {
+                for sx in 0..UP {
+                    let px = x as f32 + (sx as f32 + 0.5) / UP as f32 - PW as f32 / 2.0;
+                    let py = y as f32 + (sy as f32 + 0.5) / UP as f32 - PH as f32 / 2.0;
+                    let bx = ((px - dx) / scale + PW as f32 / 2.0) * UP as f32;
+                    let by = ((py - dy) / scale + PH as f32 / 2.0) * UP as f32;
+                    acc += at(bx, by);
+                }
+            }
+            out[y * PW + x] = acc / (UP * UP) as f32;
+        }
+    }
+    out
+}
+
+/// Shifts a patch so its ink centroid is in the middle column, as cells are.
+pub(crate) fn centre_ink(patch: &[f32]) -> Vec<f32> {
+    let shift = centroid_x(patch, PW).map_or(0.0, |cx| cx - PW as f32 / 2.0);
+    shift_x(patch, PW, PH, shift)
+}
+
+/// Weight of patch column `x`: the neighbours' ink reaches into the patch edges, so the edges count less.
+fn column_weight(x: usize) -> f32 {
+    let d = (x as f32 + 0.5 - PW as f32 / 2.0).abs();
+    (1.0 - (d - 5.0) / 4.0).clamp(0.25, 1.0)
+}
+
+/// Zero mean, column-weighted, unit norm (in place); `false` for a flat patch.
+pub(crate) fn normalise(values: &mut [f32]) -> bool {
     let n = values.len() as f32;
     let mean = values.iter().sum::<f32>() / n;
     let mut norm = 0.0f32;
-    for v in values.iter_mut() {
-        *v -= mean;
+    for (i, v) in values.iter_mut().enumerate() {
+        *v = (*v - mean) * column_weight(i % PW);
         norm += *v * *v;
     }
     if norm < 1e-6 {
@@ -88,7 +157,7 @@ fn centroid_x(ink: &[f32], w: usize) -> Option<f32> {
     (mass > 1e-3).then(|| sum / mass + 0.5)
 }
 
-fn blur(values: &[f32], w: usize, h: usize, sigma: f32) -> Vec<f32> {
+pub(crate) fn blur(values: &[f32], w: usize, h: usize, sigma: f32) -> Vec<f32> {
     let r = (sigma * 2.5).ceil() as i64;
     let k: Vec<f32> = (-r..=r)
         .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
@@ -120,63 +189,34 @@ fn blur(values: &[f32], w: usize, h: usize, sigma: f32) -> Vec<f32> {
 }
 
 impl Classifier {
-    /// Renders the templates (at four times the patch resolution, then averaged down).
+    /// Renders the templates (at four times the patch resolution, then averaged down) and trains
+    /// the look-alike discriminants.
     pub fn new(font: &OcrbFont) -> Self {
-        const UP: usize = 4;
+        let glyphs: Vec<Option<Vec<f32>>> = MRZ_ALPHABET
+            .iter()
+            .map(|&c| glyph_canvas(font, char::from(c)))
+            .collect();
         let mut templates = Vec::with_capacity(CLASSES * 4);
-        for (class, &c) in MRZ_ALPHABET.iter().enumerate() {
-            for squeeze in [1.0f32] {
-                let Some(g) = font.render(char::from(c), CAP * UP as f32) else {
-                    continue;
+        for (class, big) in glyphs.iter().enumerate() {
+            let Some(big) = big else {
+                continue;
+            };
+            let centred = centre_ink(&downsample(big, 0.0, 0.0, 1.0));
+            for sigma in [0.0f32, 0.7, 1.3, 1.9] {
+                let mut values = if sigma > 0.0 {
+                    blur(&centred, PW, PH, sigma)
+                } else {
+                    centred.clone()
                 };
-                // Horizontal squeeze models the MRZ pitch being wider than the glyphs' advance.
-                let (bw, bh) = (PW * UP, PH * UP);
-                let mut big = vec![0.0f32; bw * bh];
-                let baseline = (PH as f32 / 2.0 + CAP / 2.0) * UP as f32;
-                let advance = CAP * font.advance_per_cap_height() * UP as f32;
-                let pen = (PW as f32 / 2.0) * UP as f32 - advance / 2.0;
-                for gy in 0..g.height {
-                    for gx in 0..g.width {
-                        let v = g.coverage[gy * g.width + gx];
-                        let x = PW as f32 * UP as f32 / 2.0
-                            + (pen + g.left + gx as f32 - PW as f32 * UP as f32 / 2.0) * squeeze;
-                        let y = baseline + g.top + gy as f32;
-                        if x >= 0.0 && y >= 0.0 && (x as usize) < bw && (y as usize) < bh {
-                            big[y as usize * bw + x as usize] = v;
-                        }
-                    }
-                }
-                let mut small = vec![0.0f32; PW * PH];
-                for y in 0..PH {
-                    for x in 0..PW {
-                        let mut acc = 0.0;
-                        for dy in 0..UP {
-                            acc += big
-                                [(y * UP + dy) * bw + x * UP..(y * UP + dy) * bw + x * UP + UP]
-                                .iter()
-                                .sum::<f32>();
-                        }
-                        small[y * PW + x] = acc / (UP * UP) as f32;
-                    }
-                }
-                // Centre the ink centroid horizontally, as cells are.
-                let shift = centroid_x(&small, PW).map_or(0.0, |cx| cx - PW as f32 / 2.0);
-                let centred = shift_x(&small, PW, PH, shift);
-                for sigma in [0.0f32, 0.7, 1.3] {
-                    let mut values = if sigma > 0.0 {
-                        blur(&centred, PW, PH, sigma)
-                    } else {
-                        centred.clone()
-                    };
-                    if normalise(&mut values) {
-                        let mut arr = [0.0f32; PW * PH];
-                        arr.copy_from_slice(&values);
-                        templates.push(Template { class, values: arr });
-                    }
+                if normalise(&mut values) {
+                    let mut arr = [0.0f32; PW * PH];
+                    arr.copy_from_slice(&values);
+                    templates.push(Template { class, values: arr });
                 }
             }
         }
-        Self { templates }
+        let pairs = super::pairs::train(&glyphs);
+        Self { templates, pairs }
     }
 
     /// Ink patches of cell `i` of `line` (`SW`×`PH`, ink = bright), centred on the ink centroid,
@@ -255,11 +295,37 @@ impl Classifier {
         }
         let mut order: Vec<usize> = (0..CLASSES).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let mut best_window = [0usize; CLASSES];
         for &class in order.iter().take(REFINE) {
             for t in self.templates.iter().filter(|t| t.class == class) {
-                for w in &windows {
-                    scores[class] = scores[class].max(dot(&t.values, w));
+                for (k, w) in windows.iter().enumerate() {
+                    let d = dot(&t.values, w);
+                    if d > scores[class] {
+                        scores[class] = d;
+                        best_window[class] = k;
+                    }
                 }
+            }
+        }
+        // Look-alikes close in correlation are decided by their trained discriminant.
+        let top = order.first().map_or(-1.0, |&c| scores[c]);
+        for pair in &self.pairs {
+            let (a, b) = (pair.a, pair.b);
+            if scores[a] < top - PAIR_RANGE || scores[b] < top - PAIR_RANGE {
+                continue;
+            }
+            let lead = if scores[a] >= scores[b] { a } else { b };
+            let Some(w) = windows.get(best_window[lead]) else {
+                continue;
+            };
+            let margin = PAIR_MARGIN * pair.decide(w).tanh();
+            let high = scores[a].max(scores[b]);
+            if margin >= 0.0 {
+                scores[a] = high;
+                scores[b] = high - margin;
+            } else {
+                scores[b] = high;
+                scores[a] = high + margin;
             }
         }
         CellScores(scores)
@@ -269,9 +335,14 @@ impl Classifier {
 /// Classes re-scored at every shift.
 const REFINE: usize = 6;
 
+/// Look-alike pairs within this correlation of the best class are decided by their discriminant,
+/// which sets their margin to at most `PAIR_MARGIN`.
+const PAIR_RANGE: f32 = 0.12;
+const PAIR_MARGIN: f32 = 0.1;
+
 /// Dot product in eight lanes, so the compiler can vectorise it.
 #[inline]
-fn dot(a: &[f32; PW * PH], b: &[f32; PW * PH]) -> f32 {
+pub(crate) fn dot(a: &[f32; PW * PH], b: &[f32; PW * PH]) -> f32 {
     let mut acc = [0.0f32; 8];
     for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         for k in 0..8 {
@@ -299,70 +370,4 @@ fn shift_x(values: &[f32], w: usize, h: usize, shift: f32) -> Vec<f32> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod dump2 {
-    use super::*;
-    use crate::synth::{SceneParams, SynthRng, random_passport, render_frame};
-    #[test]
-    #[ignore]
-    fn geometry_against_truth() {
-        let font = OcrbFont::load(std::path::Path::new(super::super::font::DEFAULT_FONT_PATH))
-            .expect("font");
-        let mut rng = SynthRng::new(9);
-        let today = crate::Date::new(2025, 6, 23).expect("d");
-        for fit in [0.6f32, 0.8, 1.0] {
-            for k in 0..4 {
-                let mrz = random_passport(&mut rng, today).expect("m");
-                let mut p = SceneParams::ideal(1280, 720);
-                p.fit = fit;
-                if k >= 2 {
-                    p = SceneParams::random(&mut rng, 1280, 720);
-                }
-                let f = render_frame(&font, mrz, p, &mut rng);
-                let img = super::super::gray::rgb_to_gray(&f.image);
-                let mask = super::super::binarize::sauvola(&img, 31, 0.25);
-                let blobs = super::super::components::components(
-                    &mask,
-                    img.width() as usize,
-                    img.height() as usize,
-                );
-                let Some(mut band) = super::super::lines::find_band(&blobs, img.height()) else {
-                    println!("no band");
-                    continue;
-                };
-                let before: Vec<f32> = band.lines.iter().map(|l| l.cap_height).collect();
-                let err = |band: &super::super::lines::Band| {
-                    let mut e = (0.0f32, 0.0f32);
-                    for (l, line) in band.lines.iter().enumerate() {
-                        for i in 0..line.n {
-                            let (x, y) = line.cell_centre(i as f32);
-                            let (tx, ty) = f.cell_centres[l][i];
-                            let (dx, dy) = (x - tx, y - ty);
-                            let along = dx * line.dir.0 + dy * line.dir.1;
-                            let across = -dx * line.dir.1 + dy * line.dir.0;
-                            e.0 += along.abs();
-                            e.1 += across.abs();
-                        }
-                    }
-                    let n = band.lines.iter().map(|l| l.n).sum::<usize>() as f32;
-                    (e.0 / n, e.1 / n)
-                };
-                let e0 = err(&band);
-                super::super::lines::refine_band(&img, &mut band);
-                let e1 = err(&band);
-                println!(
-                    "fit {fit} k {k}: truth cap {:.2}; blob caps {:?} -> refined {:?}; centre err along/across {:.2}/{:.2} -> {:.2}/{:.2}",
-                    f.cap_height,
-                    before,
-                    band.lines.iter().map(|l| l.cap_height).collect::<Vec<_>>(),
-                    e0.0,
-                    e0.1,
-                    e1.0,
-                    e1.1
-                );
-            }
-        }
-    }
 }

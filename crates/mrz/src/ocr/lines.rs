@@ -406,7 +406,7 @@ fn group(lines: &[TextLine]) -> Option<Band> {
 }
 
 /// Height of the band of ink across an MRZ line (digits reach higher than capitals) over the cap height.
-const DIGIT_OVER_CAP: f32 = 1.06;
+const DIGIT_OVER_CAP: f32 = 1.03;
 
 /// Refines a line's vertical geometry from its ink profile across the axis: capitals and digits
 /// share the baseline and (nearly) the cap line, so the profile's edges give the cap height and the
@@ -437,7 +437,8 @@ pub fn refine_vertical(img: &GrayImage, line: &mut TextLine) {
     if hi - lo < 1.0 {
         return;
     }
-    let threshold = lo + 0.3 * (hi - lo);
+    // Half height: the edge of a blurred stroke stays put there, so blur does not inflate the band.
+    let threshold = lo + 0.5 * (hi - lo);
     // Walk outwards from the axis while the profile stays above the threshold: the neighbouring
     // MRZ line's ink, further out, must not extend the band.
     let centre = half as usize;
@@ -473,8 +474,9 @@ pub fn refine_vertical(img: &GrayImage, line: &mut TextLine) {
     if !(0.5 * h0..=1.5 * h0).contains(&cap) {
         return;
     }
-    // The band runs from the digits' tops (8 % above the capitals in OCR-B) to the baseline:
-    // the capitals' middle lies a little below its middle.
+    // The band runs from about the digits' tops (8 % above the capitals in OCR-B) to the baseline:
+    // the capitals' middle lies a little below its middle. 1.03 is calibrated on synthetic pages
+    // against the true cap height (the `cell_grid` test keeps it within 5 %).
     let cap_height = cap / DIGIT_OVER_CAP;
     let shift = (top + bottom) / 2.0 + (cap - cap_height) / 2.0;
     line.origin = (
@@ -490,4 +492,45 @@ pub fn refine_band(img: &GrayImage, band: &mut Band) {
     band.lines.iter_mut().for_each(|l| refine_vertical(img, l));
     let cap = band.lines.iter().map(|l| l.cap_height).fold(0.0, f32::max);
     band.lines.iter_mut().for_each(|l| l.cap_height = cap);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::binarize::sauvola;
+    use crate::ocr::components::components;
+    use crate::ocr::font::{DEFAULT_FONT_PATH, OcrbFont};
+    use crate::ocr::gray::rgb_to_gray;
+    use crate::synth::{SceneParams, SynthRng, random_passport, render_frame};
+
+    #[test]
+    fn the_cell_grid_lies_on_the_printed_characters() {
+        let font = OcrbFont::load(std::path::Path::new(DEFAULT_FONT_PATH)).expect("fonts-ocr-b");
+        let mut rng = SynthRng::new(9);
+        let today = crate::Date::new(2025, 6, 23).expect("date");
+        for (rotation, perspective) in [(0.0, 0.0), (-12.0, 0.025)] {
+            let mrz = random_passport(&mut rng, today).expect("identity");
+            let mut params = SceneParams::ideal(960, 540);
+            params.rotation_deg = rotation;
+            params.perspective = perspective;
+            let frame = render_frame(&font, mrz, params, &mut rng);
+            let img = rgb_to_gray(&frame.image);
+            let mask = sauvola(&img, 31, 0.25);
+            let blobs = components(&mask, img.width() as usize, img.height() as usize);
+            let mut band = find_band(&blobs, img.height()).expect("band found");
+            refine_band(&img, &mut band);
+            assert_eq!(band.lines.len(), 2);
+            for (l, line) in band.lines.iter().enumerate() {
+                assert_eq!(line.n, 44);
+                for i in 0..line.n {
+                    let (x, y) = line.cell_centre(i as f32);
+                    let (tx, ty) = frame.cell_centres[l][i];
+                    let off = ((x - tx).powi(2) + (y - ty).powi(2)).sqrt();
+                    assert!(off < 1.5, "line {l} cell {i} is {off:.2} px off");
+                }
+                let ratio = line.cap_at(2.0) / frame.cap_height;
+                assert!((0.95..1.05).contains(&ratio), "cap height off by {ratio}");
+            }
+        }
+    }
 }

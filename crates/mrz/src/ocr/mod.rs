@@ -27,6 +27,7 @@ pub mod font;
 mod gray;
 mod layout;
 mod lines;
+mod pairs;
 mod quality;
 mod reader;
 mod scanner;

@@ -1,5 +1,6 @@
 //! A complete client in a page: claim the station, run one verification, print what the person
-//! is told and the outcome. Any app on the bus can do the same with the typed proxies.
+//! is told (with the time since `Start`, so it doubles as an end-to-end timing) and the outcome.
+//! Any app on the bus can do the same with the typed proxies.
 //!
 //! ```sh
 //! cargo run -p idgate-api --example verify                       # system bus
@@ -29,18 +30,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut status = session.receive_status().await?;
     let mut challenge = session.receive_challenge().await?;
     let mut finished = session.receive_finished().await?;
+    let started = std::time::Instant::now();
     session.start().await?;
+    let mut last = None;
     loop {
         tokio::select! {
             Some(s) = status.next() => {
                 let a = s.args()?;
-                println!("[{:<6}] {:<20} {}", a.step(), a.code(), a.text());
+                // Progress updates repeat the code: print each code change once.
+                if last.as_deref() != Some(a.code().as_str()) {
+                    last = Some(a.code().clone());
+                    let ms = started.elapsed().as_millis();
+                    println!("{ms:>6} ms [{:<6}] {:<20} {}", a.step(), a.code(), a.text());
+                }
             }
             Some(c) = challenge.next() => println!("challenge: {}", c.args()?.code()),
             Some(f) = finished.next() => {
                 let a = f.args()?;
                 let checks = a.checks();
-                println!("outcome: {}", a.outcome());
+                println!("outcome: {} after {} ms", a.outcome(), started.elapsed().as_millis());
                 println!("reasons: {:?}", checks.reasons.clone().unwrap_or_default());
                 if let Some(text) = checks.alternatives(Lang::En) {
                     println!("alternatives: {text}");

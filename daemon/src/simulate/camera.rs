@@ -17,7 +17,7 @@ use crate::devices::{Scene, SceneControl};
 /// Page frames rendered at start (small variations of noise), shown in turn.
 const PAGE_FRAMES: u64 = 3;
 /// How fast the simulated person moves when asked (zoom per second).
-const MOVE_SPEED: f32 = 0.5;
+const MOVE_SPEED: f32 = 0.25;
 /// How much closer "closer" is than the resting distance.
 const NEAR_FACTOR: f32 = 1.6;
 
@@ -38,7 +38,10 @@ pub struct SimCamera {
     size: (u32, u32),
     fps: f32,
     started: Instant,
+    /// Frame slots since `started` (frames not read are skipped, as a real camera drops them).
     frames: u64,
+    /// Frames handed out (the page variants follow this, so skipping never pins one variant).
+    delivered: u64,
     zoom: f32,
 }
 
@@ -66,7 +69,7 @@ impl SimCamera {
                 let mut rng = SynthRng::new(0x1d6a7e + seed);
                 let mut params = SceneParams::ideal(size.0, size.1);
                 params.noise_sigma = 2.0;
-                params.rotation_deg = seed as f32 - 1.0;
+                params.rotation_deg = (seed as f32 - 1.0) * 0.5;
                 render_frame(font, mrz.clone(), params, &mut rng).image
             })
             .collect();
@@ -80,6 +83,7 @@ impl SimCamera {
             fps: fps.max(1.0),
             started: Instant::now(),
             frames: 0,
+            delivered: 0,
             zoom: framing.zoom,
         }
     }
@@ -111,15 +115,23 @@ impl SimCamera {
 
 impl FrameSource for SimCamera {
     fn next_frame(&mut self) -> Result<Frame, CaptureError> {
-        // A real camera delivers frames at its rate; so does this one.
-        let due = self.started + Duration::from_secs_f64(self.frames as f64 / f64::from(self.fps));
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
+        // A real camera delivers frames at its rate, and frames nobody read are gone: after a
+        // pause (the chip step) the next frame is the current one, not a burst of old ones.
+        let period = 1.0 / f64::from(self.fps);
+        let due = self.started + Duration::from_secs_f64(self.frames as f64 * period);
+        let now = Instant::now();
+        match due.checked_duration_since(now) {
+            Some(wait) => std::thread::sleep(wait),
+            None if now.duration_since(due).as_secs_f64() > period => {
+                self.frames = (self.started.elapsed().as_secs_f64() / period) as u64;
+            }
+            None => {}
         }
         self.frames += 1;
+        self.delivered += 1;
         let image = match self.scene.scene() {
             Scene::DataPage => {
-                let i = (self.frames % PAGE_FRAMES) as usize;
+                let i = (self.delivered % PAGE_FRAMES) as usize;
                 self.pages
                     .get(i)
                     .cloned()

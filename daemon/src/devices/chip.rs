@@ -184,6 +184,9 @@ impl ChipJob {
             if self.cancel.load(Ordering::Relaxed) {
                 return Guidance::FlowCancelled;
             }
+            // The reader failed or went away: the station's fault, not the document's.
+            tracing::warn!("reader failed during the chip read: {e}");
+            return Guidance::FlowStationFault;
         }
         tracing::info!(code = e.guidance_id(), "chip read failed: {e}");
         guidance_or(e.guidance_id(), Guidance::ChipUnsupported)

@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
     let (mut chars_right, mut chars_total) = (0usize, 0usize);
     let mut latencies = Vec::with_capacity(frames);
     let mut by_format = std::collections::BTreeMap::<String, (usize, usize)>::new();
+    let mut by_fill = std::collections::BTreeMap::<&str, (usize, usize)>::new();
     for i in 0..frames {
         // Mostly passports, some ID cards (TD1/TD2) and visas.
         let format = match i % 10 {
@@ -59,6 +60,14 @@ fn main() -> anyhow::Result<()> {
         chars_total += truth.iter().map(String::len).sum::<usize>();
         let entry = by_format.entry(format.to_string()).or_default();
         entry.1 += 1;
+        let bucket = match frame.page_area_fraction {
+            f if f < 0.3 => "page < 30 % of frame",
+            f if f < 0.5 => "page 30-50 %",
+            f if f < 0.75 => "page 50-75 %",
+            _ => "page >= 75 %",
+        };
+        let fill_entry = by_fill.entry(bucket).or_default();
+        fill_entry.1 += 1;
         let outcome = match &reading.decoded {
             None => {
                 no_band += 1;
@@ -83,6 +92,7 @@ fn main() -> anyhow::Result<()> {
                     Some(m) if m == &frame.mrz => {
                         correct += 1;
                         entry.0 += 1;
+                        fill_entry.0 += 1;
                         "correct"
                     }
                     Some(m) => {
@@ -157,6 +167,9 @@ fn main() -> anyhow::Result<()> {
         "  of the wrong: {wrong_key} with a wrong chip key (document number or dates), {} only in fields no check digit guards (names)",
         wrong - wrong_key
     );
+    for (fill, (ok, total)) in &by_fill {
+        println!("  {fill}: {ok}/{total}");
+    }
     for (format, (ok, total)) in &by_format {
         println!("  {format}: {ok}/{total}");
     }

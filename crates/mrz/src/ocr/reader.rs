@@ -38,8 +38,8 @@ pub const FRAME_BLUR_THRESHOLD: f32 = 0.04;
 /// Above this fraction of saturated pixels over the band, glare hides characters.
 pub const GLARE_THRESHOLD: f32 = 0.015;
 
-/// What one frame showed.
-#[derive(Debug, Clone)]
+/// What one frame showed. `Debug` shows the quality figures and hint only.
+#[derive(Clone)]
 pub struct FrameReading {
     /// The reading, if an MRZ band was found.
     pub decoded: Option<Decoded>,
@@ -51,6 +51,17 @@ pub struct FrameReading {
     pub glare: f32,
     /// What to tell the person, if this frame did not verify.
     pub hint: Option<OcrHint>,
+}
+
+impl std::fmt::Debug for FrameReading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameReading")
+            .field("decoded", &self.decoded)
+            .field("sharpness", &self.sharpness)
+            .field("glare", &self.glare)
+            .field("hint", &self.hint)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FrameReading {

@@ -22,7 +22,8 @@ pub struct SceneParams {
     pub frame_height: u32,
     /// Page rotation in degrees (positive: clockwise on screen).
     pub rotation_deg: f32,
-    /// Page size relative to the largest that fits the frame at this rotation, `(0, 1]`.
+    /// Page size relative to the largest that fits the frame at this rotation, up to 1.25 (a page
+    /// larger than the frame is cropped at the top; keep `offset.1 = 1` so the MRZ stays in view).
     pub fit: f32,
     /// Page centre offset as a fraction of the free room, each in `[-1, 1]`.
     pub offset: (f32, f32),
@@ -41,15 +42,24 @@ pub struct SceneParams {
 }
 
 impl SceneParams {
-    /// The ranges the OCR is specified for: page filling 30–100 % of the frame, ±15°, mild perspective,
-    /// uneven light, blur up to about a pixel, noise, JPEG 40–95.
+    /// The ranges the OCR is specified for: page filling about 30–100 % of the frame, ±15°, mild
+    /// perspective, uneven light, blur up to about a pixel, noise, JPEG 40–95.
     pub fn random(rng: &mut SynthRng, frame_width: u32, frame_height: u32) -> Self {
+        let fit = rng.uniform(0.62, 1.2);
         Self {
             frame_width,
             frame_height,
             rotation_deg: rng.uniform(-15.0, 15.0),
-            fit: rng.uniform(0.62, 1.0),
-            offset: (rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)),
+            fit,
+            // A page larger than the frame is held so that its bottom edge, with the MRZ, is in view.
+            offset: (
+                rng.uniform(-1.0, 1.0),
+                if fit > 1.0 {
+                    1.0
+                } else {
+                    rng.uniform(-1.0, 1.0)
+                },
+            ),
             perspective: rng.uniform(0.0, 0.03),
             blur_sigma: rng.uniform(0.0, 1.1),
             noise_sigma: rng.uniform(0.0, 6.0),
@@ -161,7 +171,11 @@ fn frame_scale(format: MrzFormat, params: &SceneParams) -> f64 {
         f64::from(w_mm) * c + f64::from(h_mm) * s,
         f64::from(w_mm) * s + f64::from(h_mm) * c,
     );
-    (fw / bw).min(fh / bh) * f64::from(params.fit.clamp(0.05, 1.0))
+    // Above 1 the page overflows the frame's narrower dimension (it is cropped, the MRZ kept in view
+    // by the offset), never the wider one.
+    let fit = f64::from(params.fit.clamp(0.05, 1.25));
+    let fits = (fw / bw).min(fh / bh);
+    (fits * fit).min(fw / bw).min(fh / bh * fit)
 }
 
 /// The resolution to render a page at for `params`: a little finer than it will appear, so the

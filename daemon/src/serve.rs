@@ -182,6 +182,7 @@ pub async fn serve(
         }
     }
 
+    let shutdown = request_tx.clone();
     let station = Station::new(StationParts {
         conn: conn.clone(),
         flow: cfg.flow(),
@@ -196,10 +197,18 @@ pub async fn serve(
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("SIGTERM handler")?;
+    let actor = tokio::spawn(station.run());
     tokio::select! {
-        () = station.run() => {}
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted"),
         _ = terminate.recv() => tracing::info!("terminated"),
+    }
+    // A running verification is cancelled (and audited) before the daemon goes.
+    let _ = shutdown.send(crate::bus::Request::Shutdown).await;
+    if tokio::time::timeout(Duration::from_secs(5), actor)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the station did not stop in time");
     }
     stop_monitors.store(true, Ordering::Relaxed);
     drop(sim);

@@ -377,3 +377,37 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
     assert!(daemon.alive());
     daemon.stop();
 }
+
+#[test]
+fn stopping_the_daemon_mid_verification_cancels_and_audits_it() {
+    let mut daemon = simulated(&["--simulate"]);
+    rt().block_on(async {
+        let conn = daemon.connect().await;
+        let station = StationProxy::new(&conn).await.expect("station");
+        wait_for_devices(&station).await;
+        let session = open_session(&conn, station.claim().await.expect("claim"))
+            .await
+            .expect("session");
+        let mut finished = session.receive_finished().await.expect("Finished");
+        session.start().await.expect("Start");
+        daemon.stop();
+        // The owner hears the end before the daemon leaves the bus.
+        let f = tokio::time::timeout(Duration::from_secs(5), finished.next())
+            .await
+            .expect("Finished before exit")
+            .expect("signal");
+        assert_eq!(f.args().expect("args").outcome(), "cancelled");
+    });
+    let audit = daemon.audit_path();
+    let (code, out) = idgated(&[
+        "audit",
+        "list",
+        "--json",
+        "--path",
+        audit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    let record: serde_json::Value = serde_json::from_str(out.trim()).expect("one record");
+    assert_eq!(record["outcome"], "cancelled");
+    assert_eq!(record["cancelled_by"], "shutdown");
+}

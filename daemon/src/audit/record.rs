@@ -18,7 +18,8 @@ pub struct AuditRecord {
     pub guidance: String,
     /// Guidance codes of every failure, oldest first.
     pub reasons: Vec<String>,
-    /// `owner_gone` when the client left the bus; `client` for Cancel/Release; empty otherwise.
+    /// `owner_gone` when the client left the bus, `shutdown` when the daemon stopped, `client`
+    /// for Cancel/Release; empty otherwise.
     pub cancelled_by: String,
     pub code_source: Option<String>,
     pub attempts_code: u32,

@@ -68,6 +68,8 @@ pub enum Request {
     },
     /// The claim owner's unique name left the bus.
     OwnerGone { session: u64 },
+    /// The daemon is stopping: cancel what runs (so it is audited) and end the actor.
+    Shutdown,
 }
 
 /// Property snapshots of the station object, written by the actor.

@@ -34,6 +34,7 @@ const MAX_TEXT: usize = 256;
 enum EndedBy {
     Client,
     OwnerGone,
+    Shutdown,
 }
 
 #[derive(Debug)]
@@ -103,15 +104,15 @@ impl Station {
                 .map(tokio::time::Instant::from_std);
             tokio::select! {
                 request = self.requests.recv() => match request {
+                    Some(Request::Shutdown) | None => break,
                     Some(request) => self.on_request(request).await,
-                    None => break,
                 },
                 Some(event) = self.device_events.recv() => self.on_device(event).await,
                 () = sleep_until(deadline) => self.feed(Event::Tick).await,
             }
         }
         if self.claim.is_some() {
-            self.end_claim(EndedBy::Client).await;
+            self.end_claim(EndedBy::Shutdown).await;
         }
         self.devices.shutdown();
     }
@@ -137,6 +138,8 @@ impl Station {
                     self.end_claim(EndedBy::OwnerGone).await;
                 }
             }
+            // Handled by the loop in `run`.
+            Request::Shutdown => {}
         }
     }
 
@@ -472,8 +475,10 @@ impl Station {
             if c.flow.is_running() {
                 match c.flow.handle(Instant::now(), Event::Cancel) {
                     Ok(commands) => {
-                        if by == EndedBy::OwnerGone {
-                            c.log.cancelled_by("owner_gone");
+                        match by {
+                            EndedBy::OwnerGone => c.log.cancelled_by("owner_gone"),
+                            EndedBy::Shutdown => c.log.cancelled_by("shutdown"),
+                            EndedBy::Client => {}
                         }
                         self.execute(commands).await;
                     }

@@ -62,8 +62,9 @@ pub trait Station {
     default_service = "io.idgate.Station"
 )]
 pub trait Session {
-    /// Begins the code step (camera OCR when a camera is present, else manual entry awaited).
-    /// Also restarts from the result step. `WrongStep` while a verification is running.
+    /// Begins the code step with the camera OCR (manual entry remains possible; without OCR it
+    /// is awaited). Also restarts from the result step. `NoDevice` when the reader or the camera
+    /// is missing; `WrongStep` while a verification is running.
     fn start(&self) -> Result<(), Error>;
 
     /// Submits the MRZ as text (2 or 3 lines joined by `\n`), e.g. from a document scanner.

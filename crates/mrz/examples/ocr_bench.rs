@@ -14,7 +14,7 @@ use std::time::Instant;
 use std::sync::Arc;
 
 use idgate_mrz::ocr::{DEFAULT_FONT_PATH, MrzReader, MrzScanner, OcrbFont};
-use idgate_mrz::synth::{SceneParams, SynthRng, random_frame, random_mrz, render_frame};
+use idgate_mrz::synth::{HandheldCamera, SceneParams, SynthRng, random_frame, random_mrz};
 use idgate_mrz::{Date, MrzFormat};
 
 fn main() -> anyhow::Result<()> {
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     let seed = args.get(3).copied().unwrap_or(1);
     let verbose = std::env::var_os("OCR_BENCH_VERBOSE").is_some();
 
-    let font = OcrbFont::load(DEFAULT_FONT_PATH.as_ref())?;
+    let font = Arc::new(OcrbFont::load(DEFAULT_FONT_PATH.as_ref())?);
     let started = Instant::now();
     let reader = MrzReader::with_font(&font);
     let startup = started.elapsed();
@@ -193,19 +193,11 @@ fn main() -> anyhow::Result<()> {
         };
         let mrz = random_mrz(&mut rng, format, today)?;
         let base = SceneParams::random(&mut rng, width, height);
+        let mut camera = HandheldCamera::new(font.clone(), mrz.clone(), base, rng.next_u64());
         let mut scanner = MrzScanner::new(reader.clone());
         let mut outcome = None;
         for k in 1..=10 {
-            let mut p = base.clone();
-            p.rotation_deg = (p.rotation_deg + rng.uniform(-1.5, 1.5)).clamp(-15.0, 15.0);
-            p.offset = (
-                p.offset.0 + rng.uniform(-0.05, 0.05),
-                p.offset.1 + rng.uniform(-0.05, 0.05),
-            );
-            p.blur_sigma = (p.blur_sigma + rng.uniform(-0.2, 0.2)).max(0.0);
-            p.noise_sigma = rng.uniform(0.0, 6.0);
-            let frame = render_frame(&font, mrz.clone(), p, &mut rng);
-            let update = scanner.push_rgb(&frame.image);
+            let update = scanner.push_rgb(&camera.next_frame());
             if let Some(m) = update.mrz {
                 outcome = Some((m == mrz, k));
                 break;

@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use idgate_mrz::ocr::{DEFAULT_FONT_PATH, FrameVoter, MrzReader, MrzScanner, OcrHint, OcrbFont};
 use idgate_mrz::synth::{
-    SceneParams, SynthRng, page_ppm, photograph, random_frame, random_passport, render_frame,
-    render_page_text,
+    HandheldCamera, SceneParams, SynthRng, page_ppm, photograph, random_frame, random_passport,
+    render_frame, render_page_text,
 };
 use idgate_mrz::{Date, MrzFormat};
 
@@ -160,21 +160,23 @@ fn a_code_whose_check_digits_never_verify_is_reported_unreadable() {
 }
 
 #[test]
-fn frames_that_agree_settle_the_scan_and_name_no_uncertain_characters() {
+fn a_page_held_in_front_of_the_camera_settles_within_a_few_frames() {
     let mut rng = SynthRng::new(21);
     let mrz = random_passport(&mut rng, today()).expect("identity");
+    let font = Arc::new(OcrbFont::load(DEFAULT_FONT_PATH.as_ref()).expect("fonts-ocr-b"));
+    let mut base = SceneParams::ideal(W, H);
+    base.rotation_deg = -4.0;
+    let mut camera = HandheldCamera::new(font, mrz.clone(), base, 7);
     let mut scanner = MrzScanner::new(reader());
     let mut settled = None;
-    for k in 0..4 {
-        let mut params = SceneParams::ideal(W, H);
-        params.rotation_deg = -3.0 + 2.0 * k as f32;
-        params.noise_sigma = 2.0;
-        let frame = render_frame(font(), mrz.clone(), params, &mut rng);
-        let update = scanner.push_rgb(&frame.image);
+    for _ in 0..4 {
+        let update = scanner.push_rgb(&camera.next_frame());
         if update.mrz.is_some() {
             let consensus = update.consensus.expect("consensus");
             assert!(consensus.agreeing >= 2);
             assert!(consensus.confidence > 0.9);
+            assert!(consensus.uncertain.is_empty());
+            assert_eq!(consensus.lines, mrz.lines());
             settled = update.mrz;
             break;
         }
@@ -207,4 +209,16 @@ fn frames_without_an_mrz_do_not_vote() {
     let mut voter = FrameVoter::default();
     assert!(!voter.add(&reader().read_rgb(&desk)));
     assert!(voter.consensus().is_none());
+}
+
+#[test]
+fn frames_of_any_size_or_content_are_read_without_panicking() {
+    let reader = reader();
+    let mut rng = SynthRng::new(1);
+    for (w, h) in [(0, 0), (1, 1), (3, 900), (1500, 3), (1501, 901), (64, 48)] {
+        let noise = image::GrayImage::from_fn(w, h, |_, _| image::Luma([rng.below(256) as u8]));
+        let reading = reader.read_gray(&noise);
+        assert!(reading.mrz().is_none());
+        assert!(reading.hint.is_some());
+    }
 }

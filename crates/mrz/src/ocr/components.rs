@@ -51,7 +51,9 @@ pub fn components(mask: &[bool], w: usize, h: usize) -> Vec<Blob> {
     let mut parent: Vec<usize> = Vec::new();
     let mut prev_start = 0usize;
     for y in 0..h {
-        let row = mask.get(y * w..(y + 1) * w).unwrap_or_default();
+        let Some(row) = mask.get(y * w..(y + 1) * w) else {
+            break;
+        };
         let row_start = runs.len();
         let mut x = 0usize;
         while x < w {

@@ -2,6 +2,7 @@
 //! them, for tests, benches and the daemon's simulated camera. Nothing here touches the disk.
 
 mod camera;
+mod handheld;
 mod homography;
 mod identity;
 mod page;
@@ -10,6 +11,7 @@ mod rng;
 pub use camera::{
     Photo, SceneParams, SynthFrame, page_ppm, photograph, random_frame, render_frame,
 };
+pub use handheld::HandheldCamera;
 pub use homography::Homography;
 pub use identity::{random_fields, random_mrz, random_passport};
 pub use page::{MRZ_PITCH_MM, MrzPlacement, Page, page_size_mm, render_page, render_page_text};

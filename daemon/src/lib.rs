@@ -12,6 +12,7 @@ pub mod camera;
 pub mod config;
 pub mod devices;
 pub mod logging;
+pub mod notify;
 pub mod reader;
 pub mod selftest;
 pub mod serve;

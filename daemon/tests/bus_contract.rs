@@ -231,3 +231,23 @@ fn calls_from_a_connection_without_a_claim_are_not_claimed() {
     });
     let _ = STATION_PATH;
 }
+
+#[test]
+fn the_station_pets_the_systemd_watchdog() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("notify");
+    let socket = std::os::unix::net::UnixDatagram::bind(&path).expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let notify = path.to_str().expect("utf-8").to_owned();
+    let _daemon = Daemon::start_with(common::Options {
+        env: &[("NOTIFY_SOCKET", &notify), ("WATCHDOG_USEC", "400000")],
+        ..common::Options::default()
+    });
+    let mut buf = [0u8; 64];
+    for _ in 0..3 {
+        let n = socket.recv(&mut buf).expect("a watchdog ping");
+        assert_eq!(&buf[..n], b"WATCHDOG=1");
+    }
+}

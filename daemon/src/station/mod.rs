@@ -75,6 +75,7 @@ pub struct Station {
     audit: Option<AuditStore>,
     claim: Option<Claimed>,
     next_session: u64,
+    watchdog: Option<crate::notify::Watchdog>,
 }
 
 impl Station {
@@ -91,11 +92,18 @@ impl Station {
             audit: parts.audit,
             claim: None,
             next_session: 1,
+            watchdog: crate::notify::Watchdog::from_env(),
         }
     }
 
     /// Serves until the request channel closes.
     pub async fn run(mut self) {
+        // Petting from this loop proves the actor itself is alive, not just the process.
+        let mut pet = tokio::time::interval(
+            self.watchdog
+                .as_ref()
+                .map_or(std::time::Duration::from_secs(3600), |w| w.interval),
+        );
         loop {
             let deadline = self
                 .claim
@@ -109,6 +117,11 @@ impl Station {
                 },
                 Some(event) = self.device_events.recv() => self.on_device(event).await,
                 () = sleep_until(deadline) => self.feed(Event::Tick).await,
+                _ = pet.tick(), if self.watchdog.is_some() => {
+                    if let Some(w) = &self.watchdog {
+                        w.pet();
+                    }
+                }
             }
         }
         if self.claim.is_some() {

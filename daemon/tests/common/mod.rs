@@ -23,6 +23,7 @@ pub struct Options<'a> {
     pub reader_pattern: &'a str,
     pub extra_config: &'a str,
     pub args: &'a [&'a str],
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 impl Default for Options<'_> {
@@ -33,6 +34,7 @@ impl Default for Options<'_> {
             reader_pattern: "*",
             extra_config: "",
             args: &[],
+            env: &[],
         }
     }
 }
@@ -73,6 +75,9 @@ impl Daemon {
             .env("RUST_LOG", "info,sled=warn,zbus=warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        for (k, v) in opts.env {
+            cmd.env(k, v);
+        }
         if opts.own_pcscd {
             cmd.env_remove("PCSCLITE_CSOCK_NAME");
         } else {

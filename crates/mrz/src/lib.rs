@@ -3,7 +3,10 @@
 //! - [`Mrz::parse`] reads and verifies an MRZ (TD1, TD2, TD3, MRV-A, MRV-B) and yields the chip's
 //!   [`ChipAccessKey`];
 //! - [`MrzFields::encode`] writes one (virtual passport, synthetic pages);
-//! - [`manual`] validates what a person types when the camera cannot read the code.
+//! - [`manual`] validates what a person types when the camera cannot read the code;
+//! - [`ocr`] reads the MRZ from camera frames ([`ocr::MrzReader`], [`ocr::FrameVoter`],
+//!   [`ocr::MrzScanner`], [`ocr::OcrHint`]);
+//! - [`synth`] renders specimen data pages as a camera sees them (tests, benches, simulated camera).
 //!
 //! Pure code: no I/O, no clock (today's [`Date`] is passed in), no logging of MRZ data; everything
 //! holding personal data redacts its `Debug` and is zeroized on drop.

@@ -38,7 +38,6 @@ pub use font::{DEFAULT_FONT_PATH, FontError, OcrbFont};
 pub use gray::rgb_to_gray;
 pub use reader::{
     BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, MrzReader, OcrHint,
-    debug_cells, profile_stages,
 };
 pub use scanner::{DEFAULT_UNREADABLE_AFTER, MrzScanner, ScanUpdate};
 pub use voter::{Consensus, DEFAULT_MIN_AGREEING, DEFAULT_WINDOW, FrameVoter, class_char};

@@ -29,13 +29,10 @@ pub(crate) fn parse_text(text: &str) -> Result<Mrz, MrzError> {
     Ok(mrz)
 }
 
-/// Lines without blank ones and surrounding whitespace; a single line of 90/88/72 is cut up.
+/// The lines, split at any whitespace (an MRZ has none inside a line, so lines joined by spaces or
+/// tabs are as good as by newlines); a single piece of 90/88/72 characters is cut up.
 fn split_lines(text: &str) -> Result<Vec<Zeroizing<String>>, MrzError> {
-    let pieces: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let pieces: Vec<&str> = text.split_whitespace().collect();
     let chars = pieces.iter().map(|l| l.chars().count()).sum();
     if let [single] = pieces.as_slice() {
         let len = single.len();

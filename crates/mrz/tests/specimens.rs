@@ -295,6 +295,8 @@ fn lines_one_string_and_dg1_text_all_parse_to_the_same_mrz() {
     let from_lines = Mrz::from_lines(&[l1, l2]).expect("lines");
     let with_newlines = Mrz::parse(&format!("\n{l1}  \r\n{l2}\t\n\n")).expect("text with newlines");
     let from_dg1 = Mrz::parse_dg1_text(TD3.as_bytes()).expect("DG1 text");
+    let with_spaces = Mrz::parse(&format!("  {l1} {l2}  ")).expect("lines separated by a space");
+    assert_eq!(from_lines, with_spaces);
     assert_eq!(from_lines, with_newlines);
     assert_eq!(from_lines, from_dg1);
     assert_eq!(from_lines.lines(), [l1, l2]);

@@ -9,13 +9,11 @@ use idgate_api::Guidance;
 use idgate_face::{CaptureError, Frame, FrameSource, ReplaySource, Shot};
 use idgate_mrz::Mrz;
 use idgate_mrz::ocr::OcrbFont;
-use idgate_mrz::synth::{SceneParams, SynthRng, render_frame};
+use idgate_mrz::synth::{HandheldCamera, SceneParams};
 use image::{Rgb, RgbImage};
 
 use crate::devices::{Scene, SceneControl};
 
-/// Page frames rendered at start (small variations of noise), shown in turn.
-const PAGE_FRAMES: u64 = 3;
 /// How fast the simulated person moves when asked (zoom per second).
 const MOVE_SPEED: f32 = 0.25;
 /// How much closer "closer" is than the resting distance.
@@ -31,7 +29,8 @@ pub struct Framing {
 
 pub struct SimCamera {
     scene: Arc<SceneControl>,
-    pages: Vec<RgbImage>,
+    /// The data page held up by hand: every frame a little moved, refocused, noisy.
+    page: HandheldCamera,
     face: Arc<RgbImage>,
     framing: Framing,
     desk: RgbImage,
@@ -40,8 +39,6 @@ pub struct SimCamera {
     started: Instant,
     /// Frame slots since `started` (frames not read are skipped, as a real camera drops them).
     frames: u64,
-    /// Frames handed out (the page variants follow this, so skipping never pins one variant).
-    delivered: u64,
     zoom: f32,
 }
 
@@ -56,7 +53,7 @@ impl std::fmt::Debug for SimCamera {
 
 impl SimCamera {
     pub fn new(
-        font: &OcrbFont,
+        font: Arc<OcrbFont>,
         mrz: Mrz,
         face: RgbImage,
         framing: Framing,
@@ -64,18 +61,10 @@ impl SimCamera {
         size: (u32, u32),
         fps: f32,
     ) -> Self {
-        let pages = (0..PAGE_FRAMES)
-            .map(|seed| {
-                let mut rng = SynthRng::new(0x1d6a7e + seed);
-                let mut params = SceneParams::ideal(size.0, size.1);
-                params.noise_sigma = 2.0;
-                params.rotation_deg = (seed as f32 - 1.0) * 0.5;
-                render_frame(font, mrz.clone(), params, &mut rng).image
-            })
-            .collect();
+        let page = HandheldCamera::new(font, mrz, SceneParams::ideal(size.0, size.1), 0x1d6a7e);
         Self {
             scene,
-            pages,
+            page,
             face: Arc::new(face),
             framing,
             desk: RgbImage::from_pixel(size.0, size.1, Rgb([92, 84, 76])),
@@ -83,7 +72,6 @@ impl SimCamera {
             fps: fps.max(1.0),
             started: Instant::now(),
             frames: 0,
-            delivered: 0,
             zoom: framing.zoom,
         }
     }
@@ -128,15 +116,8 @@ impl FrameSource for SimCamera {
             None => {}
         }
         self.frames += 1;
-        self.delivered += 1;
         let image = match self.scene.scene() {
-            Scene::DataPage => {
-                let i = (self.delivered % PAGE_FRAMES) as usize;
-                self.pages
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| self.desk.clone())
-            }
+            Scene::DataPage => self.page.next_frame(),
             Scene::Face => self.face_frame(),
             Scene::Nothing => {
                 self.zoom = self.framing.zoom;

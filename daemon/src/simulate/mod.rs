@@ -182,7 +182,15 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
     let font = OcrbFont::load(&opts.font)
         .map_err(|e| anyhow::anyhow!("OCR-B font {}: {e}", opts.font.display()))?;
     let scene = Arc::new(SceneControl::default());
-    let sim_camera = SimCamera::new(&font, mrz, live, framing, scene.clone(), FRAME, FPS);
+    let sim_camera = SimCamera::new(
+        Arc::new(font),
+        mrz,
+        live,
+        framing,
+        scene.clone(),
+        FRAME,
+        FPS,
+    );
     let camera =
         CameraHandle::new(Box::new(sim_camera), "simulated".into(), true).with_scene(scene.clone());
 

@@ -31,6 +31,14 @@ pub fn downscale_half(img: &GrayImage) -> GrayImage {
     out
 }
 
+/// Doubles both dimensions by bilinear interpolation.
+pub fn upscale_double(img: &GrayImage) -> GrayImage {
+    GrayImage::from_fn(img.width() * 2, img.height() * 2, |x, y| {
+        let v = sample(img, (x as f32 - 0.5) / 2.0, (y as f32 - 0.5) / 2.0);
+        image::Luma([v.round().clamp(0.0, 255.0) as u8])
+    })
+}
+
 /// Bilinear sample at continuous pixel coordinates (pixel centres at integer + 0.5 are *not* assumed:
 /// (0, 0) is the centre of the first pixel); coordinates outside the image are clamped to the edge.
 #[inline]

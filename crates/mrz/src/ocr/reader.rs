@@ -12,7 +12,7 @@ use super::classify::{CellScores, Classifier};
 use super::components::components;
 use super::correct::{Decoded, decode, format_of};
 use super::font::{FontError, OcrbFont};
-use super::gray::{downscale_half, rgb_to_gray};
+use super::gray::{downscale_half, rgb_to_gray, upscale_double};
 use super::lines::{Band, find_band, refine_band};
 use super::quality::{Region, saturated_fraction, sharpness, sharpness_and_spread};
 
@@ -99,10 +99,14 @@ impl MrzReader {
     }
 
     pub fn read_gray(&self, frame: &GrayImage) -> FrameReading {
-        // Large frames are searched at half size: the MRZ of a page that fills the view is still big.
+        // Large frames are searched at half size (the MRZ of a page filling the view is still big);
+        // small ones (VGA) at double size, so that a page at 30 % still gives blobs to link.
         let work;
         let img = if frame.width() > 1400 {
             work = downscale_half(frame);
+            &work
+        } else if frame.width() > 0 && frame.width() <= 800 && frame.height() <= 800 {
+            work = upscale_double(frame);
             &work
         } else {
             frame

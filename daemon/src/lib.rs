@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod bus;
 pub mod camera;
+pub mod cli;
 pub mod config;
 pub mod devices;
 pub mod logging;

@@ -11,7 +11,7 @@ use idgate_api::Lang;
 )]
 pub struct Args {
     /// D-Bus address of the bus the station is on (default: the system bus), e.g. the
-    /// simulated station's `unix:path=/tmp/…/bus`.
+    /// simulated station's `unix:path=/tmp/idgate-station.XXXXXX/bus`.
     #[arg(long, value_name = "ADDR")]
     pub bus_address: Option<String>,
 

@@ -11,7 +11,7 @@ use idgate_emrtd::passive_auth::TrustStore;
 use tokio::sync::mpsc;
 
 use crate::audit::{AuditStore, Limits};
-use crate::bus::{StationIface, StationProps};
+use crate::bus::{Authority, StationIface, StationProps};
 use crate::config::Config;
 use crate::devices::{CameraHandle, ChipSettings, Devices, FaceEngine, FaceSettings};
 use crate::simulate::Simulation;
@@ -100,6 +100,7 @@ pub async fn serve(
         ..StationProps::default()
     }));
 
+    let authority = Authority::new(cfg.bus.authorize(opts.bus_address.is_some()));
     let builder = match &opts.bus_address {
         Some(address) => zbus::connection::Builder::address(address.as_str()),
         None => zbus::connection::Builder::system(),
@@ -107,7 +108,7 @@ pub async fn serve(
     let conn = builder
         .serve_at(
             STATION_PATH,
-            StationIface::new(request_tx.clone(), station_props.clone()),
+            StationIface::new(request_tx.clone(), station_props.clone(), authority),
         )
         .name(BUS_NAME)
         .build()
@@ -115,6 +116,7 @@ pub async fn serve(
         .context("cannot serve io.idgate.Station on the bus")?;
     tracing::info!(
         bus = opts.bus_address.as_deref().unwrap_or("system"),
+        authorize = ?authority.mode(),
         "serving {BUS_NAME}"
     );
 
@@ -193,6 +195,7 @@ pub async fn serve(
         request_tx,
         station_props,
         audit: Some(audit),
+        authority,
     });
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

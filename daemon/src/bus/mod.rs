@@ -1,8 +1,10 @@
 //! The D-Bus adapters. The interface structs are thin (InputPlumber style): each call takes the
 //! caller's unique name from the message header, forwards a request over a channel to the
 //! station actor and awaits its reply. They own no state but property snapshots the actor
-//! writes.
+//! writes. Before forwarding, each call is authorised ([`authorize`]): by polkit for the caller
+//! taken from the header, or by the bus policy alone.
 
+pub mod authorize;
 mod session;
 mod station;
 
@@ -11,10 +13,11 @@ use std::sync::{Arc, Mutex};
 
 use idgate_api::{Error, Step};
 use tokio::sync::{mpsc, oneshot};
-use zbus::OwnedVariant;
-use zbus::message::Header;
-use zbus::names::OwnedUniqueName;
+use zbus::message::{Header, Message};
+use zbus::names::{ErrorName, OwnedUniqueName};
+use zbus::{DBusError, OwnedVariant};
 
+pub use authorize::{Authority, Denied};
 pub use session::SessionIface;
 pub use station::StationIface;
 
@@ -96,6 +99,62 @@ fn caller(header: &Header<'_>) -> Result<OwnedUniqueName, Error> {
         .sender()
         .map(|s| OwnedUniqueName::from(s.to_owned()))
         .ok_or_else(|| Error::InvalidArgument("the call has no sender".into()))
+}
+
+/// Why a method call failed: the station's own `io.idgate.Error.*`, or a refusal sent as the
+/// standard `org.freedesktop.DBus.Error.AccessDenied` (as the bus policy would), so clients
+/// handle both the same way.
+#[derive(Debug)]
+pub enum CallError {
+    Station(Error),
+    Refused(zbus::fdo::Error),
+}
+
+impl From<Error> for CallError {
+    fn from(e: Error) -> Self {
+        CallError::Station(e)
+    }
+}
+
+impl From<Denied> for CallError {
+    fn from(d: Denied) -> Self {
+        CallError::Refused(d.to_fdo())
+    }
+}
+
+impl DBusError for CallError {
+    fn create_reply(&self, call: &Header<'_>) -> zbus::Result<Message> {
+        match self {
+            CallError::Station(e) => e.create_reply(call),
+            CallError::Refused(e) => e.create_reply(call),
+        }
+    }
+
+    fn name(&self) -> ErrorName<'_> {
+        match self {
+            CallError::Station(e) => e.name(),
+            CallError::Refused(e) => e.name(),
+        }
+    }
+
+    fn description(&self) -> Option<&str> {
+        match self {
+            CallError::Station(e) => e.description(),
+            CallError::Refused(e) => e.description(),
+        }
+    }
+}
+
+/// The caller of a method call, once `authority` lets it make the call.
+async fn authorized_caller(
+    authority: &Authority,
+    conn: &zbus::Connection,
+    header: &Header<'_>,
+) -> Result<OwnedUniqueName, CallError> {
+    let caller = caller(header)?;
+    let method = header.member().map_or("?", |m| m.as_str());
+    authority.check(conn, header, &caller, method).await?;
+    Ok(caller)
 }
 
 /// Sends a request and waits for the actor's answer.

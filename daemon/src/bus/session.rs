@@ -2,40 +2,64 @@
 
 use std::collections::HashMap;
 
-use idgate_api::{Checks, Error, PreviewBox};
+use idgate_api::{Checks, PreviewBox};
 use tokio::sync::mpsc;
 use zbus::OwnedVariant;
 use zbus::message::Header;
 use zbus::object_server::SignalEmitter;
 
-use super::{Request, SessionCall, SessionProps, SessionReply, Shared, ask, caller};
+use super::{
+    Authority, CallError, Request, SessionCall, SessionProps, SessionReply, Shared, ask,
+    authorized_caller,
+};
 
 #[derive(Debug)]
 pub struct SessionIface {
     session: u64,
     tx: mpsc::Sender<Request>,
     props: Shared<SessionProps>,
+    authority: Authority,
 }
 
 impl SessionIface {
-    pub fn new(session: u64, tx: mpsc::Sender<Request>, props: Shared<SessionProps>) -> Self {
-        Self { session, tx, props }
+    pub fn new(
+        session: u64,
+        tx: mpsc::Sender<Request>,
+        props: Shared<SessionProps>,
+        authority: Authority,
+    ) -> Self {
+        Self {
+            session,
+            tx,
+            props,
+            authority,
+        }
     }
 
-    async fn call(&self, header: &Header<'_>, call: SessionCall) -> Result<SessionReply, Error> {
-        let caller = caller(header)?;
+    async fn call(
+        &self,
+        conn: &zbus::Connection,
+        header: &Header<'_>,
+        call: SessionCall,
+    ) -> Result<SessionReply, CallError> {
+        let caller = authorized_caller(&self.authority, conn, header).await?;
         let session = self.session;
-        ask(&self.tx, |reply| Request::Session {
+        Ok(ask(&self.tx, |reply| Request::Session {
             session,
             caller,
             call,
             reply,
         })
-        .await
+        .await?)
     }
 
-    async fn call_done(&self, header: &Header<'_>, call: SessionCall) -> Result<(), Error> {
-        self.call(header, call).await.map(|_| ())
+    async fn call_done(
+        &self,
+        conn: &zbus::Connection,
+        header: &Header<'_>,
+        call: SessionCall,
+    ) -> Result<(), CallError> {
+        self.call(conn, header, call).await.map(|_| ())
     }
 }
 
@@ -43,17 +67,23 @@ impl SessionIface {
 #[zbus::interface(name = "io.idgate.Session1")]
 impl SessionIface {
     /// Begins the code step; from the result step, begins a new verification.
-    async fn start(&self, #[zbus(header)] header: Header<'_>) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::Start).await
+    async fn start(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::Start).await
     }
 
     /// Submits the MRZ as text, lines joined by newlines.
     async fn submit_mrz(
         &self,
         #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         lines: String,
-    ) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::SubmitMrz(lines)).await
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::SubmitMrz(lines))
+            .await
     }
 
     /// Submits typed fields: document_number, birth_date, expiry_date (or can alone). Returns
@@ -62,10 +92,11 @@ impl SessionIface {
     async fn submit_manual(
         &self,
         #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         fields: HashMap<String, OwnedVariant>,
-    ) -> Result<HashMap<String, String>, Error> {
+    ) -> Result<HashMap<String, String>, CallError> {
         match self
-            .call(&header, SessionCall::SubmitManual(fields))
+            .call(conn, &header, SessionCall::SubmitManual(fields))
             .await?
         {
             SessionReply::FieldErrors(errors) => Ok(errors),
@@ -77,29 +108,48 @@ impl SessionIface {
     async fn submit_can(
         &self,
         #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         can: String,
-    ) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::SubmitCan(can)).await
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::SubmitCan(can))
+            .await
     }
 
     /// Stops the camera OCR and waits for SubmitManual.
-    async fn use_manual_entry(&self, #[zbus(header)] header: Header<'_>) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::UseManualEntry).await
+    async fn use_manual_entry(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::UseManualEntry)
+            .await
     }
 
     /// Repeats the current step, or from the result step starts again.
-    async fn retry(&self, #[zbus(header)] header: Header<'_>) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::Retry).await
+    async fn retry(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::Retry).await
     }
 
     /// Cancels the verification; Finished("cancelled") follows.
-    async fn cancel(&self, #[zbus(header)] header: Header<'_>) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::Cancel).await
+    async fn cancel(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::Cancel).await
     }
 
     /// Cancels if running, ends the claim and removes this object.
-    async fn release(&self, #[zbus(header)] header: Header<'_>) -> Result<(), Error> {
-        self.call_done(&header, SessionCall::Release).await
+    async fn release(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), CallError> {
+        self.call_done(conn, &header, SessionCall::Release).await
     }
 
     /// idle, code, chip, face or result.

@@ -1,22 +1,30 @@
 //! `io.idgate.Station1` at `/io/idgate/Station`.
 
-use idgate_api::Error;
 use idgate_api::names::API_VERSION;
 use tokio::sync::mpsc;
 use zbus::OwnedObjectPath;
 use zbus::message::Header;
 
-use super::{Request, Shared, StationProps, ask, caller};
+use super::{Authority, CallError, Request, Shared, StationProps, ask, authorized_caller};
 
 #[derive(Debug)]
 pub struct StationIface {
     tx: mpsc::Sender<Request>,
     props: Shared<StationProps>,
+    authority: Authority,
 }
 
 impl StationIface {
-    pub fn new(tx: mpsc::Sender<Request>, props: Shared<StationProps>) -> Self {
-        Self { tx, props }
+    pub fn new(
+        tx: mpsc::Sender<Request>,
+        props: Shared<StationProps>,
+        authority: Authority,
+    ) -> Self {
+        Self {
+            tx,
+            props,
+            authority,
+        }
     }
 
     fn props(&self) -> StationProps {
@@ -31,9 +39,13 @@ impl StationIface {
     /// Fails with io.idgate.Error.AlreadyClaimed while another connection holds a claim. The
     /// claim ends with Session1.Release or when the caller leaves the bus.
     #[zbus(out_args("session"))]
-    async fn claim(&self, #[zbus(header)] header: Header<'_>) -> Result<OwnedObjectPath, Error> {
-        let caller = caller(&header)?;
-        ask(&self.tx, |reply| Request::Claim { caller, reply }).await
+    async fn claim(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<OwnedObjectPath, CallError> {
+        let caller = authorized_caller(&self.authority, conn, &header).await?;
+        Ok(ask(&self.tx, |reply| Request::Claim { caller, reply }).await?)
     }
 
     /// A reader matching the configured name pattern is connected.

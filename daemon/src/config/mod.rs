@@ -24,6 +24,7 @@ pub struct Config {
     pub face: FaceConfig,
     pub alternatives: AlternativesConfig,
     pub audit: AuditConfig,
+    pub bus: BusConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -147,6 +148,37 @@ pub struct AuditConfig {
     pub max_records: u64,
     /// The store is trimmed (oldest first) when its files exceed this size.
     pub max_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusConfig {
+    /// How each method call is authorised. Unset: polkit on the system bus, the bus policy alone
+    /// on a private bus given with `--bus-address` (tests and the simulated station have no
+    /// polkitd).
+    pub authorize: Option<Authorize>,
+}
+
+/// Who decides whether a caller may make a method call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Authorize {
+    /// Ask polkit (action `io.idgate.station.verify`) for the caller's bus name, on every call;
+    /// denied when polkit cannot be asked.
+    Polkit,
+    /// The D-Bus policy alone decides who may call (it admits root and the group `idgate`).
+    PolicyOnly,
+}
+
+impl BusConfig {
+    /// The configured mode, else the default for the bus: polkit on the system bus.
+    pub fn authorize(&self, private_bus: bool) -> Authorize {
+        self.authorize.unwrap_or(if private_bus {
+            Authorize::PolicyOnly
+        } else {
+            Authorize::Polkit
+        })
+    }
 }
 
 impl Default for StationConfig {
@@ -462,6 +494,22 @@ mod tests {
         assert_eq!(flow.chip.timeout, Duration::from_secs(12));
         assert_eq!(flow.alternatives.da, "Gå til skranke 4.");
         assert_eq!(flow.lang, Lang::Da);
+    }
+
+    #[test]
+    fn polkit_decides_on_the_system_bus_unless_configured_otherwise() {
+        let unset = Config::default();
+        assert_eq!(unset.bus.authorize(false), Authorize::Polkit);
+        assert_eq!(unset.bus.authorize(true), Authorize::PolicyOnly);
+        let polkit = Config::parse("[bus]\nauthorize = \"polkit\"\n", "s.toml").expect("valid");
+        assert_eq!(polkit.bus.authorize(true), Authorize::Polkit);
+        let policy =
+            Config::parse("[bus]\nauthorize = \"policy-only\"\n", "s.toml").expect("valid");
+        assert_eq!(policy.bus.authorize(false), Authorize::PolicyOnly);
+        let shown = Config::parse("[bus]\nauthorize = \"none\"\n", "s.toml")
+            .expect_err("unknown mode")
+            .to_string();
+        assert!(shown.starts_with("s.toml:2:"), "{shown}");
     }
 
     #[test]

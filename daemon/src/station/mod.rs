@@ -20,8 +20,8 @@ use zbus::{Connection, OwnedObjectPath};
 
 use crate::audit::{self, AuditStore};
 use crate::bus::{
-    Request, SessionCall, SessionIface, SessionProps, SessionReply, Shared, StationIface,
-    StationProps,
+    Authority, Request, SessionCall, SessionIface, SessionProps, SessionReply, Shared,
+    StationIface, StationProps,
 };
 use crate::devices::{DeviceEvent, Devices};
 use session_log::SessionLog;
@@ -60,6 +60,8 @@ pub struct StationParts {
     pub request_tx: mpsc::Sender<Request>,
     pub station_props: Shared<StationProps>,
     pub audit: Option<AuditStore>,
+    /// How session calls are authorised (the station object's calls use the same).
+    pub authority: Authority,
 }
 
 #[derive(Debug)]
@@ -73,6 +75,7 @@ pub struct Station {
     request_tx: mpsc::Sender<Request>,
     station_props: Shared<StationProps>,
     audit: Option<AuditStore>,
+    authority: Authority,
     claim: Option<Claimed>,
     next_session: u64,
     watchdog: Option<crate::notify::Watchdog>,
@@ -90,6 +93,7 @@ impl Station {
             request_tx: parts.request_tx,
             station_props: parts.station_props,
             audit: parts.audit,
+            authority: parts.authority,
             claim: None,
             next_session: 1,
             watchdog: crate::notify::Watchdog::from_env(),
@@ -171,7 +175,12 @@ impl Station {
             step: Step::Idle,
             attempts: 0,
         }));
-        let iface = SessionIface::new(session, self.request_tx.clone(), props.clone());
+        let iface = SessionIface::new(
+            session,
+            self.request_tx.clone(),
+            props.clone(),
+            self.authority,
+        );
         self.conn
             .object_server()
             .at(&path, iface)

@@ -1,6 +1,7 @@
-//! The real test bench: a private `pcscd` with `vsmartcard-vpcd` readers and private `dbus-daemon`s,
-//! for tests and for the simulated station. Daemons start on demand, wait for readiness with
-//! timeouts, and die with their owner (on drop, on panic, and on a crash through PDEATHSIG).
+//! The real test bench: a private `pcscd` with `vsmartcard-vpcd` readers, private `dbus-daemon`s
+//! and a private `polkitd`, for tests and for the simulated station. Daemons start on demand, wait
+//! for readiness with timeouts, and die with their owner (on drop, on panic, and on a crash
+//! through PDEATHSIG).
 //! A test never touches a pcscd or bus it did not start.
 //!
 //! ```no_run
@@ -15,12 +16,14 @@
 
 mod dbus;
 mod pcscd;
+mod polkitd;
 mod process;
 
 use std::path::Path;
 
 pub use dbus::DbusDaemon;
 pub use pcscd::{Pcscd, ReaderLease, VpcdSlot, pcscd};
+pub use polkitd::{PolkitSetup, Polkitd};
 
 /// Why the bench could not be brought up.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,8 @@ pub enum TestbedError {
     Pcscd(String),
     #[error("private dbus-daemon: {0}")]
     Dbus(String),
+    #[error("private polkitd: {0}")]
+    Polkitd(String),
     #[error("timed out: {0}")]
     Timeout(String),
     #[error("a test panicked while holding the reader pool")]

@@ -238,6 +238,12 @@ fn polkit_decides_every_call_for_the_caller_in_the_header_and_denies_when_it_is_
             .expect("root may claim");
         let session: zbus::OwnedObjectPath = reply.body().deserialize().expect("session path");
 
+        // The station has no reader here: Start reaching it is answered NoDevice.
+        let start = call(&conn, session.as_str(), SESSION_INTERFACE, "Start")
+            .await
+            .expect_err("no reader on this bench");
+        assert_eq!(error_name(&start), "io.idgate.Error.NoDevice");
+
         // polkitd goes away: the next calls are denied, the session's as well as a new claim.
         polkit.stop();
         let start = call(&conn, session.as_str(), SESSION_INTERFACE, "Start")

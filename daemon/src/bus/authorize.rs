@@ -3,8 +3,8 @@
 //! The subject is the caller's unique bus name from the message header (`system-bus-name`):
 //! polkitd asks the bus for that connection's credentials itself, so neither the daemon's own pid
 //! nor a caller-supplied pid (racy: pids are reused) is ever trusted. Every call is checked; no
-//! answer is cached, because a local round trip costs about a millisecond and calls come at human
-//! pace, while a cache would outlive a revoked group membership or a changed rule.
+//! answer is cached: calls come at human pace, so a local round trip per call is cheap, while a
+//! cache would outlive a revoked group membership or a changed rule.
 //!
 //! Fail closed: when polkit cannot be asked (not running, an error, no answer in time), the call is
 //! denied with a log line that says so.
@@ -137,7 +137,10 @@ async fn ask_polkit(
     action: &str,
     interactive: bool,
 ) -> Result<(bool, bool), String> {
-    let proxy = PolkitAuthorityProxy::new(conn)
+    // No property cache: it would add a match rule and a GetAll per call for nothing.
+    let proxy = PolkitAuthorityProxy::builder(conn)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
         .await
         .map_err(|e| e.to_string())?;
     let subject = (

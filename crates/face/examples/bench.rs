@@ -120,8 +120,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
 
     // Phase 1: per-stage breakdown.
-    let (mut t_dec, mut t_det, mut t_q, mut t_al, mut t_emb, mut t_pad) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut t_dec, mut t_det, mut t_q, mut t_al, mut t_emb, mut t_pad, mut t_rs) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for i in 0..iterations + warmup {
         let buf = &jpegs[i % jpegs.len()];
         let t0 = Instant::now();
@@ -139,6 +139,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t5 = Instant::now();
         let _p = engine.pad(&img, det)?;
         let t6 = Instant::now();
+        let _small =
+            idgate_face::imageops::resize(&img, cfg.detector.max_width, cfg.detector.max_height);
+        let t7 = Instant::now();
         if i < warmup {
             continue;
         }
@@ -148,6 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t_q.push(ms(t3, t4));
         t_emb.push((ms(t4, t5) - ms(t2, t3)).max(0.0));
         t_pad.push(ms(t5, t6));
+        t_rs.push(ms(t6, t7));
     }
 
     // Phase 2: detect + align + embed only (what the OpenCV peer runs), wall and CPU time.
@@ -190,6 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, v) in [
         ("decode (zune-jpeg)", &mut t_dec),
         ("detect (YuNet 320x256, incl. resize)", &mut t_det),
+        ("  of which resize 640x480 -> 320x240", &mut t_rs),
         ("align (5-point, 112x112)", &mut t_al),
         ("quality", &mut t_q),
         ("embed (SFace fp32)", &mut t_emb),

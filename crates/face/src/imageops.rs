@@ -81,7 +81,9 @@ pub fn warp_affine(src: &RgbImage, m: &Affine, out_w: u32, out_h: u32) -> Option
 
 #[inline]
 fn round_u8(v: f32) -> u8 {
-    v.round().clamp(0.0, 255.0) as u8
+    // Same as `round()` for the clamped (non-negative) range, without the libm call that
+    // `round` compiles to on baseline x86-64.
+    (v.clamp(0.0, 255.0) + 0.5) as u8
 }
 
 /// Resizes to exactly `out_w`×`out_h`. Downscaling by more than 2 first averages integer
@@ -98,6 +100,11 @@ pub fn resize(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
     let reduced;
     let base = if kx >= 2 || ky >= 2 {
         reduced = box_reduce(src, kx, ky);
+        // An exact integer reduction (640×480 camera frames → the detector's 320×240) is done:
+        // bilinear at scale 1 would copy every pixel unchanged.
+        if reduced.dimensions() == (out_w, out_h) {
+            return reduced;
+        }
         &reduced
     } else {
         src
@@ -105,8 +112,36 @@ pub fn resize(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
     resize_bilinear(base, out_w, out_h)
 }
 
+/// 2×2 block averages: the camera-frame → detector case, on every frame, so written for the
+/// auto-vectoriser (two rows at a time, no per-pixel bounds checks).
+fn halve(src: &RgbImage) -> RgbImage {
+    let (w, h) = (src.width() / 2, src.height() / 2);
+    let sw = src.width() as usize * 3;
+    let mut out = vec![0u8; w as usize * h as usize * 3];
+    for (orow, rows) in out
+        .chunks_exact_mut(w as usize * 3)
+        .zip(src.as_raw().chunks_exact(sw * 2))
+    {
+        let (r0, r1) = rows.split_at(sw);
+        for ((o, a), b) in orow
+            .chunks_exact_mut(3)
+            .zip(r0.chunks_exact(6))
+            .zip(r1.chunks_exact(6))
+        {
+            for c in 0..3 {
+                let sum = a[c] as u16 + a[c + 3] as u16 + b[c] as u16 + b[c + 3] as u16;
+                o[c] = ((sum + 2) / 4) as u8;
+            }
+        }
+    }
+    RgbImage::from_raw(w, h, out).unwrap_or_else(|| RgbImage::new(w, h))
+}
+
 /// Averages `kx`×`ky` blocks (the remainder at the right/bottom edge is dropped).
 fn box_reduce(src: &RgbImage, kx: u32, ky: u32) -> RgbImage {
+    if kx == 2 && ky == 2 && src.width() >= 2 && src.height() >= 2 {
+        return halve(src);
+    }
     let w = (src.width() / kx).max(1);
     let h = (src.height() / ky).max(1);
     let sw = src.width() as usize;
@@ -245,6 +280,30 @@ mod tests {
         assert_eq!(half.get_pixel(10, 2)[0], 41);
         let big = resize(&ramp, 400, 40);
         assert_eq!((big.width(), big.height()), (400, 40));
+    }
+
+    #[test]
+    fn halving_averages_each_2x2_block_rounding_half_up_and_drops_an_odd_edge() {
+        let mut seed = 7u32;
+        let src = RgbImage::from_fn(37, 23, |_, _| {
+            let mut c = [0u8; 3];
+            for v in &mut c {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                *v = (seed >> 16) as u8;
+            }
+            Rgb(c)
+        });
+        let half = resize(&src, 18, 11);
+        assert_eq!(half.dimensions(), (18, 11));
+        for (x, y, p) in half.enumerate_pixels() {
+            for c in 0..3 {
+                let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
+                    .iter()
+                    .map(|(dx, dy)| src.get_pixel(2 * x + dx, 2 * y + dy)[c] as u32)
+                    .sum();
+                assert_eq!(p[c] as u32, (sum + 2) / 4, "pixel {x},{y} channel {c}");
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod frame;
 pub mod imageops;
 pub mod liveness;
 pub mod pad;
+pub mod prelu_split;
 pub mod quality;
 pub mod replay;
 pub mod runtime;

@@ -76,6 +76,34 @@ pub fn session(
         path: path.to_path_buf(),
         reason,
     };
+    builder(env, threads, spinning, &fail)?
+        .commit_from_file(path)
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// [`session`] for a model already in memory (e.g. rewritten on load); `path` names it in errors.
+pub fn session_from_memory(
+    env: &Environment,
+    path: &Path,
+    model: &[u8],
+    threads: usize,
+    spinning: bool,
+) -> Result<Session, FaceError> {
+    let fail = |reason: String| FaceError::ModelLoad {
+        path: path.to_path_buf(),
+        reason,
+    };
+    builder(env, threads, spinning, &fail)?
+        .commit_from_memory(model)
+        .map_err(|e| fail(e.to_string()))
+}
+
+fn builder(
+    env: &Environment,
+    threads: usize,
+    spinning: bool,
+    fail: &dyn Fn(String) -> FaceError,
+) -> Result<ort::session::builder::SessionBuilder, FaceError> {
     Session::builder(env)
         .map_err(|e| fail(e.to_string()))?
         .with_optimization_level(GraphOptimizationLevel::All)
@@ -83,7 +111,5 @@ pub fn session(
         .with_intra_threads(threads.max(1))
         .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
         .with_intra_op_spinning(spinning)
-        .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))?
-        .commit_from_file(path)
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(ort::Error::<()>::from(e).to_string()))
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -95,24 +95,16 @@ pub enum ConfigCommand {
 pub enum AuditCommand {
     /// One line per session: id, start, outcome, final code.
     List {
-        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Read this store instead of the configured one.
-        #[arg(long)]
-        path: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
     },
     /// Every record as JSON (one object per line).
     Export {
-        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Read this store instead of the configured one.
-        #[arg(long)]
-        path: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The only format (kept explicit so scripts state it).
         #[arg(long)]
         json: bool,
@@ -125,4 +117,15 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 1000)]
         count: u64,
     },
+}
+
+/// Which audit store a command reads.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Read this store instead of the configured one.
+    #[arg(long)]
+    pub path: Option<PathBuf>,
 }

@@ -1,12 +1,12 @@
 //! idgated: owns the NFC reader and the camera and serves the verification flow over D-Bus.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
 use idgated::audit::{AuditStore, Limits};
-use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand};
+use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand, StoreArgs};
 use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{ServeOptions, load_trust, serve};
 
@@ -30,9 +30,9 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     }
 }
 
-fn audit_store(config: Option<&Path>, path: Option<PathBuf>) -> anyhow::Result<AuditStore> {
-    let cfg = load_config(config)?;
-    let path = path.unwrap_or(cfg.audit.path.clone());
+fn audit_store(args: &StoreArgs) -> anyhow::Result<AuditStore> {
+    let cfg = load_config(args.config.as_deref())?;
+    let path = args.path.clone().unwrap_or(cfg.audit.path.clone());
     let limits = Limits {
         retention: std::time::Duration::from_secs(u64::from(cfg.audit.retention_days) * 86_400),
         max_records: cfg.audit.max_records,
@@ -165,8 +165,8 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
 
 fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
-        AuditCommand::List { config, path, json } => {
-            let store = audit_store(config.as_deref(), path)?;
+        AuditCommand::List { store, json } => {
+            let store = audit_store(&store)?;
             for r in store.list()? {
                 if json {
                     println!("{}", serde_json::to_string(&r)?);
@@ -183,11 +183,11 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Export { config, path, json } => {
+        AuditCommand::Export { store, json } => {
             if !json {
                 anyhow::bail!("export writes JSON only: pass --json");
             }
-            let store = audit_store(config.as_deref(), path)?;
+            let store = audit_store(&store)?;
             for r in store.list()? {
                 println!("{}", serde_json::to_string(&r)?);
             }

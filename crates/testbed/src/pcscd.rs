@@ -17,7 +17,7 @@ use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::TestbedError;
-use crate::process::{pdeathsig_command, stop_child};
+use crate::process::stop_child;
 
 /// Environment variable libpcsclite reads (once) for the daemon socket path.
 const CSOCK_ENV: &str = "PCSCLITE_CSOCK_NAME";
@@ -144,34 +144,20 @@ else
   mount -t tmpfs tmpfs /run && mkdir /run/pcscd && mount --bind "$1" /run/pcscd
 fi
 exec pcscd --foreground --config "$2" $3"#;
-        let mut cmd = pdeathsig_command("unshare");
-        if !crate::process::is_root() {
-            // Without root, a user namespace maps us to root inside so the mounts are allowed.
-            cmd.arg("--user").arg("--map-root-user");
-        }
-        cmd.args([
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
-        .arg(&run)
-        .arg(&conf)
-        // IDGATE_TESTBED_PCSCD_DEBUG=1 logs every APDU to pcscd.log in the private directory.
-        .arg(
-            if std::env::var_os("IDGATE_TESTBED_PCSCD_DEBUG").is_some() {
-                "--debug --apdu"
-            } else {
-                ""
-            },
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log_file(dir, "pcscd.log")?))
-        .stderr(Stdio::from(log_file(dir, "pcscd.err")?));
+        let mut cmd = crate::process::private_mount_namespace(script);
+        cmd.arg(&run)
+            .arg(&conf)
+            // IDGATE_TESTBED_PCSCD_DEBUG=1 logs every APDU to pcscd.log in the private directory.
+            .arg(
+                if std::env::var_os("IDGATE_TESTBED_PCSCD_DEBUG").is_some() {
+                    "--debug --apdu"
+                } else {
+                    ""
+                },
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log_file(dir, "pcscd.log")?))
+            .stderr(Stdio::from(log_file(dir, "pcscd.err")?));
         let mut child = crate::process::spawn_for_process_lifetime(cmd)
             .map_err(|e| TestbedError::Spawn("unshare/pcscd".into(), e))?;
 

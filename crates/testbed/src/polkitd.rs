@@ -16,7 +16,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::TestbedError;
-use crate::process::{pdeathsig_command, stop_child};
+use crate::process::stop_child;
 
 /// Debian's `polkitd` package puts the daemon here.
 const POLKITD: &str = "/usr/lib/polkit-1/polkitd";
@@ -85,23 +85,13 @@ exec "$6""#;
         let log = dir.join("polkitd.log");
         let out = fs::File::create(&log).map_err(|e| TestbedError::io(&log, e))?;
         let err = out.try_clone().map_err(|e| TestbedError::io(&log, e))?;
-        let mut cmd = pdeathsig_command("unshare");
-        cmd.args([
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
-        .args([&actions, &rules, &etc_rules, &passwd, &group])
-        .arg(POLKITD)
-        .env("DBUS_SYSTEM_BUS_ADDRESS", bus_address)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err));
+        let mut cmd = crate::process::private_mount_namespace(script);
+        cmd.args([&actions, &rules, &etc_rules, &passwd, &group])
+            .arg(POLKITD)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", bus_address)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err));
         let child = cmd
             .spawn()
             .map_err(|e| TestbedError::Spawn("unshare/polkitd".into(), e))?;

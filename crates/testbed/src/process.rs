@@ -27,6 +27,27 @@ pub(crate) fn pdeathsig_command(program: &str) -> Command {
     cmd
 }
 
+/// `sh -c SCRIPT sh ARGS…` in a private mount namespace (`unshare --mount`, private propagation):
+/// the script bind-mounts private directories over system paths that only its daemon then sees.
+/// Without root, a user namespace maps us to root inside so the mounts are allowed.
+pub(crate) fn private_mount_namespace(script: &str) -> Command {
+    let mut cmd = pdeathsig_command("unshare");
+    if !is_root() {
+        cmd.arg("--user").arg("--map-root-user");
+    }
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+    ]);
+    cmd
+}
+
 /// SIGTERM, a moment's grace, then SIGKILL; always reaps the child.
 pub(crate) fn stop_child(child: &mut Child) {
     if let Ok(Some(_)) = child.try_wait() {

@@ -200,7 +200,10 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
         },
     );
 
-    out.push(bus_check(bus_address));
+    out.extend(bus_checks(
+        bus_address,
+        cfg.bus.authorize(bus_address.is_some()),
+    ));
 
     let audit = &cfg.audit.path;
     let parent = audit.parent().unwrap_or(audit);
@@ -216,13 +219,17 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
     out
 }
 
-fn bus_check(address: Option<&str>) -> Check {
+/// The station's polkit actions as scripts/install places them (polkitd reads only this directory).
+const POLKIT_ACTIONS_FILE: &str = "/usr/share/polkit-1/actions/io.idgate.station.policy";
+
+/// The bus, and polkit when calls are authorised with it.
+fn bus_checks(address: Option<&str>, authorize: crate::config::Authorize) -> Vec<Check> {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return check("bus", Verdict::Fail, e.to_string()),
+        Err(e) => return vec![check("bus", Verdict::Fail, e.to_string())],
     };
     rt.block_on(async {
         let builder = match address {
@@ -231,16 +238,28 @@ fn bus_check(address: Option<&str>) -> Check {
         };
         let conn = match builder.build().await {
             Ok(c) => c,
-            Err(e) => return check("bus", Verdict::Fail, format!("cannot connect: {e}")),
+            Err(e) => {
+                return vec![check("bus", Verdict::Fail, format!("cannot connect: {e}"))];
+            }
         };
-        let owned = match zbus::fdo::DBusProxy::new(&conn).await {
-            Ok(dbus) => match zbus::names::BusName::try_from(idgate_api::names::BUS_NAME) {
-                Ok(name) => dbus.name_has_owner(name).await.unwrap_or(false),
-                Err(_) => false,
-            },
-            Err(_) => false,
+        let dbus = zbus::fdo::DBusProxy::new(&conn).await.ok();
+        let served = |name: &'static str| {
+            let dbus = dbus.clone();
+            async move {
+                let (Some(dbus), Ok(name)) = (dbus, zbus::names::BusName::try_from(name)) else {
+                    return (false, false);
+                };
+                let owned = dbus.name_has_owner(name.clone()).await.unwrap_or(false);
+                let activatable = dbus
+                    .list_activatable_names()
+                    .await
+                    .map(|names| names.iter().any(|n| n.as_str() == name.as_str()))
+                    .unwrap_or(false);
+                (owned, activatable)
+            }
         };
-        check(
+        let (owned, _) = served(idgate_api::names::BUS_NAME).await;
+        let mut out = vec![check(
             "bus",
             Verdict::Ok,
             if owned {
@@ -248,7 +267,38 @@ fn bus_check(address: Option<&str>) -> Check {
             } else {
                 "connected; io.idgate.Station is not running"
             },
-        )
+        )];
+        if authorize == crate::config::Authorize::PolicyOnly {
+            out.push(check(
+                "polkit",
+                Verdict::Ok,
+                "not used ([bus] authorize = \"policy-only\")",
+            ));
+            return out;
+        }
+        let action = Path::new(POLKIT_ACTIONS_FILE);
+        let (owned, activatable) = served("org.freedesktop.PolicyKit1").await;
+        out.push(match (action.is_file(), owned || activatable) {
+            (true, true) => check(
+                "polkit",
+                Verdict::Ok,
+                format!("{} installed; polkitd reachable", action.display()),
+            ),
+            (false, _) => check(
+                "polkit",
+                Verdict::Fail,
+                format!(
+                    "{} missing: every call would be denied (run scripts/install)",
+                    action.display()
+                ),
+            ),
+            (true, false) => check(
+                "polkit",
+                Verdict::Fail,
+                "polkitd is not on the bus: every call would be denied (install polkitd)",
+            ),
+        });
+        out
     })
 }
 

@@ -106,9 +106,39 @@ fn selftest_prints_a_table_and_fails_without_a_trust_store() {
         "FAIL  pcscd",
         "FAIL  trust store",
         "ok    bus           connected; io.idgate.Station is not running",
+        // A private bus given with --bus-address is policy-only unless configured otherwise.
+        "ok    polkit        not used",
         "ok    audit store",
     ] {
         assert!(table.contains(line), "missing {line:?} in\n{table}");
     }
     assert_eq!(table.matches("sha256 ok").count(), 4, "{table}");
+}
+
+#[test]
+fn selftest_fails_when_calls_are_to_be_authorised_by_a_polkit_that_is_not_there() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[bus]\nauthorize = \"polkit\"\n").expect("write");
+    // A private bus with no polkitd on it: every call would be denied (fail closed).
+    let bus = idgate_testbed::DbusDaemon::start().expect("bus");
+    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
+        .args([
+            "selftest",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--bus-address",
+            bus.address(),
+        ])
+        .env("PCSCLITE_CSOCK_NAME", dir.path().join("no-pcscd"))
+        .output()
+        .expect("run");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    let line = table
+        .lines()
+        .find(|l| l.contains("polkit"))
+        .unwrap_or_else(|| panic!("no polkit line in\n{table}"));
+    assert!(line.starts_with("FAIL"), "{line}");
+    assert!(line.contains("every call would be denied"), "{line}");
 }

@@ -424,22 +424,26 @@ impl Flow {
         self.step_since = Some(now);
         self.attempts.code += 1;
         self.key = None;
+        self.start_code_run(now, out);
+        let guidance = if !self.camera && guidance == Guidance::CodeShowPage {
+            Guidance::CodeTypeIn
+        } else {
+            guidance
+        };
+        self.status(Step::Code, guidance, -1.0, true, out);
+    }
+
+    /// The camera reads the code (an OCR run with its deadline), or without one the person types it.
+    fn start_code_run(&mut self, now: Instant, out: &mut Vec<Command>) {
         if self.camera {
             self.state = State::Code { manual: false };
             let run = self.new_run();
             self.deadline = Some(now + self.cfg.code.timeout);
             out.push(Command::StartOcr { run });
-            self.status(Step::Code, guidance, -1.0, true, out);
         } else {
             self.state = State::Code { manual: true };
             self.run = None;
             self.deadline = None;
-            let guidance = if guidance == Guidance::CodeShowPage {
-                Guidance::CodeTypeIn
-            } else {
-                guidance
-            };
-            self.status(Step::Code, guidance, -1.0, true, out);
         }
     }
 
@@ -531,26 +535,10 @@ impl Flow {
         out: &mut Vec<Command>,
     ) {
         self.reasons.extend(reason);
-        if self.attempts.code >= self.limits(Step::Code).attempts {
-            self.finish(
-                now,
-                Outcome::NotVerified,
-                Guidance::FlowAlternatives,
-                true,
-                out,
-            );
-            return;
+        if self.another_attempt(now, Step::Code, out) {
+            self.start_code_run(now, out);
+            self.status(Step::Code, guidance, -1.0, true, out);
         }
-        self.attempts.code += 1;
-        if self.camera {
-            self.state = State::Code { manual: false };
-            let run = self.new_run();
-            self.deadline = Some(now + self.cfg.code.timeout);
-            out.push(Command::StartOcr { run });
-        } else {
-            self.state = State::Code { manual: true };
-        }
-        self.status(Step::Code, guidance, -1.0, true, out);
     }
 
     fn chip_failed(&mut self, now: Instant, failure: Guidance, out: &mut Vec<Command>) {
@@ -568,13 +556,7 @@ impl Flow {
                 let chip_left = self.attempts.chip < self.limits(Step::Chip).attempts;
                 let code_left = self.attempts.code < self.limits(Step::Code).attempts;
                 if !(chip_left && code_left) {
-                    self.finish(
-                        now,
-                        Outcome::NotVerified,
-                        Guidance::FlowAlternatives,
-                        true,
-                        out,
-                    );
+                    self.finish_with_alternatives(now, out);
                 } else {
                     self.enter_code(now, Guidance::ChipWrongCode, out);
                 }
@@ -592,19 +574,13 @@ impl Flow {
         out: &mut Vec<Command>,
     ) {
         self.reasons.extend(reason);
-        let key = self.key.take();
-        match key {
-            Some(key) if self.attempts.chip < self.limits(Step::Chip).attempts => {
-                self.attempts.chip += 1;
-                self.start_chip_run(now, key, guidance, out);
-            }
-            _ => self.finish(
-                now,
-                Outcome::NotVerified,
-                Guidance::FlowAlternatives,
-                true,
-                out,
-            ),
+        // Without the key (it was wrong or never came) the chip cannot be read again.
+        let Some(key) = self.key.take() else {
+            self.finish_with_alternatives(now, out);
+            return;
+        };
+        if self.another_attempt(now, Step::Chip, out) {
+            self.start_chip_run(now, key, guidance, out);
         }
     }
 
@@ -621,22 +597,41 @@ impl Flow {
         out: &mut Vec<Command>,
     ) {
         self.reasons.extend_from_slice(reasons);
-        if self.attempts.face >= self.limits(Step::Face).attempts {
-            self.finish(
-                now,
-                Outcome::NotVerified,
-                Guidance::FlowAlternatives,
-                true,
-                out,
-            );
-            return;
+        if self.another_attempt(now, Step::Face, out) {
+            self.start_face_run(now, guidance, out);
         }
-        self.attempts.face += 1;
-        self.start_face_run(now, guidance, out);
+    }
+
+    /// Counts one more attempt at `step` when the configuration allows it; with none left,
+    /// finishes pointing the person to the alternatives. Whether the step may try again.
+    fn another_attempt(&mut self, now: Instant, step: Step, out: &mut Vec<Command>) -> bool {
+        let limit = self.limits(step).attempts;
+        let used = match step {
+            Step::Chip => &mut self.attempts.chip,
+            Step::Face => &mut self.attempts.face,
+            _ => &mut self.attempts.code,
+        };
+        if *used < limit {
+            *used += 1;
+            return true;
+        }
+        self.finish_with_alternatives(now, out);
+        false
     }
 
     fn finish_ask_staff(&mut self, now: Instant, guidance: Guidance, out: &mut Vec<Command>) {
         self.finish(now, Outcome::NotVerified, guidance, false, out);
+    }
+
+    /// Not verified after the attempts ran out: the person is pointed to other ways.
+    fn finish_with_alternatives(&mut self, now: Instant, out: &mut Vec<Command>) {
+        self.finish(
+            now,
+            Outcome::NotVerified,
+            Guidance::FlowAlternatives,
+            true,
+            out,
+        );
     }
 
     fn finish(

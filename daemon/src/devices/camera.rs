@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use idgate_api::wire::{PREVIEW_MAX_FPS, PREVIEW_MAX_HEIGHT, PREVIEW_MAX_WIDTH};
 use idgate_api::{Guidance, PreviewBox, Step};
 use idgate_face::{CaptureError, Frame, FrameSource};
-use idgate_flow::RunId;
+use idgate_flow::{Event, RunId};
 use image::RgbImage;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{DeviceEvent, Preview};
+use super::{DeviceEvent, Preview, send_flow};
 
 /// One camera, used by one job at a time (OCR or face).
 #[derive(Clone)]
@@ -57,6 +57,33 @@ impl CameraHandle {
             .lock()
             .map_err(|_| CaptureError::Disconnected("camera lock poisoned".into()))?;
         source.next_frame()
+    }
+
+    /// The next frame for a job, riding out short camera failures. `None` once the job is
+    /// cancelled, or after `MAX_CAMERA_FAILURES` failures in a row: then the flow has been sent
+    /// a device fault and the job should end.
+    pub fn next_frame_for_job(
+        &self,
+        step: &str,
+        cancel: &AtomicBool,
+        events: &UnboundedSender<DeviceEvent>,
+    ) -> Option<Frame> {
+        let mut failures = 0;
+        while !cancel.load(Ordering::Relaxed) {
+            match self.next_frame() {
+                Ok(frame) => return Some(frame),
+                Err(e) => {
+                    failures += 1;
+                    if failures >= MAX_CAMERA_FAILURES {
+                        tracing::warn!("camera failed during the {step} step: {e}");
+                        send_flow(events, Event::DeviceFault);
+                        return None;
+                    }
+                    std::thread::sleep(CAMERA_RETRY);
+                }
+            }
+        }
+        None
     }
 
     pub fn set_scene(&self, scene: Scene) {
@@ -193,7 +220,66 @@ impl PreviewSender {
 }
 
 /// Consecutive camera failures after which a job reports a device fault.
-pub const MAX_CAMERA_FAILURES: u32 = 20;
+const MAX_CAMERA_FAILURES: u32 = 20;
 
 /// Pause after a failed frame (the reconnecting camera retries at most once a second anyway).
-pub const CAMERA_RETRY: Duration = Duration::from_millis(100);
+const CAMERA_RETRY: Duration = Duration::from_millis(100);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A camera that fails `failures` times, then delivers frames.
+    struct Flaky {
+        failures: u32,
+    }
+
+    impl FrameSource for Flaky {
+        fn next_frame(&mut self) -> Result<Frame, CaptureError> {
+            if self.failures > 0 {
+                self.failures -= 1;
+                return Err(CaptureError::Disconnected("unplugged".into()));
+            }
+            Ok(Frame::new(RgbImage::new(4, 4), Duration::ZERO))
+        }
+    }
+
+    fn camera(failures: u32) -> CameraHandle {
+        CameraHandle::new(Box::new(Flaky { failures }), "test".into(), true)
+    }
+
+    #[test]
+    fn a_job_rides_out_fewer_failures_than_the_limit() {
+        let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        let frame = camera(MAX_CAMERA_FAILURES - 1).next_frame_for_job(
+            "code",
+            &AtomicBool::new(false),
+            &events,
+        );
+        assert!(frame.is_some());
+        assert!(seen.try_recv().is_err(), "no fault reported");
+    }
+
+    #[test]
+    fn a_camera_that_keeps_failing_ends_the_job_with_a_device_fault() {
+        let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        let frame = camera(MAX_CAMERA_FAILURES).next_frame_for_job(
+            "face",
+            &AtomicBool::new(false),
+            &events,
+        );
+        assert!(frame.is_none());
+        assert!(matches!(
+            seen.try_recv(),
+            Ok(DeviceEvent::Flow(Event::DeviceFault))
+        ));
+    }
+
+    #[test]
+    fn a_cancelled_job_gets_no_frame_and_reports_nothing() {
+        let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        let frame = camera(0).next_frame_for_job("code", &AtomicBool::new(true), &events);
+        assert!(frame.is_none());
+        assert!(seen.try_recv().is_err());
+    }
+}

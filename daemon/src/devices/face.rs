@@ -13,7 +13,7 @@ use idgate_face::{
 use idgate_flow::{Event, FaceVerdict, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::camera::{CAMERA_RETRY, CameraHandle, MAX_CAMERA_FAILURES, PreviewSender, Scene};
+use super::camera::{CameraHandle, PreviewSender, Scene};
 use super::{ChipPhoto, DeviceEvent, send_flow};
 
 /// The engine, loaded once (ONNX Runtime and three models) on the first face job or at start.
@@ -122,24 +122,10 @@ impl FaceJob {
         let mut previous: Option<FrameAnalysis> = None;
         let mut challenge: Option<LivenessChallenge> = None;
         let mut prompt: Option<Guidance> = None;
-        let mut failures = 0;
-        while !self.cancel.load(Ordering::Relaxed) {
-            let frame = match self.camera.next_frame() {
-                Ok(f) => {
-                    failures = 0;
-                    f
-                }
-                Err(e) => {
-                    failures += 1;
-                    if failures >= MAX_CAMERA_FAILURES {
-                        tracing::warn!("camera failed during the face step: {e}");
-                        send_flow(&self.events, Event::DeviceFault);
-                        return;
-                    }
-                    std::thread::sleep(CAMERA_RETRY);
-                    continue;
-                }
-            };
+        while let Some(frame) = self
+            .camera
+            .next_frame_for_job("face", &self.cancel, &self.events)
+        {
             let analysis = match engine.analyze_frame(&frame, previous.as_ref()) {
                 Ok(a) => a,
                 Err(e) => {

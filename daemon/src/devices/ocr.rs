@@ -9,7 +9,7 @@ use idgate_flow::{ChipKey, Event, RunId};
 use idgate_mrz::ocr::{MrzReader, MrzScanner, OcrHint};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::camera::{CAMERA_RETRY, CameraHandle, MAX_CAMERA_FAILURES, PreviewSender, Scene};
+use super::camera::{CameraHandle, PreviewSender, Scene};
 use super::{DeviceEvent, send_flow};
 
 pub struct OcrJob {
@@ -25,25 +25,11 @@ impl OcrJob {
         self.camera.set_scene(Scene::DataPage);
         let mut scanner = MrzScanner::new(self.reader.clone());
         let mut preview = PreviewSender::new(self.run, Step::Code, self.events.clone());
-        let mut failures = 0;
         let mut shown_lines: Vec<String> = Vec::new();
-        while !self.cancel.load(Ordering::Relaxed) {
-            let frame = match self.camera.next_frame() {
-                Ok(f) => {
-                    failures = 0;
-                    f
-                }
-                Err(e) => {
-                    failures += 1;
-                    if failures >= MAX_CAMERA_FAILURES {
-                        tracing::warn!("camera failed during the code step: {e}");
-                        send_flow(&self.events, Event::DeviceFault);
-                        return;
-                    }
-                    std::thread::sleep(CAMERA_RETRY);
-                    continue;
-                }
-            };
+        while let Some(frame) = self
+            .camera
+            .next_frame_for_job("code", &self.cancel, &self.events)
+        {
             preview.offer(&frame.image, &[]);
             let update = scanner.push_rgb(&frame.image);
             if self.cancel.load(Ordering::Relaxed) {

@@ -2,18 +2,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::Daemon;
+use common::{Daemon, free_within_a_second, rt};
 use idgate_api::names::{BUS_NAME, SESSION_INTERFACE, STATION_PATH};
 use idgate_api::{Error, ManualEntry, StationProxy, open_session};
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 #[test]
 fn the_station_reports_its_contract_version_and_no_devices() {
@@ -105,15 +98,7 @@ fn when_the_owner_leaves_the_bus_the_claim_ends_within_a_second() {
             assert!(station.busy().await.expect("Busy"));
             owner.close().await.expect("close");
         }
-        let left = Instant::now();
-        while station.busy().await.expect("Busy") {
-            assert!(
-                left.elapsed() < Duration::from_secs(1),
-                "still claimed {:?} after the owner left",
-                left.elapsed()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        free_within_a_second(&station).await;
         station.claim().await.expect("free again");
     });
 }

@@ -1,21 +1,37 @@
 //! The command line as admins and scripts use it.
 
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-fn idgated(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args(args)
-        .output()
-        .expect("run idgated");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{idgated, specimen_dir};
 
 fn specimen(name: &str) -> String {
-    format!("{}/../.idgate/specimen/{name}", env!("CARGO_MANIFEST_DIR"))
+    specimen_dir().join(name).display().to_string()
+}
+
+/// `idgated selftest` with `config` (written to `dir`), a private bus of its own and no pcscd:
+/// its exit code and the table it prints.
+fn selftest(dir: &Path, config: &str) -> (Option<i32>, String) {
+    let cfg = dir.join("c.toml");
+    std::fs::write(&cfg, config).expect("write");
+    let bus = idgate_testbed::DbusDaemon::start().expect("bus");
+    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
+        .args([
+            "selftest",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--bus-address",
+            bus.address(),
+        ])
+        .env("PCSCLITE_CSOCK_NAME", dir.join("no-pcscd"))
+        .output()
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -76,30 +92,15 @@ fn face_compare_prints_json_and_exits_3_without_a_face() {
 #[test]
 fn selftest_prints_a_table_and_fails_without_a_trust_store() {
     let dir = tempfile::tempdir().expect("tmp");
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
+    let (code, table) = selftest(
+        dir.path(),
+        &format!(
             "[chip]\ntrust_store = \"{}\"\n[audit]\npath = \"{}\"\n",
             dir.path().join("none").display(),
             dir.path().join("audit").display()
         ),
-    )
-    .expect("write");
-    let bus = idgate_testbed::DbusDaemon::start().expect("bus");
-    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args([
-            "selftest",
-            "--config",
-            cfg.to_str().expect("utf-8"),
-            "--bus-address",
-            bus.address(),
-        ])
-        .env("PCSCLITE_CSOCK_NAME", dir.path().join("no-pcscd"))
-        .output()
-        .expect("run");
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{table}");
+    );
+    assert_eq!(code, Some(1), "{table}");
     for line in [
         "ok    onnx runtime",
         "ok    face engine",
@@ -118,23 +119,9 @@ fn selftest_prints_a_table_and_fails_without_a_trust_store() {
 #[test]
 fn selftest_fails_when_calls_are_to_be_authorised_by_a_polkit_that_is_not_there() {
     let dir = tempfile::tempdir().expect("tmp");
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, "[bus]\nauthorize = \"polkit\"\n").expect("write");
-    // A private bus with no polkitd on it: every call would be denied (fail closed).
-    let bus = idgate_testbed::DbusDaemon::start().expect("bus");
-    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args([
-            "selftest",
-            "--config",
-            cfg.to_str().expect("utf-8"),
-            "--bus-address",
-            bus.address(),
-        ])
-        .env("PCSCLITE_CSOCK_NAME", dir.path().join("no-pcscd"))
-        .output()
-        .expect("run");
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{table}");
+    // The private bus has no polkitd on it: every call would be denied (fail closed).
+    let (code, table) = selftest(dir.path(), "[bus]\nauthorize = \"polkit\"\n");
+    assert_eq!(code, Some(1), "{table}");
     let line = table
         .lines()
         .find(|l| l.contains("polkit"))

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::Daemon;
+use common::{Daemon, rt};
 use idgate_api::StationProxy;
 use idgate_api::names::{BUS_NAME, SESSION_INTERFACE, STATION_INTERFACE, STATION_PATH};
 
@@ -80,11 +80,7 @@ fn check(name: &str, live: &str) {
 #[test]
 fn the_committed_xml_matches_the_live_interfaces() {
     let daemon = Daemon::start();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    rt.block_on(async {
+    rt().block_on(async {
         let conn = daemon.connect().await;
         let station = introspect(&conn, STATION_PATH).await;
         check(

@@ -5,15 +5,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options};
+use common::{Daemon, Options, rt};
 use idgate_api::StationProxy;
 
 fn reader_present(daemon: &Daemon, wait: Duration) -> bool {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    rt.block_on(async {
+    rt().block_on(async {
         let conn = daemon.connect().await;
         let station = StationProxy::new(&conn).await.expect("proxy");
         let until = Instant::now() + wait;

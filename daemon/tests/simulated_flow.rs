@@ -10,16 +10,9 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options, idgated, specimen_dir};
+use common::{Daemon, Options, free_within_a_second, idgated, rt, specimen_dir};
 use futures_util::StreamExt;
 use idgate_api::{Checks, Outcome, SessionProxy, StationProxy, Step, open_session};
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 fn require_setup() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -42,6 +35,25 @@ fn simulated(extra: &'static [&'static str]) -> Daemon {
         args: extra,
         ..Options::default()
     })
+}
+
+/// `idgated audit <verb> --json` on the daemon's store (it must succeed): one record a line, and
+/// the text as printed.
+fn audit_records(daemon: &Daemon, verb: &str) -> (Vec<serde_json::Value>, String) {
+    let audit = daemon.audit_path();
+    let (code, out, err) = idgated(&[
+        "audit",
+        verb,
+        "--json",
+        "--path",
+        audit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let records = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    (records, out)
 }
 
 /// What a client saw of one verification.
@@ -188,19 +200,7 @@ fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport()
 
     // The audit record is there after the daemon stops, and holds no personal data.
     daemon.stop();
-    let audit = daemon.audit_path();
-    let (code, out) = idgated(&[
-        "audit",
-        "export",
-        "--json",
-        "--path",
-        audit.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code, 0);
-    let records: Vec<HashMap<String, serde_json::Value>> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let (records, out) = audit_records(&daemon, "export");
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["id"], audit_id.as_str());
     assert_eq!(records[0]["outcome"], "verified");
@@ -339,15 +339,7 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
             chip.next().await.expect("chip progress");
             owner.close().await.expect("close");
         }
-        let left = Instant::now();
-        while station.busy().await.expect("Busy") {
-            assert!(
-                left.elapsed() < Duration::from_secs(1),
-                "still claimed {:?} after the owner left",
-                left.elapsed()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        free_within_a_second(&station).await;
         // The devices are free: the next person can claim and start at once.
         let path = station.claim().await.expect("claim after the owner left");
         let session = open_session(&watcher, path).await.expect("session");
@@ -356,19 +348,7 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
         session.release().await.expect("release");
     });
     // Staff read the audit log while the daemon runs (the store is open only while writing).
-    let audit = daemon.audit_path();
-    let (code, out) = idgated(&[
-        "audit",
-        "list",
-        "--json",
-        "--path",
-        audit.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code, 0);
-    let records: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let (records, out) = audit_records(&daemon, "list");
     assert_eq!(records.len(), 2, "{out}");
     assert_eq!(records[0]["outcome"], "cancelled");
     assert_eq!(records[0]["cancelled_by"], "owner_gone");
@@ -398,16 +378,8 @@ fn stopping_the_daemon_mid_verification_cancels_and_audits_it() {
             .expect("signal");
         assert_eq!(f.args().expect("args").outcome(), "cancelled");
     });
-    let audit = daemon.audit_path();
-    let (code, out) = idgated(&[
-        "audit",
-        "list",
-        "--json",
-        "--path",
-        audit.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code, 0);
-    let record: serde_json::Value = serde_json::from_str(out.trim()).expect("one record");
-    assert_eq!(record["outcome"], "cancelled");
-    assert_eq!(record["cancelled_by"], "shutdown");
+    let (records, out) = audit_records(&daemon, "list");
+    assert_eq!(records.len(), 1, "one record: {out}");
+    assert_eq!(records[0]["outcome"], "cancelled");
+    assert_eq!(records[0]["cancelled_by"], "shutdown");
 }

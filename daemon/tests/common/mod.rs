@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use idgate_api::StationProxy;
 use idgate_api::names::BUS_NAME;
 use idgate_testbed::DbusDaemon;
 
@@ -90,11 +91,7 @@ impl Daemon {
     }
 
     fn wait_ready(&self) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("rt");
-        rt.block_on(async {
+        rt().block_on(async {
             let conn = zbus::connection::Builder::address(self.bus.address())
                 .build()
                 .await
@@ -149,8 +146,8 @@ pub fn specimen_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.idgate/specimen")
 }
 
-/// Runs `idgated` with `args` and returns (exit code, stdout).
-pub fn idgated(args: &[&str]) -> (i32, String) {
+/// Runs `idgated` with `args` and returns (exit code, stdout, stderr).
+pub fn idgated(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
         .args(args)
         .output()
@@ -158,7 +155,29 @@ pub fn idgated(args: &[&str]) -> (i32, String) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A runtime for driving the async bus clients from a test.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Waits until the station is free again; fails if the claim outlives its owner by a second.
+pub async fn free_within_a_second(station: &StationProxy<'_>) {
+    let left = Instant::now();
+    while station.busy().await.expect("Busy") {
+        assert!(
+            left.elapsed() < Duration::from_secs(1),
+            "still claimed {:?} after the owner left",
+            left.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 impl Drop for Daemon {

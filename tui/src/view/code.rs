@@ -6,11 +6,14 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::preview::{Overlay, Preview, fraction_box};
+use super::camera_pane::{self, Guide};
 use crate::app::App;
 use crate::i18n;
 use crate::manual::ManualForm;
 use crate::theme::Theme;
+
+/// Where the two MRZ lines sit on a data page held to fill the frame.
+const MRZ_GUIDE: Guide = [0.04, 0.68, 0.96, 0.95];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let lang = app.lang;
@@ -36,42 +39,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Paragraph::new(advice).wrap(Wrap { trim: true }),
         advice_area,
     );
-    match &app.preview {
-        Some(f) => {
-            let mut overlays = vec![Overlay {
-                rect: fraction_box(f, 0.04, 0.68, 0.96, 0.95),
-                rgb: theme.guide_colour(),
-            }];
-            overlays.extend(f.boxes.iter().map(|&rect| Overlay {
-                rect,
-                rgb: theme.found_colour(),
-            }));
-            frame.render_widget(
-                Preview {
-                    frame: f,
-                    overlays,
-                    theme,
-                },
-                preview_area,
-            );
-        }
-        None => frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(
-                    "{} {}",
-                    super::spinner(app),
-                    i18n::CODE_NO_PREVIEW.get(lang)
-                ),
-                theme.muted(),
-            ))
-            .centered(),
-            Rect {
-                y: preview_area.y + preview_area.height / 2,
-                height: 1.min(preview_area.height),
-                ..preview_area
-            },
-        ),
-    }
+    camera_pane::draw(
+        frame,
+        preview_area,
+        app,
+        theme,
+        Some(MRZ_GUIDE),
+        i18n::CODE_NO_PREVIEW,
+    );
     draw_read_so_far(frame, read_area, app, theme);
 }
 

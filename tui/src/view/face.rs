@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::preview::{Overlay, Preview};
+use super::camera_pane;
 use crate::app::App;
 use crate::i18n;
 use crate::theme::Theme;
@@ -43,42 +43,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             prompt,
         );
     }
-    match &app.preview {
-        Some(f) => {
-            let overlays = f
-                .boxes
-                .iter()
-                .map(|&rect| Overlay {
-                    rect,
-                    rgb: theme.found_colour(),
-                })
-                .collect();
-            frame.render_widget(
-                Preview {
-                    frame: f,
-                    overlays,
-                    theme,
-                },
-                preview_area,
-            );
-        }
-        None => frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(
-                    "{} {}",
-                    super::spinner(app),
-                    i18n::FACE_NO_PREVIEW.get(lang)
-                ),
-                theme.muted(),
-            ))
-            .centered(),
-            Rect {
-                y: preview_area.y + preview_area.height / 2,
-                height: 1.min(preview_area.height),
-                ..preview_area
-            },
-        ),
-    }
+    camera_pane::draw(frame, preview_area, app, theme, None, i18n::FACE_NO_PREVIEW);
     if let Some(p) = app
         .status
         .as_ref()

@@ -1,6 +1,7 @@
 //! Drawing: one module per screen, all reading `App` and never changing it. The chrome (title
 //! bar with the three steps, the notice line and the key hints) is shared.
 
+mod camera_pane;
 mod chip;
 mod code;
 mod face;

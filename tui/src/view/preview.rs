@@ -210,6 +210,17 @@ mod tests {
     use super::*;
     use crate::model::Step;
 
+    fn render(f: &PreviewFrame, area: Rect, overlays: Vec<Overlay>, theme: Theme) -> Buffer {
+        let mut buf = Buffer::empty(area);
+        Preview {
+            frame: f,
+            overlays,
+            theme,
+        }
+        .render(area, &mut buf);
+        buf
+    }
+
     fn frame(w: u32, h: u32, rgb: [u8; 3]) -> PreviewFrame {
         let px: Vec<u8> = (0..w * h).flat_map(|_| rgb).collect();
         PreviewFrame::new(Step::Face, w, h, px, vec![]).expect("frame")
@@ -226,13 +237,7 @@ mod tests {
         }
         let f = PreviewFrame::new(Step::Face, 2, 4, px, vec![]).expect("frame");
         let area = Rect::new(0, 0, 2, 2);
-        let mut buf = Buffer::empty(area);
-        Preview {
-            frame: &f,
-            overlays: vec![],
-            theme: Theme::COLOUR,
-        }
-        .render(area, &mut buf);
+        let buf = render(&f, area, vec![], Theme::COLOUR);
         let top = &buf[(0, 0)];
         assert_eq!(top.symbol(), "▀");
         assert_eq!(top.fg, Color::Rgb(255, 0, 0));
@@ -248,13 +253,7 @@ mod tests {
     fn a_wide_frame_is_centred_with_its_aspect_kept() {
         let f = frame(40, 10, [255, 255, 255]);
         let area = Rect::new(0, 0, 20, 10);
-        let mut buf = Buffer::empty(area);
-        Preview {
-            frame: &f,
-            overlays: vec![],
-            theme: Theme::COLOUR,
-        }
-        .render(area, &mut buf);
+        let buf = render(&f, area, vec![], Theme::COLOUR);
         // 40x10 into 20x20 display pixels: scale 0.5 -> 20x5 pixels, rows 7..12 -> cells 3..6.
         assert_eq!(buf[(0, 0)].symbol(), " ");
         assert_eq!(buf[(0, 4)].symbol(), "▀");
@@ -265,22 +264,21 @@ mod tests {
     fn overlays_outline_their_box() {
         let f = frame(10, 10, [0, 0, 0]);
         let area = Rect::new(0, 0, 10, 5);
-        let mut buf = Buffer::empty(area);
         let rect = PixelBox {
             x: 2,
             y: 2,
             w: 4,
             h: 4,
         };
-        Preview {
-            frame: &f,
-            overlays: vec![Overlay {
+        let buf = render(
+            &f,
+            area,
+            vec![Overlay {
                 rect,
                 rgb: [0, 255, 0],
             }],
-            theme: Theme::COLOUR,
-        }
-        .render(area, &mut buf);
+            Theme::COLOUR,
+        );
         assert_eq!(buf[(2, 1)].fg, Color::Rgb(0, 255, 0), "top-left corner");
         assert_eq!(
             buf[(4, 2)].fg,
@@ -293,13 +291,7 @@ mod tests {
     fn without_truecolor_the_palette_is_used() {
         let f = frame(2, 2, [255, 0, 0]);
         let area = Rect::new(0, 0, 2, 1);
-        let mut buf = Buffer::empty(area);
-        Preview {
-            frame: &f,
-            overlays: vec![],
-            theme: Theme::COLOUR_256,
-        }
-        .render(area, &mut buf);
+        let buf = render(&f, area, vec![], Theme::COLOUR_256);
         assert_eq!(buf[(0, 0)].fg, Color::Indexed(196));
     }
 
@@ -307,22 +299,21 @@ mod tests {
     fn mono_uses_characters_not_colours() {
         let f = frame(10, 10, [255, 255, 255]);
         let area = Rect::new(0, 0, 10, 5);
-        let mut buf = Buffer::empty(area);
         let rect = PixelBox {
             x: 0,
             y: 0,
             w: 10,
             h: 10,
         };
-        Preview {
-            frame: &f,
-            overlays: vec![Overlay {
+        let buf = render(
+            &f,
+            area,
+            vec![Overlay {
                 rect,
                 rgb: [0, 255, 0],
             }],
-            theme: Theme::MONO,
-        }
-        .render(area, &mut buf);
+            Theme::MONO,
+        );
         assert_eq!(buf[(0, 0)].symbol(), "┌");
         assert_eq!(buf[(5, 2)].symbol(), "@");
         assert!(

@@ -113,14 +113,7 @@ fn render_times() {
             Step::Face,
         ),
     ] {
-        let backend = CrosstermBackend::new(std::io::sink());
-        let mut t = Terminal::with_options(
-            backend,
-            TerminalOptions {
-                viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
-            },
-        )
-        .expect("terminal");
+        let mut t = sink_terminal();
         let frames: Vec<_> = (0..8).map(|n| moving_frame(step, n)).collect();
         let mut samples = Vec::with_capacity(FRAMES);
         for i in 0..FRAMES {
@@ -132,6 +125,17 @@ fn render_times() {
         let (median, p99) = stats(samples);
         println!("  {name:<32} {median:>10.1} {p99:>10.1}   (crossterm → sink)");
     }
+}
+
+/// A real crossterm terminal of W×H writing its escape sequences to nowhere.
+fn sink_terminal() -> Terminal<CrosstermBackend<std::io::Sink>> {
+    Terminal::with_options(
+        CrosstermBackend::new(std::io::sink()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
+        },
+    )
+    .expect("terminal")
 }
 
 /// utime + stime of this process, in clock ticks.
@@ -160,14 +164,7 @@ fn clk_tck() -> f64 {
 }
 
 async fn idle_cpu(name: &str, mut a: App, preview_fps: Option<(Step, u32)>, secs: u64) {
-    let backend = CrosstermBackend::new(std::io::sink());
-    let mut t = Terminal::with_options(
-        backend,
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
-        },
-    )
-    .expect("terminal");
+    let mut t = sink_terminal();
     let (ev_tx, mut ev_rx) = mpsc::channel(64);
     let (cmd_tx, _cmd_rx) = mpsc::unbounded_channel();
     // No keys are pressed: the terminal's event stream never yields.

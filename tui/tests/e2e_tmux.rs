@@ -126,13 +126,17 @@ fn run_idgate(args: &[&str], limit: Duration) -> (Option<i32>, String, Duration)
     }
 }
 
+/// Runs idgate with `args` against a private bus on which no daemon ever appears.
+fn run_idgate_without_a_daemon(args: &[&str]) -> (Option<i32>, String, Duration) {
+    let bus = DbusDaemon::start().expect("private dbus-daemon");
+    let mut all = vec!["--bus-address", bus.address()];
+    all.extend_from_slice(args);
+    run_idgate(&all, Duration::from_secs(10))
+}
+
 #[test]
 fn without_a_daemon_it_says_how_to_start_one_and_exits() {
-    let bus = DbusDaemon::start().expect("private dbus-daemon");
-    let (code, stderr, took) = run_idgate(
-        &["--bus-address", bus.address(), "--timeout", "2"],
-        Duration::from_secs(10),
-    );
+    let (code, stderr, took) = run_idgate_without_a_daemon(&["--timeout", "2"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("idgated is not running on the bus at"),
@@ -146,11 +150,7 @@ fn without_a_daemon_it_says_how_to_start_one_and_exits() {
 
 #[test]
 fn waiting_for_a_daemon_that_never_comes_ends_after_the_wait() {
-    let bus = DbusDaemon::start().expect("private dbus-daemon");
-    let (code, stderr, took) = run_idgate(
-        &["--bus-address", bus.address(), "--wait", "1"],
-        Duration::from_secs(10),
-    );
+    let (code, stderr, took) = run_idgate_without_a_daemon(&["--wait", "1"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(took >= Duration::from_secs(1), "gave up after {took:?}");
 }
@@ -319,6 +319,14 @@ fn walk_to_result(tui: &Tmux, station: &Station, limit: Duration) -> String {
     }
 }
 
+/// Ctrl+Q, as a person leaving the desk; waits until idgate has exited.
+fn quit(tui: &Tmux) {
+    tui.send(&["C-q"]);
+    tui.wait_for("idgate to exit", Duration::from_secs(10), |_| {
+        tui.pane_dead()
+    });
+}
+
 fn station_property(station: &Station, name: &str) -> String {
     let out = Command::new("busctl")
         .arg(format!("--address={}", station.bus.address()))
@@ -348,21 +356,6 @@ fn wait_for_devices(station: &Station, limit: Duration) {
     }
 }
 
-fn station_busy(station: &Station) -> String {
-    let out = Command::new("busctl")
-        .arg(format!("--address={}", station.bus.address()))
-        .args([
-            "get-property",
-            "io.idgate.Station",
-            "/io/idgate/Station",
-            "io.idgate.Station1",
-            "Busy",
-        ])
-        .output()
-        .expect("busctl runs");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[test]
 fn a_station_without_devices_says_so_and_quitting_releases_it() {
     let mut station = Station::start(&[]);
@@ -371,7 +364,7 @@ fn a_station_without_devices_says_so_and_quitting_releases_it() {
     let s = tui.wait_text("Press Enter to start.", Duration::from_secs(60));
     assert!(s.contains("The chip reader is not connected"), "{s}");
     assert_eq!(
-        station_busy(&station),
+        station_property(&station, "Busy"),
         "b true",
         "the front end holds the claim"
     );
@@ -385,12 +378,9 @@ fn a_station_without_devices_says_so_and_quitting_releases_it() {
         s.contains("Enter start"),
         "still on the welcome screen: {s}"
     );
-    tui.send(&["C-q"]);
-    tui.wait_for("idgate to exit", Duration::from_secs(10), |_| {
-        tui.pane_dead()
-    });
+    quit(&tui);
     let start = Instant::now();
-    while station_busy(&station) != "b false" {
+    while station_property(&station, "Busy") != "b false" {
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "the claim was not released"
@@ -406,10 +396,7 @@ fn a_person_is_verified_with_the_simulated_station() {
     let s = walk_to_result(&tui, &station, Duration::from_secs(240));
     assert!(s.contains("Identity verified"), "{s}");
     assert!(s.contains("✓ Face matches the chip photo: passed"), "{s}");
-    tui.send(&["C-q"]);
-    tui.wait_for("idgate to exit", Duration::from_secs(10), |_| {
-        tui.pane_dead()
-    });
+    quit(&tui);
 }
 
 #[test]

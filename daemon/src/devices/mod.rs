@@ -188,9 +188,20 @@ impl Devices {
         let _ = self.events.send(DeviceEvent::Flow(Event::DeviceFault));
     }
 
-    fn spawn(&self, name: &str, job: impl FnOnce() + Send + 'static) -> Option<JoinHandle<()>> {
+    /// Runs `job` on a thread of its own; `None` (and a device fault) when no thread can start.
+    fn start_job(
+        &self,
+        name: &str,
+        run: RunId,
+        cancel: Arc<AtomicBool>,
+        job: impl FnOnce() + Send + 'static,
+    ) -> Option<Job> {
         match std::thread::Builder::new().name(name.into()).spawn(job) {
-            Ok(t) => Some(t),
+            Ok(thread) => Some(Job {
+                run,
+                cancel,
+                thread: Some(thread),
+            }),
             Err(e) => {
                 self.fault(&format!("cannot start {name}: {e}"));
                 None
@@ -212,13 +223,7 @@ impl Devices {
             cancel: cancel.clone(),
             events: self.events.clone(),
         };
-        if let Some(thread) = self.spawn("ocr", move || job.run()) {
-            self.ocr = Some(Job {
-                run,
-                cancel,
-                thread: Some(thread),
-            });
-        }
+        self.ocr = self.start_job("ocr", run, cancel, move || job.run());
     }
 
     pub fn stop_ocr(&mut self) {
@@ -246,13 +251,7 @@ impl Devices {
             events: self.events.clone(),
             photo: self.photo.clone(),
         };
-        if let Some(thread) = self.spawn("chip-read", move || job.run()) {
-            self.chip_job = Some(Job {
-                run,
-                cancel,
-                thread: Some(thread),
-            });
-        }
+        self.chip_job = self.start_job("chip-read", run, cancel, move || job.run());
     }
 
     pub fn stop_chip(&mut self) {
@@ -283,13 +282,7 @@ impl Devices {
             cancel: cancel.clone(),
             events: self.events.clone(),
         };
-        if let Some(thread) = self.spawn("face", move || job.run()) {
-            self.face = Some(Job {
-                run,
-                cancel,
-                thread: Some(thread),
-            });
-        }
+        self.face = self.start_job("face", run, cancel, move || job.run());
     }
 
     /// Loads the face engine in the background so the first face step does not wait for it.

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Daemon, free_within_a_second, rt};
+use common::{Daemon, claim, free_within_a_second, rt};
 use idgate_api::names::{BUS_NAME, SESSION_INTERFACE, STATION_PATH};
 use idgate_api::{Error, ManualEntry, StationProxy, open_session};
 
@@ -89,12 +89,7 @@ fn when_the_owner_leaves_the_bus_the_claim_ends_within_a_second() {
         let station = StationProxy::new(&watcher).await.expect("proxy");
         {
             let owner = daemon.connect().await;
-            StationProxy::new(&owner)
-                .await
-                .expect("proxy")
-                .claim()
-                .await
-                .expect("claim");
+            claim(&owner).await;
             assert!(station.busy().await.expect("Busy"));
             owner.close().await.expect("close");
         }
@@ -191,12 +186,7 @@ fn calls_from_a_connection_without_a_claim_are_not_claimed() {
     let daemon = Daemon::start();
     rt().block_on(async {
         let owner = daemon.connect().await;
-        let path = StationProxy::new(&owner)
-            .await
-            .expect("proxy")
-            .claim()
-            .await
-            .expect("claim");
+        let path = claim(&owner).await;
         let other = daemon.connect().await;
         let session = open_session(&other, path).await.expect("proxy");
         for result in [

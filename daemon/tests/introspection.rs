@@ -6,8 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Daemon, rt};
-use idgate_api::StationProxy;
+use common::{Daemon, claim, rt};
 use idgate_api::names::{BUS_NAME, SESSION_INTERFACE, STATION_INTERFACE, STATION_PATH};
 
 const HEADER: &str = r#"<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
@@ -88,12 +87,7 @@ fn the_committed_xml_matches_the_live_interfaces() {
             &interface_element(&station, STATION_INTERFACE),
         );
 
-        let path = StationProxy::new(&conn)
-            .await
-            .expect("proxy")
-            .claim()
-            .await
-            .expect("claim");
+        let path = claim(&conn).await;
         let session = introspect(&conn, path.as_str()).await;
         check(
             SESSION_INTERFACE,

@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options, free_within_a_second, idgated, rt, specimen_dir};
+use common::{Daemon, Options, claim, free_within_a_second, idgated, rt, specimen_dir};
 use futures_util::StreamExt;
 use idgate_api::{Checks, Outcome, SessionProxy, StationProxy, Step, open_session};
 
@@ -249,12 +249,7 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
         wait_for_devices(&station).await;
         {
             let owner = daemon.connect().await;
-            let path = StationProxy::new(&owner)
-                .await
-                .expect("station")
-                .claim()
-                .await
-                .expect("claim");
+            let path = claim(&owner).await;
             let session = open_session(&owner, path).await.expect("session");
             let mut status = session.receive_status().await.expect("Status");
             let mut chip = session.receive_chip_progress().await.expect("ChipProgress");

@@ -167,6 +167,16 @@ pub fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// Claims the station for `conn`: the path of its new session.
+pub async fn claim(conn: &zbus::Connection) -> zbus::OwnedObjectPath {
+    StationProxy::new(conn)
+        .await
+        .expect("station proxy")
+        .claim()
+        .await
+        .expect("claim")
+}
+
 /// Waits until the station is free again; fails if the claim outlives its owner by a second.
 pub async fn free_within_a_second(station: &StationProxy<'_>) {
     let left = Instant::now();

@@ -221,6 +221,13 @@ mod tests {
         buf
     }
 
+    fn green_outline(x: i32, y: i32, w: i32, h: i32) -> Vec<Overlay> {
+        vec![Overlay {
+            rect: PixelBox { x, y, w, h },
+            rgb: [0, 255, 0],
+        }]
+    }
+
     fn frame(w: u32, h: u32, rgb: [u8; 3]) -> PreviewFrame {
         let px: Vec<u8> = (0..w * h).flat_map(|_| rgb).collect();
         PreviewFrame::new(Step::Face, w, h, px, vec![]).expect("frame")
@@ -264,21 +271,7 @@ mod tests {
     fn overlays_outline_their_box() {
         let f = frame(10, 10, [0, 0, 0]);
         let area = Rect::new(0, 0, 10, 5);
-        let rect = PixelBox {
-            x: 2,
-            y: 2,
-            w: 4,
-            h: 4,
-        };
-        let buf = render(
-            &f,
-            area,
-            vec![Overlay {
-                rect,
-                rgb: [0, 255, 0],
-            }],
-            Theme::COLOUR,
-        );
+        let buf = render(&f, area, green_outline(2, 2, 4, 4), Theme::COLOUR);
         assert_eq!(buf[(2, 1)].fg, Color::Rgb(0, 255, 0), "top-left corner");
         assert_eq!(
             buf[(4, 2)].fg,
@@ -299,21 +292,7 @@ mod tests {
     fn mono_uses_characters_not_colours() {
         let f = frame(10, 10, [255, 255, 255]);
         let area = Rect::new(0, 0, 10, 5);
-        let rect = PixelBox {
-            x: 0,
-            y: 0,
-            w: 10,
-            h: 10,
-        };
-        let buf = render(
-            &f,
-            area,
-            vec![Overlay {
-                rect,
-                rgb: [0, 255, 0],
-            }],
-            Theme::MONO,
-        );
+        let buf = render(&f, area, green_outline(0, 0, 10, 10), Theme::MONO);
         assert_eq!(buf[(0, 0)].symbol(), "┌");
         assert_eq!(buf[(5, 2)].symbol(), "@");
         assert!(

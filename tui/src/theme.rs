@@ -37,13 +37,18 @@ impl Theme {
         if self.mono { mono } else { colour }
     }
 
+    /// Bold in `colour`; bold alone without colour.
+    fn bold(&self, colour: Color) -> Style {
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        self.pick(bold.fg(colour), bold)
+    }
+
     pub fn text(&self) -> Style {
         Style::default()
     }
 
     pub fn heading(&self) -> Style {
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        self.pick(bold.fg(Color::Cyan), bold)
+        self.bold(Color::Cyan)
     }
 
     pub fn title_bar(&self) -> Style {
@@ -66,18 +71,15 @@ impl Theme {
     }
 
     pub fn ok(&self) -> Style {
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        self.pick(bold.fg(Color::Green), bold)
+        self.bold(Color::Green)
     }
 
     pub fn bad(&self) -> Style {
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        self.pick(bold.fg(Color::Red), bold)
+        self.bold(Color::Red)
     }
 
     pub fn warn(&self) -> Style {
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        self.pick(bold.fg(Color::Yellow), bold)
+        self.bold(Color::Yellow)
     }
 
     pub fn muted(&self) -> Style {

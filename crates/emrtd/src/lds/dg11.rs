@@ -4,8 +4,8 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::{LdsError, utf8};
-use crate::tlv::{self, Tlv};
+use super::LdsError;
+use super::tag_list::{self, Decode, TextFields};
 
 /// The text fields of DG11 (each optional). Personal data: never printed, zeroized.
 #[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -42,49 +42,38 @@ impl fmt::Debug for Dg11 {
     }
 }
 
-/// A date stored either as 8 ASCII digits or as 4 BCD bytes (both occur in the field).
-pub(crate) fn date(value: &[u8], what: &'static str) -> Result<String, LdsError> {
-    if value.iter().all(u8::is_ascii_digit) {
-        return utf8(value, what);
-    }
-    let digits: String = value
-        .iter()
-        .flat_map(|b| [b >> 4, b & 0x0F])
-        .map(|d| char::from_digit(u32::from(d), 10))
-        .collect::<Option<_>>()
-        .ok_or(LdsError::Invalid(what))?;
-    Ok(digits)
-}
-
 impl Dg11 {
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
-        let dg11 = tlv::parse_tagged(raw, 0x6B)?;
-        let mut out = Dg11::default();
-        let text = |t: &Tlv<'_>| utf8(t.value, "DG11 field is not UTF-8").map(Some);
-        for t in dg11.children()? {
-            match t.tag {
-                0x5F0E => out.full_name = text(&t)?,
-                0x5F10 => out.personal_number = text(&t)?,
-                0x5F2B => out.full_birth_date = Some(date(t.value, "DG11 birth date")?),
-                0x5F11 => out.place_of_birth = text(&t)?,
-                0x5F42 => out.address = text(&t)?,
-                0x5F12 => out.telephone = text(&t)?,
-                0x5F13 => out.profession = text(&t)?,
-                0x5F14 => out.title = text(&t)?,
-                0x5F15 => out.personal_summary = text(&t)?,
-                0x5F17 => out.other_travel_documents = text(&t)?,
-                0x5F18 => out.custody_information = text(&t)?,
-                0xA0 => {
-                    for n in t.children()?.iter().filter(|n| n.tag == 0x5F0F) {
-                        out.other_names
-                            .push(utf8(n.value, "DG11 other name is not UTF-8")?);
-                    }
-                }
-                // 5C tag list, 5F16 proof of citizenship (an image): not needed here.
-                _ => {}
-            }
-        }
-        Ok(out)
+        tag_list::parse(raw)
+    }
+}
+
+impl TextFields for Dg11 {
+    const TAG: u32 = 0x6B;
+    const LIST_ENTRY: u32 = 0x5F0F;
+    const TEXT_NOT_UTF8: &'static str = "DG11 field is not UTF-8";
+    const ENTRY_NOT_UTF8: &'static str = "DG11 other name is not UTF-8";
+
+    // 5C tag list, 5F16 proof of citizenship (an image): not needed here.
+    fn field(&mut self, tag: u32) -> Option<(Decode, &mut Option<String>)> {
+        Some(match tag {
+            0x5F0E => (Decode::Text, &mut self.full_name),
+            0x5F10 => (Decode::Text, &mut self.personal_number),
+            0x5F2B => (Decode::Date("DG11 birth date"), &mut self.full_birth_date),
+            0x5F11 => (Decode::Text, &mut self.place_of_birth),
+            0x5F42 => (Decode::Text, &mut self.address),
+            0x5F12 => (Decode::Text, &mut self.telephone),
+            0x5F13 => (Decode::Text, &mut self.profession),
+            0x5F14 => (Decode::Text, &mut self.title),
+            0x5F15 => (Decode::Text, &mut self.personal_summary),
+            0x5F17 => (Decode::Text, &mut self.other_travel_documents),
+            0x5F18 => (Decode::Text, &mut self.custody_information),
+            _ => return None,
+        })
+    }
+
+    fn list(&mut self) -> &mut Vec<String> {
+        &mut self.other_names
     }
 }
 
@@ -103,15 +92,5 @@ mod tests {
         assert_eq!(d.telephone.as_deref(), Some("16125551212"));
         assert_eq!(d.profession.as_deref(), Some("TRAVEL<AGENT"));
         assert!(!format!("{d:?}").contains("SMITH"));
-    }
-
-    #[test]
-    fn dates_in_both_encodings() {
-        assert_eq!(date(b"19740812", "d").expect("ascii"), "19740812");
-        assert_eq!(
-            date(&[0x19, 0x74, 0x08, 0x12], "d").expect("bcd"),
-            "19740812"
-        );
-        assert!(date(&[0x1A], "d").is_err());
     }
 }

@@ -4,9 +4,8 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::dg11::date;
-use super::{LdsError, utf8};
-use crate::tlv::{self, Tlv};
+use super::LdsError;
+use super::tag_list::{self, Decode, TextFields};
 
 /// The text fields of DG12 (each optional); images of the document (`5F1D`/`5F1E`) are skipped.
 #[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -35,29 +34,33 @@ impl fmt::Debug for Dg12 {
 
 impl Dg12 {
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
-        let dg12 = tlv::parse_tagged(raw, 0x6C)?;
-        let mut out = Dg12::default();
-        let text = |t: &Tlv<'_>| utf8(t.value, "DG12 field is not UTF-8").map(Some);
-        for t in dg12.children()? {
-            match t.tag {
-                0x5F19 => out.issuing_authority = text(&t)?,
-                0x5F26 => out.date_of_issue = Some(date(t.value, "DG12 date of issue")?),
-                0x5F1B => out.endorsements = text(&t)?,
-                0x5F1C => out.tax_exit_requirements = text(&t)?,
-                0x5F55 => {
-                    out.personalisation_time = Some(date(t.value, "DG12 personalisation time")?)
-                }
-                0x5F56 => out.personalisation_device = text(&t)?,
-                0xA0 => {
-                    for n in t.children()?.iter().filter(|n| n.tag == 0x5F1A) {
-                        out.other_persons
-                            .push(utf8(n.value, "DG12 other person is not UTF-8")?);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(out)
+        tag_list::parse(raw)
+    }
+}
+
+impl TextFields for Dg12 {
+    const TAG: u32 = 0x6C;
+    const LIST_ENTRY: u32 = 0x5F1A;
+    const TEXT_NOT_UTF8: &'static str = "DG12 field is not UTF-8";
+    const ENTRY_NOT_UTF8: &'static str = "DG12 other person is not UTF-8";
+
+    fn field(&mut self, tag: u32) -> Option<(Decode, &mut Option<String>)> {
+        Some(match tag {
+            0x5F19 => (Decode::Text, &mut self.issuing_authority),
+            0x5F26 => (Decode::Date("DG12 date of issue"), &mut self.date_of_issue),
+            0x5F1B => (Decode::Text, &mut self.endorsements),
+            0x5F1C => (Decode::Text, &mut self.tax_exit_requirements),
+            0x5F55 => (
+                Decode::Date("DG12 personalisation time"),
+                &mut self.personalisation_time,
+            ),
+            0x5F56 => (Decode::Text, &mut self.personalisation_device),
+            _ => return None,
+        })
+    }
+
+    fn list(&mut self) -> &mut Vec<String> {
+        &mut self.other_persons
     }
 }
 

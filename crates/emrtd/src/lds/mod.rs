@@ -9,6 +9,7 @@ pub mod dg12;
 pub mod dg2;
 pub mod dg7;
 pub mod image;
+mod tag_list;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -48,5 +48,7 @@ mod tests {
         assert_eq!(unpad(&[0; 8]), Err(CryptoError::BadPadding));
         assert_eq!(unpad(&[1, 2, 3, 0]), Err(CryptoError::BadPadding));
         assert_eq!(unpad(&[]), Err(CryptoError::BadPadding));
+        assert_eq!(unpad(&[1, 2, 0x80, 0, 0]), Ok(&[1u8, 2][..]));
+        assert_eq!(unpad(&[1, 2, 0, 0]), Err(CryptoError::BadPadding));
     }
 }

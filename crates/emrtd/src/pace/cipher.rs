@@ -1,14 +1,10 @@
 //! The symmetric primitives PACE and Chip Authentication name by OID: 2-key 3DES (CBC, retail MAC) and
-//! AES-128/192/256 (CBC, CMAC), and the key derivation function of ICAO 9303 Part 11 §9.7.1.
+//! AES-128/192/256 (CBC, CMAC), and the key derivation function of ICAO 9303 Part 11 §9.7.1. The
+//! cryptography itself is `crate::crypto`'s (the secure messaging layer's); this names it by cipher.
 
-use aes::{Aes128, Aes192, Aes256};
-use cbc::cipher::{
-    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit,
-    block_padding::NoPadding,
-};
-use cmac::{Cmac, KeyInit, Mac};
-use des::{Des, TdesEde2};
 use zeroize::Zeroizing;
+
+use crate::crypto::{CryptoError, aes_sm, padding, retail_mac, tdes};
 
 /// Which block cipher (and so which MAC, key length and KDF hash) a protocol OID selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,31 +90,31 @@ impl SymmetricCipher {
         }
     }
 
+    /// The checks every operation makes first, so that `crypto/` sees only keys of this cipher.
+    fn check(self, key: &[u8], data: &[u8]) -> Result<(), CipherError> {
+        self.check_key(key)?;
+        self.check_blocks(data)
+    }
+
+    /// A `crypto/` error after [`Self::check`] passed (not expected) in this cipher's terms.
+    fn crypto_error(self, e: CryptoError) -> CipherError {
+        match e {
+            CryptoError::KeyLength(_) => CipherError::KeyLength(self, self.key_len()),
+            CryptoError::NotBlockAligned(_) | CryptoError::BadPadding => {
+                CipherError::NotBlockAligned(self.block_len())
+            }
+        }
+    }
+
     /// CBC encryption of whole blocks (no padding) under `iv`.
     pub fn cbc_encrypt(self, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Vec<u8>, CipherError> {
-        self.check_key(key)?;
-        self.check_blocks(data)?;
-        if iv.len() != self.block_len() {
-            return Err(CipherError::NotBlockAligned(self.block_len()));
+        self.check(key, data)?;
+        let bad_iv = |_| CipherError::NotBlockAligned(self.block_len());
+        match self {
+            Self::Tdes => tdes::cbc_encrypt(key, iv.try_into().map_err(bad_iv)?, data),
+            _ => aes_sm::cbc_encrypt(key, iv.try_into().map_err(bad_iv)?, data),
         }
-        let mut buf = data.to_vec();
-        let len = buf.len();
-        // Lengths are checked above, so the constructors and the padding cannot fail.
-        let res = match self {
-            Self::Tdes => cbc::Encryptor::<TdesEde2>::new_from_slices(key, iv)
-                .map(|c| c.encrypt_padded::<NoPadding>(&mut buf, len).map(|_| ())),
-            Self::Aes128 => cbc::Encryptor::<Aes128>::new_from_slices(key, iv)
-                .map(|c| c.encrypt_padded::<NoPadding>(&mut buf, len).map(|_| ())),
-            Self::Aes192 => cbc::Encryptor::<Aes192>::new_from_slices(key, iv)
-                .map(|c| c.encrypt_padded::<NoPadding>(&mut buf, len).map(|_| ())),
-            Self::Aes256 => cbc::Encryptor::<Aes256>::new_from_slices(key, iv)
-                .map(|c| c.encrypt_padded::<NoPadding>(&mut buf, len).map(|_| ())),
-        };
-        match res {
-            Ok(Ok(())) => Ok(buf),
-            Ok(Err(_)) => Err(CipherError::NotBlockAligned(self.block_len())),
-            Err(_) => Err(CipherError::KeyLength(self, self.key_len())),
-        }
+        .map_err(|e| self.crypto_error(e))
     }
 
     /// CBC decryption of whole blocks (no padding removed) under `iv`.
@@ -128,27 +124,14 @@ impl SymmetricCipher {
         iv: &[u8],
         data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, CipherError> {
-        self.check_key(key)?;
-        self.check_blocks(data)?;
-        if iv.len() != self.block_len() {
-            return Err(CipherError::NotBlockAligned(self.block_len()));
+        self.check(key, data)?;
+        let bad_iv = |_| CipherError::NotBlockAligned(self.block_len());
+        match self {
+            Self::Tdes => tdes::cbc_decrypt(key, iv.try_into().map_err(bad_iv)?, data),
+            _ => aes_sm::cbc_decrypt(key, iv.try_into().map_err(bad_iv)?, data),
         }
-        let mut buf = Zeroizing::new(data.to_vec());
-        let res = match self {
-            Self::Tdes => cbc::Decryptor::<TdesEde2>::new_from_slices(key, iv)
-                .map(|c| c.decrypt_padded::<NoPadding>(&mut buf).map(|_| ())),
-            Self::Aes128 => cbc::Decryptor::<Aes128>::new_from_slices(key, iv)
-                .map(|c| c.decrypt_padded::<NoPadding>(&mut buf).map(|_| ())),
-            Self::Aes192 => cbc::Decryptor::<Aes192>::new_from_slices(key, iv)
-                .map(|c| c.decrypt_padded::<NoPadding>(&mut buf).map(|_| ())),
-            Self::Aes256 => cbc::Decryptor::<Aes256>::new_from_slices(key, iv)
-                .map(|c| c.decrypt_padded::<NoPadding>(&mut buf).map(|_| ())),
-        };
-        match res {
-            Ok(Ok(())) => Ok(buf),
-            Ok(Err(_)) => Err(CipherError::NotBlockAligned(self.block_len())),
-            Err(_) => Err(CipherError::KeyLength(self, self.key_len())),
-        }
+        .map(Zeroizing::new)
+        .map_err(|e| self.crypto_error(e))
     }
 
     /// Encrypts one block in ECB mode (the PACE-IM pseudo-random function and the PACE-CAM IV).
@@ -166,65 +149,12 @@ impl SymmetricCipher {
     /// 3DES retail MAC over `data` padded with ISO/IEC 9797-1 method 2.
     pub fn mac8(self, key: &[u8], data: &[u8]) -> Result<[u8; 8], CipherError> {
         self.check_key(key)?;
-        let full: Vec<u8> = match self {
-            Self::Tdes => return retail_mac(key, data),
-            Self::Aes128 => cmac_full::<Cmac<Aes128>>(key, data)?,
-            Self::Aes192 => cmac_full::<Cmac<Aes192>>(key, data)?,
-            Self::Aes256 => cmac_full::<Cmac<Aes256>>(key, data)?,
-        };
-        let mut out = [0u8; 8];
-        out.copy_from_slice(full.get(..8).ok_or(CipherError::NotBlockAligned(8))?);
-        Ok(out)
-    }
-}
-
-fn cmac_full<M: KeyInit + Mac>(key: &[u8], data: &[u8]) -> Result<Vec<u8>, CipherError> {
-    let mut mac = <M as KeyInit>::new_from_slice(key)
-        .map_err(|_| CipherError::KeyLength(SymmetricCipher::Aes128, key.len()))?;
-    mac.update(data);
-    Ok(mac.finalize().into_bytes().to_vec())
-}
-
-/// ISO/IEC 9797-1 padding method 2: 0x80 then zeros up to a whole block.
-pub fn pad_iso9797_m2(data: &[u8], block: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + block);
-    out.extend_from_slice(data);
-    out.push(0x80);
-    while out.len() % block != 0 {
-        out.push(0);
-    }
-    out
-}
-
-/// Removes ISO/IEC 9797-1 method 2 padding; `None` when it is malformed.
-pub fn unpad_iso9797_m2(data: &[u8]) -> Option<&[u8]> {
-    let end = data.iter().rposition(|&b| b != 0)?;
-    (data.get(end) == Some(&0x80))
-        .then(|| data.get(..end))
-        .flatten()
-}
-
-/// ISO/IEC 9797-1 MAC algorithm 3 with DES (single-DES CBC, 3DES on the last block): no RustCrypto crate
-/// provides it, and it is a few lines on top of `des`.
-fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], CipherError> {
-    let (k1, k2) = key.split_at(8);
-    let bad_key = || CipherError::KeyLength(SymmetricCipher::Tdes, 16);
-    let d1 = <Des as KeyInit>::new_from_slice(k1).map_err(|_| bad_key())?;
-    let d2 = <Des as KeyInit>::new_from_slice(k2).map_err(|_| bad_key())?;
-    let padded = pad_iso9797_m2(data, 8);
-    let mut h = [0u8; 8];
-    for chunk in padded.chunks_exact(8) {
-        for (x, y) in h.iter_mut().zip(chunk) {
-            *x ^= y;
+        match self {
+            Self::Tdes => retail_mac::retail_mac(key, &padding::pad(data, 8)),
+            _ => aes_sm::cmac8(key, data),
         }
-        let mut block = h.into();
-        d1.encrypt_block(&mut block);
-        h = block.into();
+        .map_err(|e| self.crypto_error(e))
     }
-    let mut block = h.into();
-    d2.decrypt_block(&mut block);
-    d1.encrypt_block(&mut block);
-    Ok(block.into())
 }
 
 #[cfg(test)]
@@ -334,7 +264,5 @@ mod tests {
                 .is_err()
         );
         assert!(SymmetricCipher::Tdes.mac8(&[0; 8], b"x").is_err());
-        assert_eq!(unpad_iso9797_m2(&[1, 2, 0x80, 0, 0]), Some(&[1u8, 2][..]));
-        assert_eq!(unpad_iso9797_m2(&[1, 2, 0, 0]), None);
     }
 }

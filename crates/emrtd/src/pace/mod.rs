@@ -18,6 +18,7 @@ use sha1::{Digest, Sha1};
 use zeroize::Zeroizing;
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::crypto::padding;
 use crate::domain_params::{Group, GroupError, NamedCurve};
 use crate::random::{RandomError, RandomSource};
 use crate::security_infos::{PaceInfo, PaceMapping};
@@ -596,8 +597,7 @@ pub fn decrypt_ca_data(
 ) -> Result<Zeroizing<Vec<u8>>, PaceError> {
     let iv = cipher.encrypt_block(k_enc, &vec![0xFF; cipher.block_len()])?;
     let padded = cipher.cbc_decrypt(k_enc, &iv, encrypted)?;
-    let plain =
-        cipher::unpad_iso9797_m2(&padded).ok_or(PaceError::ChipAuthenticationMappingFailed)?;
+    let plain = padding::unpad(&padded).map_err(|_| PaceError::ChipAuthenticationMappingFailed)?;
     Ok(Zeroizing::new(plain.to_vec()))
 }
 
@@ -608,7 +608,7 @@ pub fn encrypt_ca_data(
     ca_data: &[u8],
 ) -> Result<Vec<u8>, PaceError> {
     let iv = cipher.encrypt_block(k_enc, &vec![0xFF; cipher.block_len()])?;
-    let padded = Zeroizing::new(cipher::pad_iso9797_m2(ca_data, cipher.block_len()));
+    let padded = Zeroizing::new(padding::pad(ca_data, cipher.block_len()));
     Ok(cipher.cbc_encrypt(k_enc, &iv, &padded)?)
 }
 

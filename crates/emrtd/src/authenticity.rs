@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::active_auth::{AaPublicKey, ActiveAuthError, ActiveAuthentication};
-use crate::apdu::ResponseApdu;
-use crate::chip_auth::{ChipAuthError, ChipAuthStep, ChipAuthentication, ChipKey};
+use crate::apdu::{CommandApdu, ResponseApdu};
+use crate::chip_auth::{ChipAuthError, ChipAuthOutcome, ChipAuthStep, ChipAuthentication, ChipKey};
 use crate::domain_params::Group;
 use crate::error::ChipError;
 use crate::exchange::{
@@ -23,22 +23,9 @@ use crate::exchange::{
 use crate::lds::{LdsFile, RawFiles};
 use crate::pace::exchange::CamEvidence;
 use crate::passive_auth::{self, CheckResult, PaReport, TrustStore};
+use crate::random::RandomSource;
 use crate::security_infos::SecurityInfos;
-
-fn not_run() -> CheckResult {
-    CheckResult::NotSupported("not run".into())
-}
-
-fn empty_report() -> PaReport {
-    PaReport {
-        dg_hashes: not_run(),
-        sod_signature: not_run(),
-        ds_chain: not_run(),
-        ds_revocation: not_run(),
-        chip_auth: not_run(),
-        active_auth: not_run(),
-    }
-}
+use crate::sm::{SecureMessaging, SmError};
 
 /// The authentication hooks for one read (clone it to keep a handle on the report).
 #[derive(Clone)]
@@ -65,7 +52,7 @@ impl ChipAuthenticity {
             trust,
             now,
             cam: CamEvidence::default(),
-            report: Arc::new(Mutex::new(empty_report())),
+            report: Arc::new(Mutex::new(PaReport::not_run())),
             dg14: Arc::new(Mutex::new(None)),
         }
     }
@@ -80,7 +67,7 @@ impl ChipAuthenticity {
         self.report
             .lock()
             .map(|r| r.clone())
-            .unwrap_or_else(|_| empty_report())
+            .unwrap_or_else(|_| PaReport::not_run())
     }
 
     fn set(&self, f: impl FnOnce(&mut PaReport)) {
@@ -134,11 +121,10 @@ impl ChipAuthenticity {
             };
         }
         match selected {
-            Ok((protocol, key)) => Ok(Some(Box::new(CaExchange {
-                ca: ChipAuthentication::new(protocol, key),
-                started: false,
-                hooks: self.clone(),
-            }))),
+            Ok((protocol, key)) => Ok(Some(AuthExchange::new(
+                ChipAuthentication::new(protocol, key),
+                self,
+            ))),
             Err(ChipAuthError::NotOffered) => {
                 self.set(|r| {
                     r.chip_auth =
@@ -166,11 +152,10 @@ impl ChipAuthenticity {
             d.as_ref()
                 .and_then(|i| i.active_auth().map(|a| a.signature_algorithm))
         });
-        Ok(Some(Box::new(AaExchange {
-            aa: ActiveAuthentication::new(key, algorithm),
-            started: false,
-            hooks: self.clone(),
-        })))
+        Ok(Some(AuthExchange::new(
+            ActiveAuthentication::new(key, algorithm),
+            self,
+        )))
     }
 }
 
@@ -230,15 +215,109 @@ impl AuthenticationHooks for ChipAuthenticity {
     }
 }
 
-struct CaExchange {
-    ca: ChipAuthentication,
+/// What Chip and Active Authentication share as exchanges: one command to start, responses until
+/// done, and the result in one slot of the report.
+trait AuthProtocol: Send {
+    type Error: fmt::Display + Into<ChipError>;
+    /// What the protocol yields when it succeeds.
+    type Done;
+    const NAME: &'static str;
+    const CHECK: Check;
+
+    /// The report's slot for this check.
+    fn slot(report: &mut PaReport) -> &mut CheckResult;
+    fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, Self::Error>;
+    /// The error for a second start.
+    fn restarted() -> Self::Error;
+    fn on_response(&mut self, r: &ResponseApdu) -> Result<AuthStep<Self::Done>, Self::Error>;
+    /// The secure messaging session success brings (CA's new keys), if any.
+    fn secure_messaging(done: Self::Done) -> Result<Option<SecureMessaging>, SmError>;
+    fn is_authenticity_failure(e: &Self::Error) -> bool;
+}
+
+enum AuthStep<D> {
+    Send(CommandApdu),
+    Done(D),
+}
+
+impl AuthProtocol for ChipAuthentication {
+    type Error = ChipAuthError;
+    type Done = ChipAuthOutcome;
+    const NAME: &'static str = "CA";
+    const CHECK: Check = Check::ChipAuthentication;
+
+    fn slot(report: &mut PaReport) -> &mut CheckResult {
+        &mut report.chip_auth
+    }
+    fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ChipAuthError> {
+        ChipAuthentication::start(self, rng)
+    }
+    fn restarted() -> ChipAuthError {
+        ChipAuthError::Malformed("restarted".into())
+    }
+    fn on_response(
+        &mut self,
+        r: &ResponseApdu,
+    ) -> Result<AuthStep<ChipAuthOutcome>, ChipAuthError> {
+        Ok(match ChipAuthentication::on_response(self, r)? {
+            ChipAuthStep::Send(c) => AuthStep::Send(c),
+            ChipAuthStep::Done(out) => AuthStep::Done(out),
+        })
+    }
+    fn secure_messaging(out: ChipAuthOutcome) -> Result<Option<SecureMessaging>, SmError> {
+        out.secure_messaging().map(Some)
+    }
+    fn is_authenticity_failure(e: &ChipAuthError) -> bool {
+        e.is_authenticity_failure()
+    }
+}
+
+impl AuthProtocol for ActiveAuthentication {
+    type Error = ActiveAuthError;
+    type Done = ();
+    const NAME: &'static str = "AA";
+    const CHECK: Check = Check::ActiveAuthentication;
+
+    fn slot(report: &mut PaReport) -> &mut CheckResult {
+        &mut report.active_auth
+    }
+    fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ActiveAuthError> {
+        ActiveAuthentication::start(self, rng)
+    }
+    fn restarted() -> ActiveAuthError {
+        ActiveAuthError::BadSignature("restarted".into())
+    }
+    fn on_response(&mut self, r: &ResponseApdu) -> Result<AuthStep<()>, ActiveAuthError> {
+        self.finish(r).map(AuthStep::Done)
+    }
+    fn secure_messaging((): ()) -> Result<Option<SecureMessaging>, SmError> {
+        Ok(None)
+    }
+    fn is_authenticity_failure(e: &ActiveAuthError) -> bool {
+        e.is_authenticity_failure()
+    }
+}
+
+/// CA or AA run as an exchange of the read session, its result written to the shared report.
+struct AuthExchange<P> {
+    protocol: P,
     started: bool,
     hooks: ChipAuthenticity,
 }
 
-impl Exchange for CaExchange {
+impl<P> AuthExchange<P> {
+    fn new(protocol: P, hooks: &ChipAuthenticity) -> Box<Self> {
+        Box::new(Self {
+            protocol,
+            started: false,
+            hooks: hooks.clone(),
+        })
+    }
+}
+
+impl<P: AuthProtocol> Exchange for AuthExchange<P> {
     fn name(&self) -> &'static str {
-        "CA"
+        P::NAME
     }
 
     fn advance(
@@ -246,79 +325,35 @@ impl Exchange for CaExchange {
         response: Option<&ResponseApdu>,
         ctx: &mut ExchangeContext<'_>,
     ) -> Result<ExchangeStep, ChipError> {
-        let result = match response {
+        let step = match response {
             None if !self.started => {
                 self.started = true;
-                self.ca.start(ctx.rng).map(ExchangeStep::Send)
+                self.protocol.start(ctx.rng).map(AuthStep::Send)
             }
-            None => Err(ChipAuthError::Malformed("restarted".into())),
-            Some(r) => match self.ca.on_response(r) {
-                Ok(ChipAuthStep::Send(c)) => Ok(ExchangeStep::Send(c)),
-                Ok(ChipAuthStep::Done(out)) => {
-                    let sm = out.secure_messaging()?;
-                    self.hooks.set(|r| r.chip_auth = CheckResult::Pass);
-                    Ok(ExchangeStep::Done(ExchangeOutcome {
-                        secure_messaging: Some(sm),
-                        checks: vec![CheckOutcome::passed(Check::ChipAuthentication)],
-                    }))
-                }
-                Err(e) => Err(e),
-            },
+            None => Err(P::restarted()),
+            Some(r) => self.protocol.on_response(r),
         };
-        result.map_err(|e| {
-            let reason = e.to_string();
-            self.hooks.set(|r| {
-                r.chip_auth = if e.is_authenticity_failure() {
-                    CheckResult::Fail(reason)
-                } else {
-                    CheckResult::NotSupported(reason)
-                }
-            });
-            ChipError::from(e)
-        })
-    }
-}
-
-struct AaExchange {
-    aa: ActiveAuthentication,
-    started: bool,
-    hooks: ChipAuthenticity,
-}
-
-impl Exchange for AaExchange {
-    fn name(&self) -> &'static str {
-        "AA"
-    }
-
-    fn advance(
-        &mut self,
-        response: Option<&ResponseApdu>,
-        ctx: &mut ExchangeContext<'_>,
-    ) -> Result<ExchangeStep, ChipError> {
-        let result = match response {
-            None if !self.started => {
-                self.started = true;
-                self.aa.start(ctx.rng).map(ExchangeStep::Send)
+        match step {
+            Ok(AuthStep::Send(c)) => Ok(ExchangeStep::Send(c)),
+            Ok(AuthStep::Done(done)) => {
+                let sm = P::secure_messaging(done)?;
+                self.hooks.set(|r| *P::slot(r) = CheckResult::Pass);
+                Ok(ExchangeStep::Done(ExchangeOutcome {
+                    secure_messaging: sm,
+                    checks: vec![CheckOutcome::passed(P::CHECK)],
+                }))
             }
-            None => Err(ActiveAuthError::BadSignature("restarted".into())),
-            Some(r) => self.aa.finish(r).map(|()| {
-                self.hooks.set(|rep| rep.active_auth = CheckResult::Pass);
-                ExchangeStep::Done(ExchangeOutcome {
-                    secure_messaging: None,
-                    checks: vec![CheckOutcome::passed(Check::ActiveAuthentication)],
-                })
-            }),
-        };
-        result.map_err(|e| {
-            let reason = e.to_string();
-            self.hooks.set(|r| {
-                r.active_auth = if e.is_authenticity_failure() {
-                    CheckResult::Fail(reason)
-                } else {
-                    CheckResult::NotSupported(reason)
-                }
-            });
-            ChipError::from(e)
-        })
+            Err(e) => {
+                let reason = e.to_string();
+                self.hooks.set(|r| {
+                    *P::slot(r) = if P::is_authenticity_failure(&e) {
+                        CheckResult::Fail(reason)
+                    } else {
+                        CheckResult::NotSupported(reason)
+                    }
+                });
+                Err(e.into())
+            }
+        }
     }
 }

@@ -58,6 +58,19 @@ pub struct PaReport {
 }
 
 impl PaReport {
+    /// Every check "not run" yet (the state before Passive, Chip and Active Authentication).
+    pub(crate) fn not_run() -> Self {
+        let not_run = || CheckResult::NotSupported("not run".into());
+        PaReport {
+            dg_hashes: not_run(),
+            sod_signature: not_run(),
+            ds_chain: not_run(),
+            ds_revocation: not_run(),
+            chip_auth: not_run(),
+            active_auth: not_run(),
+        }
+    }
+
     /// Whether any check failed.
     pub fn any_fail(&self) -> bool {
         self.checks().iter().any(|(_, c)| c.is_fail())
@@ -110,15 +123,7 @@ pub fn verify(
     trust: &TrustStore,
     now: SystemTime,
 ) -> PaReport {
-    let not_run = || CheckResult::NotSupported("not run".into());
-    let mut report = PaReport {
-        dg_hashes: not_run(),
-        sod_signature: not_run(),
-        ds_chain: not_run(),
-        ds_revocation: not_run(),
-        chip_auth: not_run(),
-        active_auth: not_run(),
-    };
+    let mut report = PaReport::not_run();
     let sod = match Sod::parse(ef_sod) {
         Ok(s) => s,
         Err(e) => {

@@ -223,18 +223,7 @@ impl SecureMessaging {
     ) -> Result<CommandApdu, SmError> {
         // First count this command: AES derives the IV from the SSC the command is sent under.
         self.increment_ssc();
-        let mut dos = Vec::new();
-        if !cmd.data.is_empty() {
-            let enc = self.encrypt(&cmd.data)?;
-            if cmd.ins & 1 == 1 {
-                dos.extend(tlv::encode(DO_85, &enc));
-            } else {
-                let mut v = Vec::with_capacity(enc.len() + 1);
-                v.push(0x01);
-                v.extend_from_slice(&enc);
-                dos.extend(tlv::encode(DO_87, &v));
-            }
-        }
+        let mut dos = self.body_object(cmd.ins, &cmd.data)?;
         if let Some(le) = cmd.le {
             let le_bytes = match le {
                 1..=255 => vec![le as u8],
@@ -275,38 +264,13 @@ impl SecureMessaging {
             }
             return Ok(resp.clone());
         }
-        let mut body = None;
-        let mut sw = None;
-        let mut mac = None;
-        let mut mac_input = Vec::with_capacity(resp.data.len());
-        let mut rest = &resp.data[..];
-        while !rest.is_empty() {
-            let (obj, next) = tlv::parse_one(rest)?;
-            let raw = &rest[..rest.len() - next.len()];
-            match obj.tag {
-                DO_87 | DO_85 if body.is_none() && mac.is_none() => {
-                    body = Some(obj);
-                    mac_input.extend_from_slice(raw);
-                }
-                DO_99 if sw.is_none() && mac.is_none() => {
-                    let v: [u8; 2] = obj.value.try_into().map_err(|_| SmError::BadStatusObject)?;
-                    sw = Some(StatusWord(u16::from_be_bytes(v)));
-                    mac_input.extend_from_slice(raw);
-                }
-                DO_8E if mac.is_none() => mac = Some(obj.value),
-                other => return Err(SmError::UnexpectedObject(other)),
-            }
-            rest = next;
-        }
-        let mac = mac.ok_or(SmError::MissingMac)?;
-        if !ct_eq(&self.mac(&mac_input)?, mac) {
-            return Err(SmError::MacMismatch);
-        }
-        let data = match body {
-            None => Vec::new(),
-            Some(obj) => self.decrypt_body(obj.tag, obj.value)?.to_vec(),
-        };
-        Ok(ResponseApdu::new(data, sw.unwrap_or(resp.sw)))
+        // A response's DO'99' may stand before or after the body.
+        let objects = Objects::parse(&resp.data, Vec::new(), DO_99, true, |v| {
+            let v: [u8; 2] = v.try_into().map_err(|_| SmError::BadStatusObject)?;
+            Ok(StatusWord(u16::from_be_bytes(v)))
+        })?;
+        let data = self.open(&objects)?;
+        Ok(ResponseApdu::new(data, objects.extra.unwrap_or(resp.sw)))
     }
 
     fn decrypt_body(&self, tag: u32, value: &[u8]) -> Result<Zeroizing<Vec<u8>>, SmError> {
@@ -321,52 +285,56 @@ impl SecureMessaging {
         self.decrypt(cryptogram)
     }
 
+    /// Verifies the MAC over the objects and decrypts the body (empty when there is none).
+    fn open(&self, objects: &Objects<'_, impl Sized>) -> Result<Vec<u8>, SmError> {
+        let mac = objects.mac.ok_or(SmError::MissingMac)?;
+        if !ct_eq(&self.mac(&objects.mac_input)?, mac) {
+            return Err(SmError::MacMismatch);
+        }
+        Ok(match &objects.body {
+            None => Vec::new(),
+            Some(obj) => self.decrypt_body(obj.tag, obj.value)?.to_vec(),
+        })
+    }
+
+    /// The encrypted body object of a protected APDU: DO'85' for odd INS, DO'87' with the
+    /// padding-content indicator 01 for even INS; nothing for empty data.
+    fn body_object(&self, ins: u8, data: &[u8]) -> Result<Vec<u8>, SmError> {
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        let enc = self.encrypt(data)?;
+        Ok(if ins & 1 == 1 {
+            tlv::encode(DO_85, &enc)
+        } else {
+            let mut v = Vec::with_capacity(enc.len() + 1);
+            v.push(0x01);
+            v.extend_from_slice(&enc);
+            tlv::encode(DO_87, &v)
+        })
+    }
+
     /// Chip side: checks and decrypts a protected command.
     pub fn unprotect_command(&mut self, cmd: &CommandApdu) -> Result<CommandApdu, SmError> {
         self.increment_ssc();
-        let mut body = None;
-        let mut le = None;
-        let mut mac = None;
-        let mut mac_input = self.padded_header(cmd);
-        let mut rest = &cmd.data[..];
-        while !rest.is_empty() {
-            let (obj, next) = tlv::parse_one(rest)?;
-            let raw = &rest[..rest.len() - next.len()];
-            match obj.tag {
-                DO_87 | DO_85 if body.is_none() && le.is_none() && mac.is_none() => {
-                    body = Some(obj);
-                    mac_input.extend_from_slice(raw);
-                }
-                DO_97 if le.is_none() && mac.is_none() => {
-                    le = Some(match obj.value {
-                        [0] => 256,
-                        [b] => u32::from(*b),
-                        [0, 0] => 65_536,
-                        [a, b] => u32::from(u16::from_be_bytes([*a, *b])),
-                        _ => return Err(SmError::BadLe),
-                    });
-                    mac_input.extend_from_slice(raw);
-                }
-                DO_8E if mac.is_none() => mac = Some(obj.value),
-                other => return Err(SmError::UnexpectedObject(other)),
-            }
-            rest = next;
-        }
-        let mac = mac.ok_or(SmError::MissingMac)?;
-        if !ct_eq(&self.mac(&mac_input)?, mac) {
-            return Err(SmError::MacMismatch);
-        }
-        let data = match body {
-            None => Vec::new(),
-            Some(obj) => self.decrypt_body(obj.tag, obj.value)?.to_vec(),
-        };
+        let mac_input = self.padded_header(cmd);
+        let objects = Objects::parse(&cmd.data, mac_input, DO_97, false, |v| {
+            Ok(match v {
+                [0] => 256,
+                [b] => u32::from(*b),
+                [0, 0] => 65_536,
+                [a, b] => u32::from(u16::from_be_bytes([*a, *b])),
+                _ => return Err(SmError::BadLe),
+            })
+        })?;
+        let data = self.open(&objects)?;
         Ok(CommandApdu {
             cla: cmd.cla & !0x0C,
             ins: cmd.ins,
             p1: cmd.p1,
             p2: cmd.p2,
             data,
-            le,
+            le: objects.extra,
         })
     }
 
@@ -377,22 +345,63 @@ impl SecureMessaging {
         resp: &ResponseApdu,
     ) -> Result<ResponseApdu, SmError> {
         self.increment_ssc();
-        let mut dos = Vec::new();
-        if !resp.data.is_empty() {
-            let enc = self.encrypt(&resp.data)?;
-            if ins & 1 == 1 {
-                dos.extend(tlv::encode(DO_85, &enc));
-            } else {
-                let mut v = Vec::with_capacity(enc.len() + 1);
-                v.push(0x01);
-                v.extend_from_slice(&enc);
-                dos.extend(tlv::encode(DO_87, &v));
-            }
-        }
+        let mut dos = self.body_object(ins, &resp.data)?;
         dos.extend(tlv::encode(DO_99, &resp.sw.0.to_be_bytes()));
         let cc = self.mac(&dos)?;
         dos.extend(tlv::encode(DO_8E, &cc));
         Ok(ResponseApdu::new(dos, resp.sw))
+    }
+}
+
+/// The data objects of a protected APDU (ICAO 9303 Part 11 §9.8.5), in order: the body
+/// (DO'85'/'87'), one object that differs by direction (`extra`: DO'97' Le in commands, DO'99'
+/// status in responses), then the MAC DO'8E', which ends the MAC input.
+struct Objects<'a, T> {
+    body: Option<tlv::Tlv<'a>>,
+    extra: Option<T>,
+    mac: Option<&'a [u8]>,
+    mac_input: Vec<u8>,
+}
+
+impl<'a, T> Objects<'a, T> {
+    /// Walks `data`, appending every object before the MAC to `mac_input`. `body_after_extra`
+    /// lets the body follow the extra object; `parse_extra` reads the extra object's value.
+    fn parse(
+        data: &'a [u8],
+        mut mac_input: Vec<u8>,
+        extra_tag: u32,
+        body_after_extra: bool,
+        parse_extra: impl Fn(&[u8]) -> Result<T, SmError>,
+    ) -> Result<Self, SmError> {
+        let mut body = None;
+        let mut extra = None;
+        let mut mac = None;
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (obj, next) = tlv::parse_one(rest)?;
+            let raw = &rest[..rest.len() - next.len()];
+            match obj.tag {
+                DO_87 | DO_85
+                    if body.is_none() && (body_after_extra || extra.is_none()) && mac.is_none() =>
+                {
+                    body = Some(obj);
+                    mac_input.extend_from_slice(raw);
+                }
+                tag if tag == extra_tag && extra.is_none() && mac.is_none() => {
+                    extra = Some(parse_extra(obj.value)?);
+                    mac_input.extend_from_slice(raw);
+                }
+                DO_8E if mac.is_none() => mac = Some(obj.value),
+                other => return Err(SmError::UnexpectedObject(other)),
+            }
+            rest = next;
+        }
+        Ok(Self {
+            body,
+            extra,
+            mac,
+            mac_input,
+        })
     }
 }
 

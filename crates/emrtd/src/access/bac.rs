@@ -71,13 +71,30 @@ pub fn external_authenticate(
     s.extend_from_slice(rnd_ifd);
     s.extend_from_slice(rnd_ic);
     s.extend_from_slice(k_ifd);
-    let e_ifd = tdes::cbc_encrypt(&keys.k_enc, &[0; 8], &s)?;
-    let m_ifd = retail_mac(&keys.k_mac, &pad(&e_ifd, 8))?;
-    let mut data = e_ifd;
-    data.extend_from_slice(&m_ifd);
     Ok(CommandApdu::new(0x00, 0x82, 0x00, 0x00)
-        .with_data(data)
+        .with_data(seal(keys, &s)?)
         .with_le(40))
+}
+
+/// E ‖ M of an authentication message (§9.7.2): 3DES-CBC (IV 0) of `plain`, then its retail MAC.
+fn seal(keys: &BacKeys, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let mut e = tdes::cbc_encrypt(&keys.k_enc, &[0; 8], plain)?;
+    let m = retail_mac(&keys.k_mac, &pad(&e, 8))?;
+    e.extend_from_slice(&m);
+    Ok(e)
+}
+
+/// The other side of [`seal`]: checks that `data` is E ‖ M of 32 + 8 bytes and M verifies,
+/// then decrypts E.
+fn open(keys: &BacKeys, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, BacError> {
+    if data.len() != 40 {
+        return Err(BacError::Length(data.len()));
+    }
+    let (e, m) = data.split_at(32);
+    if !ct_eq(&retail_mac(&keys.k_mac, &pad(e, 8))?, m) {
+        return Err(BacError::Mac);
+    }
+    Ok(Zeroizing::new(tdes::cbc_decrypt(&keys.k_enc, &[0; 8], e)?))
 }
 
 /// Why the chip's EXTERNAL AUTHENTICATE answer is not acceptable.
@@ -103,14 +120,7 @@ pub fn establish_session(
     k_ifd: &[u8; 16],
     answer: &[u8],
 ) -> Result<SecureMessaging, BacError> {
-    if answer.len() != 40 {
-        return Err(BacError::Length(answer.len()));
-    }
-    let (e_ic, m_ic) = answer.split_at(32);
-    if !ct_eq(&retail_mac(&keys.k_mac, &pad(e_ic, 8))?, m_ic) {
-        return Err(BacError::Mac);
-    }
-    let r = Zeroizing::new(tdes::cbc_decrypt(&keys.k_enc, &[0; 8], e_ic)?);
+    let r = open(keys, answer)?;
     if !ct_eq(&r[..8], rnd_ic) || !ct_eq(&r[8..16], rnd_ifd) {
         return Err(BacError::Nonce);
     }
@@ -147,14 +157,7 @@ pub fn chip_answer(
     k_ic: &[u8; 16],
     command_data: &[u8],
 ) -> Result<(Vec<u8>, SecureMessaging), BacError> {
-    if command_data.len() != 40 {
-        return Err(BacError::Length(command_data.len()));
-    }
-    let (e_ifd, m_ifd) = command_data.split_at(32);
-    if !ct_eq(&retail_mac(&keys.k_mac, &pad(e_ifd, 8))?, m_ifd) {
-        return Err(BacError::Mac);
-    }
-    let s = Zeroizing::new(tdes::cbc_decrypt(&keys.k_enc, &[0; 8], e_ifd)?);
+    let s = open(keys, command_data)?;
     if !ct_eq(&s[8..16], rnd_ic) {
         return Err(BacError::Nonce);
     }
@@ -166,10 +169,7 @@ pub fn chip_answer(
     r.extend_from_slice(rnd_ic);
     r.extend_from_slice(&rnd_ifd);
     r.extend_from_slice(k_ic);
-    let e_ic = tdes::cbc_encrypt(&keys.k_enc, &[0; 8], &r)?;
-    let m_ic = retail_mac(&keys.k_mac, &pad(&e_ic, 8))?;
-    let mut answer = e_ic;
-    answer.extend_from_slice(&m_ic);
+    let answer = seal(keys, &r)?;
     let sm = session_from(k_ic, &k_ifd, rnd_ic, &rnd_ifd)?;
     Ok((answer, sm))
 }

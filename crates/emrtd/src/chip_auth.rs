@@ -8,8 +8,8 @@
 
 use std::fmt;
 
+use der::Decode;
 use der::asn1::{AnyRef, UintRef};
-use der::{Decode, Encode};
 use elliptic_curve::subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -98,18 +98,7 @@ impl ChipKey {
             .subject_public_key
             .as_bytes()
             .ok_or_else(|| ChipAuthError::Malformed("public key bit string".into()))?;
-        let params_der = spki
-            .algorithm
-            .parameters
-            .as_ref()
-            .map(|p| p.to_der())
-            .transpose()
-            .map_err(|e| ChipAuthError::Malformed(e.to_string()))?;
-        let params = params_der
-            .as_deref()
-            .map(AnyRef::from_der)
-            .transpose()
-            .map_err(|e| ChipAuthError::Malformed(e.to_string()))?;
+        let params = spki.algorithm.parameters.as_ref().map(AnyRef::from);
         let (group, public) = if info.ecdh {
             let group = match signature::curve_of(params)
                 .map_err(|e| ChipAuthError::Unsupported(e.to_string()))?
@@ -207,11 +196,7 @@ impl fmt::Debug for ChipAuthOutcome {
 impl ChipAuthOutcome {
     /// Secure messaging with the new keys, SSC 0.
     pub fn secure_messaging(&self) -> Result<crate::sm::SecureMessaging, crate::sm::SmError> {
-        crate::sm::SecureMessaging::with_zero_ssc(
-            crate::sm::SmCipher::for_key(self.cipher.key_cipher()),
-            &self.k_enc,
-            &self.k_mac,
-        )
+        self.cipher.secure_messaging(&self.k_enc, &self.k_mac)
     }
 }
 

@@ -42,26 +42,21 @@ pub trait Transport {
     fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError>;
 }
 
-impl<T: Transport + ?Sized> Transport for &mut T {
-    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
-        (**self).connect()
-    }
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        (**self).transmit(apdu)
-    }
-    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
-        (**self).reconnect(wait)
-    }
+/// A borrowed or boxed transport is a transport (the session takes either).
+macro_rules! forward_transport {
+    ($($wrapper:ty),*) => {$(
+        impl<T: Transport + ?Sized> Transport for $wrapper {
+            fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
+                (**self).connect()
+            }
+            fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+                (**self).transmit(apdu)
+            }
+            fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
+                (**self).reconnect(wait)
+            }
+        }
+    )*};
 }
 
-impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
-        (**self).connect()
-    }
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        (**self).transmit(apdu)
-    }
-    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
-        (**self).reconnect(wait)
-    }
-}
+forward_transport!(&mut T, Box<T>);

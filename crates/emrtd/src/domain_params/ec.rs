@@ -27,6 +27,18 @@ pub enum NamedCurve {
     BrainpoolP512r1,
 }
 
+impl NamedCurve {
+    /// Every curve, in the order above.
+    pub const ALL: [NamedCurve; 6] = [
+        NamedCurve::NistP256,
+        NamedCurve::NistP384,
+        NamedCurve::NistP521,
+        NamedCurve::BrainpoolP256r1,
+        NamedCurve::BrainpoolP384r1,
+        NamedCurve::BrainpoolP512r1,
+    ];
+}
+
 /// Why an elliptic-curve operation was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EcError {
@@ -279,14 +291,7 @@ mod tests {
 
     #[test]
     fn generator_times_one_is_generator_on_every_curve() {
-        for c in [
-            NamedCurve::NistP256,
-            NamedCurve::NistP384,
-            NamedCurve::NistP521,
-            NamedCurve::BrainpoolP256r1,
-            NamedCurve::BrainpoolP384r1,
-            NamedCurve::BrainpoolP512r1,
-        ] {
+        for c in NamedCurve::ALL {
             let g = group(c);
             let g0 = g.generator();
             assert_eq!(g0.len(), 1 + 2 * g.coordinate_len());

@@ -5,6 +5,7 @@
 use zeroize::Zeroizing;
 
 use crate::crypto::{CryptoError, aes_sm, padding, retail_mac, tdes};
+use crate::sm::{SecureMessaging, SmCipher, SmError};
 
 /// Which block cipher (and so which MAC, key length and KDF hash) a protocol OID selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,6 +73,12 @@ impl SymmetricCipher {
             Self::Aes192 => KeyCipher::Aes192,
             Self::Aes256 => KeyCipher::Aes256,
         }
+    }
+
+    /// Secure messaging with keys of this cipher and the SSC at zero (after PACE or Chip
+    /// Authentication, ICAO 9303 Part 11 §9.8.6.3).
+    pub fn secure_messaging(self, k_enc: &[u8], k_mac: &[u8]) -> Result<SecureMessaging, SmError> {
+        SecureMessaging::with_zero_ssc(SmCipher::for_key(self.key_cipher()), k_enc, k_mac)
     }
 
     fn check_key(self, key: &[u8]) -> Result<(), CipherError> {

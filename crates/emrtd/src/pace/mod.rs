@@ -218,11 +218,7 @@ impl fmt::Debug for PaceOutcome {
 impl PaceOutcome {
     /// Secure messaging with the session keys and SSC = 0 (ICAO 9303 Part 11 §9.8.6.3).
     pub fn secure_messaging(&self) -> Result<crate::sm::SecureMessaging, crate::sm::SmError> {
-        crate::sm::SecureMessaging::with_zero_ssc(
-            crate::sm::SmCipher::for_key(self.cipher.key_cipher()),
-            &self.k_enc,
-            &self.k_mac,
-        )
+        self.cipher.secure_messaging(&self.k_enc, &self.k_mac)
     }
 }
 

@@ -2,8 +2,8 @@
 //! brainpool curves, named or with explicit parameters as many Document Signer certificates carry).
 
 use const_oid::ObjectIdentifier;
+use der::Decode;
 use der::asn1::{AnyRef, ObjectIdentifier as Oid, OctetString, UintRef};
-use der::{Decode, Encode};
 use rsa::{Pkcs1v15Sign, Pss, PublicKey as RsaPublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
@@ -200,14 +200,7 @@ pub struct CurveCoefficients<'a> {
 }
 
 fn named_curve_from_explicit(e: &ExplicitCurve<'_>) -> Option<NamedCurve> {
-    for c in [
-        NamedCurve::NistP256,
-        NamedCurve::NistP384,
-        NamedCurve::NistP521,
-        NamedCurve::BrainpoolP256r1,
-        NamedCurve::BrainpoolP384r1,
-        NamedCurve::BrainpoolP512r1,
-    ] {
+    for c in NamedCurve::ALL {
         let g = ec::group(c);
         let len = g.coordinate_len();
         let (a, b) = g.coefficients();
@@ -394,18 +387,7 @@ pub fn verify(
             "ECDSA signature with a non-EC key".into(),
         ));
     }
-    let params_der = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .map(|p| p.to_der())
-        .transpose()
-        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
-    let params_ref = params_der
-        .as_deref()
-        .map(AnyRef::from_der)
-        .transpose()
-        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    let params_ref = spki.algorithm.parameters.as_ref().map(AnyRef::from);
     let curve = curve_of(params_ref)?;
     verify_ecdsa_on(
         &curve,

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use idgate_emrtd::apdu::{ResponseApdu, StatusWord};
-use idgate_emrtd::pace::{Pace, PaceError, PacePassword, PaceStep};
+use idgate_emrtd::pace::{Pace, PaceError, PaceOutcome, PacePassword, PaceStep};
 use idgate_emrtd::random::ScriptedRandom;
-use idgate_emrtd::security_infos::SecurityInfos;
+use idgate_emrtd::security_infos::{PaceInfo, SecurityInfos};
 use idgate_mrz::ChipAccessKey;
 
 fn h(s: &str) -> Vec<u8> {
@@ -31,18 +31,52 @@ fn key_bytes(key: &str) -> Vec<u8> {
     v
 }
 
+/// The PACEInfo a terminal picks from EF.CardAccess (hex).
+fn best_pace(card_access: &str) -> PaceInfo {
+    SecurityInfos::parse(&h(card_access))
+        .unwrap()
+        .best_pace()
+        .unwrap()
+        .clone()
+}
+
+/// PACE with the MRZ password of document number, date of birth and date of expiry.
+fn mrz_pace(info: &PaceInfo, document: &str, birth: &str, expiry: &str) -> Pace {
+    let key = ChipAccessKey::new(document, birth, expiry).unwrap();
+    Pace::new(info, &PacePassword::mrz(&key)).unwrap()
+}
+
+/// The random source that yields these private keys, in order.
+fn private_keys(keys: &[&str]) -> ScriptedRandom {
+    let bytes: Vec<Vec<u8>> = keys.iter().map(|k| key_bytes(k)).collect();
+    let chunks: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    ScriptedRandom::new(&chunks)
+}
+
+/// Plays a recorded trace: each command must be the recorded one (compared in lower-case hex), the
+/// recorded response answers it; returns PACE's result.
+fn replay(pace: &mut Pace, rng: &mut ScriptedRandom, trace: &[(&str, &str)]) -> PaceOutcome {
+    let mut command = pace.start().to_bytes();
+    let mut outcome = None;
+    for (expected, response) in trace {
+        assert_eq!(hex::encode(&command), expected.to_lowercase());
+        match pace.on_response(&resp(response), rng).unwrap() {
+            PaceStep::Send(c) => command = c.to_bytes(),
+            PaceStep::Done(o) => outcome = Some(o),
+        }
+    }
+    outcome.expect("PACE finished")
+}
+
 // ICAO 9303-11 Appendix G.1, ECDH Generic Mapping on brainpoolP256r1 with AES-128, as traced in
 // gmrtd/gmrtd@7f23b50 pace/pace_test.go TestDoPace_GM_ECDH (REFERENCES.md §2.2).
 #[test]
 fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
-    let card_access =
-        SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D")).unwrap();
-    let info = card_access.best_pace().unwrap().clone();
-    let key = ChipAccessKey::new("T22000129", "640812", "101031").unwrap();
-    let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
-    let mut rng = ScriptedRandom::new(&[
-        &key_bytes("7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99"),
-        &key_bytes("A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595"),
+    let info = best_pace("31143012060A04007F0007020204020202010202010D");
+    let mut pace = mrz_pace(&info, "T22000129", "640812", "101031");
+    let mut rng = private_keys(&[
+        "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99",
+        "A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595",
     ]);
 
     assert_eq!(
@@ -99,16 +133,11 @@ fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
 
 /// Runs G.1 up to the final token exchange and returns the machine there.
 fn g1_until_token() -> (Pace, ScriptedRandom) {
-    let info = SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D"))
-        .unwrap()
-        .best_pace()
-        .unwrap()
-        .clone();
-    let key = ChipAccessKey::new("T22000129", "640812", "101031").unwrap();
-    let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
-    let mut rng = ScriptedRandom::new(&[
-        &key_bytes("7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99"),
-        &key_bytes("A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595"),
+    let info = best_pace("31143012060A04007F0007020204020202010202010D");
+    let mut pace = mrz_pace(&info, "T22000129", "640812", "101031");
+    let mut rng = private_keys(&[
+        "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99",
+        "A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595",
     ]);
     for r in [
         "9000",
@@ -159,16 +188,10 @@ fn a_forged_chip_token_is_an_authenticity_failure() {
 
 #[test]
 fn a_chip_point_off_the_curve_is_rejected() {
-    let info = SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D"))
-        .unwrap()
-        .best_pace()
-        .unwrap()
-        .clone();
-    let key = ChipAccessKey::new("T22000129", "640812", "101031").unwrap();
-    let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
-    let mut rng = ScriptedRandom::new(&[&key_bytes(
-        "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99",
-    )]);
+    let info = best_pace("31143012060A04007F0007020204020202010202010D");
+    let mut pace = mrz_pace(&info, "T22000129", "640812", "101031");
+    let mut rng =
+        private_keys(&["7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99"]);
     pace.on_response(&resp("9000"), &mut rng).unwrap();
     pace.on_response(
         &resp("7C12801095A3A016522EE98D01E76CB6B98B42C39000"),
@@ -192,14 +215,11 @@ fn a_chip_point_off_the_curve_is_rejected() {
 #[test]
 fn icao_g2_dh_generic_mapping_tokens_and_keys() {
     // PACEInfo { id-PACE-DH-GM-AES-CBC-CMAC-128, 2, 0 }
-    let card_access =
-        SecurityInfos::parse(&h("31143012060A04007F00070202040102020102020100")).unwrap();
-    let info = card_access.best_pace().unwrap().clone();
-    let key = ChipAccessKey::new("T22000129", "640812", "101031").unwrap();
-    let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
-    let mut rng = ScriptedRandom::new(&[
-        &key_bytes("5265030F751F4AD18B08AC565FC7AC952E41618D"),
-        &key_bytes("89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA"),
+    let info = best_pace("31143012060A04007F00070202040102020102020100");
+    let mut pace = mrz_pace(&info, "T22000129", "640812", "101031");
+    let mut rng = private_keys(&[
+        "5265030F751F4AD18B08AC565FC7AC952E41618D",
+        "89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA",
     ]);
     assert_eq!(
         pace.start().to_bytes(),
@@ -261,17 +281,14 @@ fn a_can_must_be_six_digits() {
 // chosen, the APDUs match the recording byte for byte and the keys are the recorded ones.
 #[test]
 fn german_passport_pace_cam_trace() {
-    let card_access = SecurityInfos::parse(&h(
+    let info = best_pace(
         "31283012060A04007F0007020204020202010202010D3012060A04007F0007020204060202010202010D",
-    ))
-    .unwrap();
-    let info = card_access.best_pace().unwrap().clone();
+    );
     assert_eq!(info.protocol.oid().to_string(), "0.4.0.127.0.7.2.2.4.6.2");
-    let key = ChipAccessKey::new("C4KHNY1PF", "780214", "330315").unwrap();
-    let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
-    let mut rng = ScriptedRandom::new(&[
-        &key_bytes("01fd26013f5bc41fad8bb09811e435f16fbe2eb3c2e1d999b0f63da8c3d58bb5"),
-        &key_bytes("1fcd3d8ac4fae3960a14fea2925d75add335f13b248eba192358dded93a89552"),
+    let mut pace = mrz_pace(&info, "C4KHNY1PF", "780214", "330315");
+    let mut rng = private_keys(&[
+        "01fd26013f5bc41fad8bb09811e435f16fbe2eb3c2e1d999b0f63da8c3d58bb5",
+        "1fcd3d8ac4fae3960a14fea2925d75add335f13b248eba192358dded93a89552",
     ]);
     let trace = [
         ("0022C1A412800A04007F0007020204060283010184010D", "9000"),
@@ -292,16 +309,7 @@ fn german_passport_pace_cam_trace() {
             "7c3c860819a2b9192e11512a8a30b3ae8830311b1d5605777f47cb4ed028346cd00105d32859de127da3d8398865358f26f08ebe410864eaf6e39f33f3f59000",
         ),
     ];
-    let mut command = pace.start().to_bytes();
-    let mut outcome = None;
-    for (expected, response) in trace {
-        assert_eq!(hex::encode(&command), expected.to_lowercase());
-        match pace.on_response(&resp(response), &mut rng).unwrap() {
-            PaceStep::Send(c) => command = c.to_bytes(),
-            PaceStep::Done(o) => outcome = Some(o),
-        }
-    }
-    let outcome = outcome.expect("PACE finished");
+    let outcome = replay(&mut pace, &mut rng, &trace);
     assert_eq!(*outcome.k_enc, h("a8e85e938514ec67ae33cda3d43d3c48"));
     assert_eq!(*outcome.k_mac, h("27f1adeb705a049a305b0c619b14b9b3"));
     // The encrypted chip authentication data decrypted with valid padding; it is checked against
@@ -318,16 +326,11 @@ fn german_passport_pace_cam_trace() {
 // (REFERENCES.md §2.2).
 #[test]
 fn new_zealand_passport_pace_3des_trace() {
-    let info = SecurityInfos::parse(&h("31143012060a04007f0007020204020102010202010d"))
-        .unwrap()
-        .best_pace()
-        .unwrap()
-        .clone();
-    let key = ChipAccessKey::new("LM277954", "781214", "271115").unwrap();
-    let mut pace = Pace::new(&info, &PacePassword::mrz(&key)).unwrap();
-    let mut rng = ScriptedRandom::new(&[
-        &key_bytes("2808272c0ec20e01a3450030ef32855e9feb5cb17719e985389b1cf47609e69f"),
-        &key_bytes("8f89449052df6c7983750c7b042c3cea12b36819174424c7cd28153f7b70b402"),
+    let info = best_pace("31143012060a04007f0007020204020102010202010d");
+    let mut pace = mrz_pace(&info, "LM277954", "781214", "271115");
+    let mut rng = private_keys(&[
+        "2808272c0ec20e01a3450030ef32855e9feb5cb17719e985389b1cf47609e69f",
+        "8f89449052df6c7983750c7b042c3cea12b36819174424c7cd28153f7b70b402",
     ]);
     let trace = [
         ("0022C1A412800A04007F0007020204020183010184010D", "9000"),
@@ -348,16 +351,7 @@ fn new_zealand_passport_pace_3des_trace() {
             "7c0a8608cb57047c809079f69000",
         ),
     ];
-    let mut command = pace.start().to_bytes();
-    let mut outcome = None;
-    for (expected, response) in trace {
-        assert_eq!(hex::encode(&command), expected.to_lowercase());
-        match pace.on_response(&resp(response), &mut rng).unwrap() {
-            PaceStep::Send(c) => command = c.to_bytes(),
-            PaceStep::Done(o) => outcome = Some(o),
-        }
-    }
-    let outcome = outcome.expect("PACE finished");
+    let outcome = replay(&mut pace, &mut rng, &trace);
     assert_eq!(
         outcome.cipher,
         idgate_emrtd::pace::cipher::SymmetricCipher::Tdes

@@ -360,10 +360,7 @@ impl ActiveAuthentication {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s).unwrap()
-    }
+    use crate::testing::hex as h;
 
     // gmrtd/gmrtd@7f23b50 activeauth/active_auth_test.go TestDecodeF (REFERENCES.md §2.6).
     #[test]

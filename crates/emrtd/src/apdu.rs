@@ -332,10 +332,7 @@ impl fmt::Display for StatusWord {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     #[test]
     fn short_forms_match_iso7816_cases() {

@@ -382,9 +382,39 @@ impl ChipAuthentication {
 mod tests {
     use super::*;
     use crate::domain_params::NamedCurve;
+    use crate::testing::hex as h;
 
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s).unwrap()
+    /// The chip's static key of the worked example's ECDH variant (brainpoolP256r1).
+    fn worked_example_ecdh_key() -> ChipKey {
+        ChipKey {
+            group: Group::curve(NamedCurve::BrainpoolP256r1),
+            public: h(
+                "04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94",
+            ),
+            key_id: None,
+        }
+    }
+
+    /// Answers `data` ‖ 9000; CA must go on with a command.
+    fn next_command(ca: &mut ChipAuthentication, data: Vec<u8>) -> CommandApdu {
+        match ca
+            .on_response(&ResponseApdu::new(data, StatusWord::OK))
+            .unwrap()
+        {
+            ChipAuthStep::Send(c) => c,
+            ChipAuthStep::Done(_) => panic!("expected GENERAL AUTHENTICATE"),
+        }
+    }
+
+    /// Answers `data` ‖ 9000; CA must finish.
+    fn outcome(ca: &mut ChipAuthentication, data: Vec<u8>) -> ChipAuthOutcome {
+        match ca
+            .on_response(&ResponseApdu::new(data, StatusWord::OK))
+            .unwrap()
+        {
+            ChipAuthStep::Done(out) => out,
+            ChipAuthStep::Send(_) => panic!("expected done"),
+        }
     }
 
     // BSI TR-03110 "Worked Example for EAC v2", CA with ECDH on brainpoolP256r1,
@@ -392,13 +422,7 @@ mod tests {
     // REFERENCES.md §2.5): PCD ephemeral key, nonce and token give K_ENC/K_MAC.
     #[test]
     fn tr03110_worked_example_ca_ecdh() {
-        let key = ChipKey {
-            group: Group::curve(NamedCurve::BrainpoolP256r1),
-            public: h(
-                "04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94",
-            ),
-            key_id: None,
-        };
+        let key = worked_example_ecdh_key();
         let protocol = CaProtocol {
             ecdh: true,
             cipher: SymmetricCipher::Aes128,
@@ -410,12 +434,7 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(set_at.to_bytes(), h("002241A40C800A04007F00070202030202"));
-        let ChipAuthStep::Send(ga) = ca
-            .on_response(&ResponseApdu::new(vec![], StatusWord::OK))
-            .unwrap()
-        else {
-            panic!("expected GENERAL AUTHENTICATE");
-        };
+        let ga = next_command(&mut ca, vec![]);
         assert_eq!(
             ga.to_bytes(),
             h(
@@ -425,12 +444,7 @@ mod tests {
         let resp = h("7C14810842 87B3072A3EDC608208FF0117D68DEE8E72"
             .replace(' ', "")
             .as_str());
-        let ChipAuthStep::Done(out) = ca
-            .on_response(&ResponseApdu::new(resp, StatusWord::OK))
-            .unwrap()
-        else {
-            panic!("expected done");
-        };
+        let out = outcome(&mut ca, resp);
         assert_eq!(*out.k_enc, h("94ABCD271AB7D9A5590BA52CB518B831"));
         assert_eq!(*out.k_mac, h("78B5709E7ABEDB185B424D0EE3A82499"));
     }
@@ -455,12 +469,7 @@ mod tests {
         );
         ca.start_with_key(&h("00A2CFFD06C34AFD622EEE0FC31F093FDFDA609C67121CACF0A8F52291DE6853BB5C93CF76705775ECF408A74302613BEECB381447D36494C9E18951EC17252DD2A807AAE09FA4DC30183339013D9C9191303CACEE3C91E926A36D014A5CFA94950CADB37B534F32A9BF76B37980979304C5663871BD746EB9E95A47CA471B4EDE"))
             .unwrap();
-        let ChipAuthStep::Send(ga) = ca
-            .on_response(&ResponseApdu::new(vec![], StatusWord::OK))
-            .unwrap()
-        else {
-            panic!("expected GENERAL AUTHENTICATE");
-        };
+        let ga = next_command(&mut ca, vec![]);
         // 7C 81 83 80 81 80 ‖ PCD public key (tc_dh_ca_pcd_pub_key).
         assert_eq!(
             ga.data,
@@ -469,25 +478,14 @@ mod tests {
             )
         );
         let resp = h("7C1481081A1AC1AB04D969658208756891580F70164D");
-        let ChipAuthStep::Done(out) = ca
-            .on_response(&ResponseApdu::new(resp, StatusWord::OK))
-            .unwrap()
-        else {
-            panic!("expected done");
-        };
+        let out = outcome(&mut ca, resp);
         assert_eq!(*out.k_enc, h("E813D09DF69FFCC63763C537F828985C"));
         assert_eq!(*out.k_mac, h("066721F3EBEA787B4F1C6DCA431EC229"));
     }
 
     #[test]
     fn a_wrong_token_is_an_authenticity_failure() {
-        let key = ChipKey {
-            group: Group::curve(NamedCurve::BrainpoolP256r1),
-            public: h(
-                "04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C598FD734AEBEB135337CF95BE12E94",
-            ),
-            key_id: None,
-        };
+        let key = worked_example_ecdh_key();
         let mut ca = ChipAuthentication::new(
             CaProtocol {
                 ecdh: true,

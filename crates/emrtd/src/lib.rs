@@ -26,6 +26,8 @@ pub mod domain_params;
 pub mod pace;
 pub mod passive_auth;
 pub mod security_infos;
+#[cfg(test)]
+mod testing;
 
 pub use access::{AccessKey, Can};
 pub use driver::{Clock, SystemClock, read_passport, read_passport_observed};

@@ -452,10 +452,7 @@ fn pace_rank(p: &PaceInfo) -> (u8, u8, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex as h;
 
     // ICAO 9303-11 G.1 EF.CardAccess (REFERENCES.md §2.2, gmrtd/gmrtd@7f23b50 pace/pace_test.go).
     #[test]

@@ -408,10 +408,7 @@ impl<'a, T> Objects<'a, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     // ICAO 9303 Part 11 Appendix D.4 (REFERENCES.md §2.1; gmrtd iso7816/nfc_session_test.go
     // TestNfcSessionSecureMessagingTDES "Worked example from 9303p11 D.4").

@@ -229,10 +229,7 @@ pub fn encode(tag: u32, value: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     #[test]
     fn ef_com_sample_parses() {

@@ -305,10 +305,7 @@ mod tests {
     use super::*;
     use crate::lds::RawFiles;
     use crate::random::ScriptedRandom;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     fn arr<const N: usize>(s: &str) -> [u8; N] {
         hex(s).try_into().expect("length")

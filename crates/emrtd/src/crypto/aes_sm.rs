@@ -122,10 +122,7 @@ pub fn cmac8(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
 mod tests {
     use super::*;
     use crate::crypto::padding::pad;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     // BSI TR-03110 worked example, secure messaging part (REFERENCES.md §2.5, openpace src/eactest.c):
     // K_ENC 68406B4162100563D9C901A6154D2901, K_MAC 73FF268784F72AF833FDC9464049AFC9.

@@ -75,10 +75,7 @@ pub fn bac_key_seed(mrz_information: &str) -> Zeroizing<[u8; 16]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     // ICAO 9303 Part 11 Appendix D.2 (REFERENCES.md §2.1, gmrtd bac/bac_test.go TestGenerateKseed).
     #[test]

@@ -36,10 +36,7 @@ pub fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
 mod tests {
     use super::*;
     use crate::crypto::padding::pad;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     #[test]
     fn icao_appendix_d_m_ifd() {

@@ -43,10 +43,7 @@ pub fn cbc_decrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, Cry
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     #[test]
     fn icao_appendix_d_e_ifd() {

@@ -284,10 +284,7 @@ impl ModPrime {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex as h;
 
     #[test]
     fn generator_times_one_is_generator_on_every_curve() {

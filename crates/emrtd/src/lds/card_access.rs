@@ -147,10 +147,7 @@ pub fn oid_string(content: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex;
 
     #[test]
     fn icao_appendix_g_card_access_offers_pace() {

@@ -167,10 +167,7 @@ impl SymmetricCipher {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s).expect("hex")
-    }
+    use crate::testing::hex as h;
 
     // KDF vectors: ZeroPass/dmrtd@fb6f08f test/kdf_test.dart (REFERENCES.md §2.4):
     // ECDH G.1 shared secret K -> KS.Enc, KS.MAC.

@@ -159,10 +159,7 @@ mod tests {
     use super::*;
     use crate::domain_params::NamedCurve;
     use crate::domain_params::ec::group;
-
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s.replace(' ', "")).expect("hex")
-    }
+    use crate::testing::hex as h;
 
     // ICAO 9303-11 Appendix H (PACE Integrated Mapping, ECDH, brainpoolP256r1, AES-128), values as
     // reproduced in the public nl.zienit icao_examples PACE_IMTest.testMapNonce.

@@ -614,10 +614,7 @@ mod tests {
     use super::*;
     use crate::random::ScriptedRandom;
     use crate::security_infos::PaceProtocol;
-
-    fn h(s: &str) -> Vec<u8> {
-        hex::decode(s.replace(' ', "")).expect("hex")
-    }
+    use crate::testing::hex as h;
 
     fn resp(s: &str) -> ResponseApdu {
         ResponseApdu::parse(&h(s)).unwrap()

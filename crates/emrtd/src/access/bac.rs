@@ -326,6 +326,29 @@ mod tests {
         BacKeys::from_key(&key)
     }
 
+    /// What BAC as an exchange is given: Appendix D's RND.IFD and K.IFD as randomness, no files.
+    struct AppendixD {
+        rng: ScriptedRandom,
+        files: RawFiles,
+    }
+
+    impl AppendixD {
+        fn new() -> Self {
+            Self {
+                rng: ScriptedRandom::new(&[&hex(RND_IFD), &hex(K_IFD)]),
+                files: RawFiles::default(),
+            }
+        }
+
+        fn ctx(&mut self) -> ExchangeContext<'_> {
+            ExchangeContext {
+                rng: &mut self.rng,
+                files: &self.files,
+                card_access: None,
+            }
+        }
+    }
+
     #[test]
     fn appendix_d_document_keys() {
         let keys = d_keys();
@@ -362,13 +385,8 @@ mod tests {
     #[test]
     fn exchange_replays_appendix_d_with_scripted_randomness() {
         let mut bac = Bac::with_keys(d_keys());
-        let mut rng = ScriptedRandom::new(&[&hex(RND_IFD), &hex(K_IFD)]);
-        let files = RawFiles::default();
-        let mut ctx = ExchangeContext {
-            rng: &mut rng,
-            files: &files,
-            card_access: None,
-        };
+        let mut fixture = AppendixD::new();
+        let mut ctx = fixture.ctx();
         let ExchangeStep::Send(c1) = bac.advance(None, &mut ctx).expect("step 1") else {
             panic!("expected GET CHALLENGE");
         };
@@ -391,13 +409,8 @@ mod tests {
     fn refused_keys_are_wrong_code() {
         for sw in ["6300", "6982"] {
             let mut bac = Bac::with_keys(d_keys());
-            let mut rng = ScriptedRandom::new(&[&hex(RND_IFD), &hex(K_IFD)]);
-            let files = RawFiles::default();
-            let mut ctx = ExchangeContext {
-                rng: &mut rng,
-                files: &files,
-                card_access: None,
-            };
+            let mut fixture = AppendixD::new();
+            let mut ctx = fixture.ctx();
             bac.advance(None, &mut ctx).expect("start");
             let r1 = ResponseApdu::parse(&hex(&format!("{RND_IC}9000"))).expect("r1");
             bac.advance(Some(&r1), &mut ctx).expect("auth");

@@ -425,12 +425,17 @@ impl Flow {
         self.attempts.code += 1;
         self.key = None;
         self.start_code_run(now, out);
-        let guidance = if !self.camera && guidance == Guidance::CodeShowPage {
+        let guidance = self.code_prompt(guidance);
+        self.status(Step::Code, guidance, -1.0, true, out);
+    }
+
+    /// Without a camera there is no page to show: the person is asked to type the code.
+    fn code_prompt(&self, guidance: Guidance) -> Guidance {
+        if !self.camera && guidance == Guidance::CodeShowPage {
             Guidance::CodeTypeIn
         } else {
             guidance
-        };
-        self.status(Step::Code, guidance, -1.0, true, out);
+        }
     }
 
     /// The camera reads the code (an OCR run with its deadline), or without one the person types it.
@@ -537,6 +542,7 @@ impl Flow {
         self.reasons.extend(reason);
         if self.another_attempt(now, Step::Code, out) {
             self.start_code_run(now, out);
+            let guidance = self.code_prompt(guidance);
             self.status(Step::Code, guidance, -1.0, true, out);
         }
     }

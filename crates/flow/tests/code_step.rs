@@ -30,6 +30,16 @@ fn starting_without_a_camera_waits_for_typed_entry_with_no_timeout() {
 }
 
 #[test]
+fn a_retry_without_a_camera_asks_again_to_type_the_code() {
+    let mut desk = Desk::new();
+    desk.send(Event::Start { camera: false });
+    let cmds = desk.send(Event::Retry);
+    assert_eq!(ocr_run(&cmds), None, "no camera to start");
+    assert_eq!(statuses(&cmds), [(Step::Code, Guidance::CodeTypeIn)]);
+    assert_eq!(desk.flow.attempts(), 2);
+}
+
+#[test]
 fn ocr_hints_become_statuses_but_repeats_are_not_sent_again() {
     let mut desk = Desk::new();
     let run = desk.start();

@@ -54,38 +54,19 @@ impl fmt::Debug for Group {
 impl Group {
     /// ICAO 9303 Part 11 §9.5.1 standardized domain parameters by id.
     pub fn standardized(id: u32) -> Result<Self, GroupError> {
+        let no_crate = GroupError::NotSupported;
         let curve = match id {
             0..=2 => {
                 let g = DhGroup::rfc5114(id as u8).ok_or(GroupError::UnknownParameterId(id))?;
                 return Ok(Group::Dh(g));
             }
-            8 => {
-                return Err(GroupError::NotSupported(
-                    "NIST P-192 (no maintained Rust crate)",
-                ));
-            }
-            9 => {
-                return Err(GroupError::NotSupported(
-                    "brainpoolP192r1 (no maintained Rust crate)",
-                ));
-            }
-            10 => {
-                return Err(GroupError::NotSupported(
-                    "NIST P-224 (no maintained Rust crate)",
-                ));
-            }
-            11 => {
-                return Err(GroupError::NotSupported(
-                    "brainpoolP224r1 (no maintained Rust crate)",
-                ));
-            }
+            8 => return Err(no_crate("NIST P-192 (no maintained Rust crate)")),
+            9 => return Err(no_crate("brainpoolP192r1 (no maintained Rust crate)")),
+            10 => return Err(no_crate("NIST P-224 (no maintained Rust crate)")),
+            11 => return Err(no_crate("brainpoolP224r1 (no maintained Rust crate)")),
             12 => NamedCurve::NistP256,
             13 => NamedCurve::BrainpoolP256r1,
-            14 => {
-                return Err(GroupError::NotSupported(
-                    "brainpoolP320r1 (no maintained Rust crate)",
-                ));
-            }
+            14 => return Err(no_crate("brainpoolP320r1 (no maintained Rust crate)")),
             15 => NamedCurve::NistP384,
             16 => NamedCurve::BrainpoolP384r1,
             17 => NamedCurve::BrainpoolP512r1,

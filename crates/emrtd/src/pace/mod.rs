@@ -451,15 +451,12 @@ impl Pace {
                 let group = match map_private {
                     Some(sk) => {
                         let chip_map = Self::dynamic_data(step, resp, 0x82)?;
-                        self.base
-                            .check_public(&chip_map)
-                            .map_err(PaceError::BadChipKey)?;
-                        // TR-03110: the chip must not echo our key.
-                        if chip_map == map_public {
-                            return Err(PaceError::BadChipKey(GroupError::NotSupported(
-                                "the chip echoed the terminal's mapping key",
-                            )));
-                        }
+                        check_chip_key(
+                            &self.base,
+                            &chip_map,
+                            &map_public,
+                            "the chip echoed the terminal's mapping key",
+                        )?;
                         let h = self
                             .base
                             .shared_element(&sk, &chip_map)
@@ -510,14 +507,12 @@ impl Pace {
                 cam,
             } => {
                 let chip_eph = Self::dynamic_data(step, resp, 0x84)?;
-                group
-                    .check_public(&chip_eph)
-                    .map_err(PaceError::BadChipKey)?;
-                if chip_eph == eph_public {
-                    return Err(PaceError::BadChipKey(GroupError::NotSupported(
-                        "the chip echoed the terminal's ephemeral key",
-                    )));
-                }
+                check_chip_key(
+                    &group,
+                    &chip_eph,
+                    &eph_public,
+                    "the chip echoed the terminal's ephemeral key",
+                )?;
                 let k = group
                     .shared_secret(&eph_private, &chip_eph)
                     .map_err(PaceError::BadChipKey)?;
@@ -582,6 +577,20 @@ fn rng_or_group(e: GroupError) -> PaceError {
         GroupError::Random(r) => PaceError::Random(r),
         other => PaceError::BadChipKey(other),
     }
+}
+
+/// A public key from the chip must lie in `group` and, by TR-03110, must not echo ours.
+fn check_chip_key(
+    group: &Group,
+    chip: &[u8],
+    ours: &[u8],
+    echoed: &'static str,
+) -> Result<(), PaceError> {
+    group.check_public(chip).map_err(PaceError::BadChipKey)?;
+    if chip == ours {
+        return Err(PaceError::BadChipKey(GroupError::NotSupported(echoed)));
+    }
+    Ok(())
 }
 
 /// ICAO 9303 Part 11 §4.4.3.5.4: A_IC is AES-CBC with IV = E(KS_Enc, -1) over CA_IC padded with

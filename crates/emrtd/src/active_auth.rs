@@ -51,14 +51,12 @@ impl From<ActiveAuthError> for crate::ChipError {
     fn from(e: ActiveAuthError) -> Self {
         match e {
             ActiveAuthError::Random(r) => crate::ChipError::Random(r),
-            e if e.is_authenticity_failure() => crate::ChipError::Authenticity {
-                check: "active_auth",
-                reason: e.to_string(),
-            },
-            e => crate::ChipError::Protocol {
-                protocol: "Active Authentication",
-                reason: e.to_string(),
-            },
+            e => crate::ChipError::from_authentication(
+                &e,
+                e.is_authenticity_failure(),
+                "active_auth",
+                "Active Authentication",
+            ),
         }
     }
 }

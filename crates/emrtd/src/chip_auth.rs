@@ -56,14 +56,12 @@ impl From<ChipAuthError> for crate::ChipError {
     fn from(e: ChipAuthError) -> Self {
         match e {
             ChipAuthError::Random(r) => crate::ChipError::Random(r),
-            e if e.is_authenticity_failure() => crate::ChipError::Authenticity {
-                check: "chip_auth",
-                reason: e.to_string(),
-            },
-            e => crate::ChipError::Protocol {
-                protocol: "Chip Authentication",
-                reason: e.to_string(),
-            },
+            e => crate::ChipError::from_authentication(
+                &e,
+                e.is_authenticity_failure(),
+                "chip_auth",
+                "Chip Authentication",
+            ),
         }
     }
 }

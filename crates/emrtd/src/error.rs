@@ -107,6 +107,22 @@ impl From<SmError> for ChipError {
 }
 
 impl ChipError {
+    /// A PACE, CA or AA error `e`: the chip failing to prove itself is the failed `check`
+    /// (→ `chip.not_genuine`), anything else an error of the `protocol`.
+    pub(crate) fn from_authentication(
+        e: &impl std::fmt::Display,
+        authenticity_failure: bool,
+        check: &'static str,
+        protocol: &'static str,
+    ) -> Self {
+        let reason = e.to_string();
+        if authenticity_failure {
+            ChipError::Authenticity { check, reason }
+        } else {
+            ChipError::Protocol { protocol, reason }
+        }
+    }
+
     /// The guidance id (as in `idgate_api::Guidance::id()`) for the person at the desk.
     pub fn guidance_id(&self) -> &'static str {
         match self {

@@ -132,14 +132,7 @@ impl From<PaceError> for crate::ChipError {
                 ChipError::AccessUnsupported("the chip's PACE variant is not supported")
             }
             PaceError::Random(r) => ChipError::Random(r),
-            e if e.is_authenticity_failure() => ChipError::Authenticity {
-                check: "pace",
-                reason: e.to_string(),
-            },
-            e => ChipError::Protocol {
-                protocol: "PACE",
-                reason: e.to_string(),
-            },
+            e => ChipError::from_authentication(&e, e.is_authenticity_failure(), "pace", "PACE"),
         }
     }
 }

@@ -79,7 +79,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         cfg.threads = t;
     }
-    cfg.spinning = std::env::var_os("IDGATE_BENCH_SPIN").is_some();
+    // IDGATE_BENCH_SPIN=0 measures without spinning (the default spins within runs only).
+    if let Ok(v) = std::env::var("IDGATE_BENCH_SPIN") {
+        cfg.spinning = v != "0";
+    }
     let t_load = Instant::now();
     let engine = Engine::new(cfg.clone())?;
     println!(

@@ -33,7 +33,8 @@ pub struct EngineConfig {
     pub model_dir: PathBuf,
     /// ONNX Runtime intra-op threads per session.
     pub threads: usize,
-    /// Let ONNX Runtime's pool threads spin between ops (see [`runtime::session`]).
+    /// Let ONNX Runtime's pool threads spin between the ops of a run (never between runs; see
+    /// [`runtime::session`]). On by default: 1.7 ms less per detect+embed here, same CPU time.
     pub spinning: bool,
     /// Detector settings for camera frames.
     pub detector: DetectorConfig,
@@ -55,7 +56,7 @@ impl Default for EngineConfig {
             runtime_path: runtime::default_runtime_path(),
             model_dir: runtime::default_model_dir(),
             threads: 2,
-            spinning: false,
+            spinning: true,
             detector: DetectorConfig::default(),
             still_detector: DetectorConfig::still(),
             quality: QualityConfig::default(),

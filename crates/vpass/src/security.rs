@@ -18,7 +18,7 @@ use idgate_emrtd::pace::{encrypt_ca_data, integrated_mapping};
 use idgate_emrtd::passive_auth::{HashAlgorithm, TrustStore};
 use idgate_emrtd::random::RandomSource;
 use idgate_emrtd::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
-use idgate_emrtd::sm::{SecureMessaging, SmCipher};
+use idgate_emrtd::sm::SecureMessaging;
 use idgate_emrtd::tlv;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use sha1::{Digest, Sha1};
@@ -424,7 +424,7 @@ fn data(bytes: Vec<u8>) -> SecurityReply {
 }
 
 fn session(cipher: SymmetricCipher, k_enc: &[u8], k_mac: &[u8]) -> Option<SecureMessaging> {
-    SecureMessaging::with_zero_ssc(SmCipher::for_key(cipher.key_cipher()), k_enc, k_mac).ok()
+    cipher.secure_messaging(k_enc, k_mac).ok()
 }
 
 fn token(

@@ -1,20 +1,23 @@
 //! DG2 (ICAO 9303 Part 10 §4.7.2): the facial image in a CBEFF biometric information template
-//! group (`7F61` → `7F60` → `5F2E`) holding an ISO/IEC 19794-5:2005 facial record (`FAC\0`).
-//!
-//! ISO/IEC 39794-5 records (`7F2E`, LDS 2 era) are recognised and reported as unsupported.
+//! group (`7F61` → `7F60`) whose biometric data block is either `5F2E`, an ISO/IEC 19794-5:2005
+//! facial record (`FAC\0`), or `7F2E`, an ISO/IEC 39794-5 face image data block (see
+//! [`super::face39794`]).
 
 use std::fmt;
 
 use zeroize::Zeroizing;
 
 use super::LdsError;
+use super::face39794;
+pub use super::face39794::Iso39794Face;
 use super::image::ImageFormat;
 use crate::tlv::{self, Tlv};
 
-/// Where DG2's facial record format is one we do not implement.
+/// Where DG2's facial record is in a form we do not implement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dg2Unsupported {
-    Iso39794,
+    /// A 39794-5 CHOICE holds an alternative added after edition 1 (named: where).
+    Iso39794Extension(&'static str),
     UnknownImageType(u8),
 }
 
@@ -33,9 +36,54 @@ impl From<tlv::TlvError> for Dg2Error {
     }
 }
 
-/// One facial image with the 19794-5 header fields that matter for matching.
+/// One facial image: the encoded image, its declared size, and the record's own fields.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FaceImage {
+    pub format: ImageFormat,
+    /// Width and height as the record declares them (0 when a 39794-5 record omits its optional
+    /// image size); the decoder reads the real size from the image.
+    pub width: u16,
+    pub height: u16,
+    /// Which standard encoded the record, with the fields it carries beside the image.
+    pub record: FaceRecord,
+    /// The encoded image (JPEG or JPEG 2000).
+    pub data: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for FaceImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "FaceImage({:?} {:?} {}×{}, {} bytes, <redacted>)",
+            self.record,
+            self.format,
+            self.width,
+            self.height,
+            self.data.len()
+        )
+    }
+}
+
+/// The facial record's encoding and its descriptive fields (gender etc.: personal data, so
+/// `Debug` names only the encoding).
+#[derive(Clone, PartialEq, Eq)]
+pub enum FaceRecord {
+    Iso19794_5(Iso19794Face),
+    Iso39794_5(Iso39794Face),
+}
+
+impl fmt::Debug for FaceRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FaceRecord::Iso19794_5(_) => "ISO/IEC 19794-5",
+            FaceRecord::Iso39794_5(_) => "ISO/IEC 39794-5",
+        })
+    }
+}
+
+/// The 19794-5 header fields of one image that matter for matching.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Iso19794Face {
     pub gender: u8,
     pub eye_colour: u8,
     pub hair_colour: u8,
@@ -45,25 +93,17 @@ pub struct FaceImage {
     pub feature_points: u16,
     /// 19794-5 face image type (0 basic, 1 full frontal, 2 token frontal).
     pub image_type: u8,
-    pub format: ImageFormat,
-    pub width: u16,
-    pub height: u16,
     pub colour_space: u8,
     pub source_type: u8,
     pub quality: u16,
-    /// The encoded image (JPEG or JPEG 2000).
-    pub data: Zeroizing<Vec<u8>>,
 }
 
-impl fmt::Debug for FaceImage {
+impl fmt::Debug for Iso19794Face {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "FaceImage({:?} {}×{}, {} bytes, <redacted>)",
-            self.format,
-            self.width,
-            self.height,
-            self.data.len()
+            "Iso19794Face(image type {}, <redacted>)",
+            self.image_type
         )
     }
 }
@@ -92,13 +132,15 @@ impl Dg2 {
 /// One biometric information template: header `A1`, data `5F2E` (19794-5) or `7F2E` (39794-5).
 fn parse_bit(bit: &Tlv<'_>) -> Result<Vec<FaceImage>, Dg2Error> {
     let kids = bit.children()?;
-    if kids.iter().any(|t| t.tag == 0x7F2E) {
-        return Err(Dg2Error::Unsupported(Dg2Unsupported::Iso39794));
+    if let Some(block) = kids.iter().find(|t| t.tag == 0x7F2E) {
+        return face39794::parse_data_block(block.value);
     }
     let data = kids
         .iter()
         .find(|t| t.tag == 0x5F2E)
-        .ok_or(LdsError::Invalid("biometric template without data 5F2E"))?;
+        .ok_or(LdsError::Invalid(
+            "biometric template without data 5F2E or 7F2E",
+        ))?;
     parse_facial_record(data.value)
 }
 
@@ -187,61 +229,92 @@ pub fn parse_facial_record(record: &[u8]) -> Result<Vec<FaceImage>, Dg2Error> {
             }
         };
         faces.push(FaceImage {
-            gender,
-            eye_colour,
-            hair_colour,
-            expression,
-            pose: [pose_bytes[0], pose_bytes[1], pose_bytes[2]],
-            feature_points,
-            image_type,
             format,
             width,
             height,
-            colour_space,
-            source_type,
-            quality,
+            record: FaceRecord::Iso19794_5(Iso19794Face {
+                gender,
+                eye_colour,
+                hair_colour,
+                expression,
+                pose: [pose_bytes[0], pose_bytes[1], pose_bytes[2]],
+                feature_points,
+                image_type,
+                colour_space,
+                source_type,
+                quality,
+            }),
             data: Zeroizing::new(data.to_vec()),
         });
     }
     Ok(faces)
 }
 
-/// Builds a DG2 around encoded images (the virtual passport's personalisation; tests).
+/// Builds a DG2 around encoded images as 19794-5 records (the virtual passport's
+/// personalisation; tests).
 pub fn build(images: &[(ImageFormat, u16, u16, &[u8])]) -> Vec<u8> {
-    let mut group = tlv::encode(0x02, &[images.len() as u8]);
-    for (format, width, height, data) in images {
-        let mut block = Vec::new();
-        let block_len = 20 + 12 + data.len();
-        block.extend_from_slice(&(block_len as u32).to_be_bytes());
-        block.extend_from_slice(&0u16.to_be_bytes()); // feature points
-        block.extend_from_slice(&[0, 0, 0]); // gender, eye, hair unspecified
-        block.extend_from_slice(&[0, 0, 0]); // feature mask
-        block.extend_from_slice(&0u16.to_be_bytes()); // expression
-        block.extend_from_slice(&[0; 6]); // pose and uncertainty
-        block.push(1); // full frontal
-        block.push(match format {
-            ImageFormat::Jpeg => 0,
-            ImageFormat::Jpeg2000 => 1,
-        });
-        block.extend_from_slice(&width.to_be_bytes());
-        block.extend_from_slice(&height.to_be_bytes());
-        block.extend_from_slice(&[1, 2]); // sRGB, digital camera
-        block.extend_from_slice(&0u16.to_be_bytes());
-        block.extend_from_slice(&0u16.to_be_bytes());
-        block.extend_from_slice(data);
-        let mut record = b"FAC\x00010\x00".to_vec();
-        record.extend_from_slice(&((14 + block.len()) as u32).to_be_bytes());
-        record.extend_from_slice(&1u16.to_be_bytes());
-        record.extend_from_slice(&block);
-        // Biometric header template: CBEFF patron header version, type face, subtype none, format owner/type ISO.
+    let blocks: Vec<Vec<u8>> = images
+        .iter()
+        .map(|(format, width, height, data)| facial_record(*format, *width, *height, data))
+        .collect();
+    group(FORMAT_TYPE_19794_5, 0x5F2E, &blocks)
+}
+
+/// Builds a DG2 around encoded images as 39794-5 face image data blocks (`7F2E`).
+pub fn build_iso39794(images: &[(ImageFormat, u16, u16, &[u8])]) -> Vec<u8> {
+    let blocks: Vec<Vec<u8>> = images
+        .iter()
+        .map(|(format, width, height, data)| {
+            face39794::encode_data_block(*format, *width, *height, data)
+        })
+        .collect();
+    group(FORMAT_TYPE_39794_5, 0x7F2E, &blocks)
+}
+
+/// CBEFF format types (owner ISO/IEC JTC 1 SC 37, 0x0101) of the two face encodings.
+const FORMAT_TYPE_19794_5: [u8; 2] = [0x00, 0x08];
+const FORMAT_TYPE_39794_5: [u8; 2] = [0x00, 0x2A];
+
+fn facial_record(format: ImageFormat, width: u16, height: u16, data: &[u8]) -> Vec<u8> {
+    let mut block = Vec::new();
+    let block_len = 20 + 12 + data.len();
+    block.extend_from_slice(&(block_len as u32).to_be_bytes());
+    block.extend_from_slice(&0u16.to_be_bytes()); // feature points
+    block.extend_from_slice(&[0, 0, 0]); // gender, eye, hair unspecified
+    block.extend_from_slice(&[0, 0, 0]); // feature mask
+    block.extend_from_slice(&0u16.to_be_bytes()); // expression
+    block.extend_from_slice(&[0; 6]); // pose and uncertainty
+    block.push(1); // full frontal
+    block.push(match format {
+        ImageFormat::Jpeg => 0,
+        ImageFormat::Jpeg2000 => 1,
+    });
+    block.extend_from_slice(&width.to_be_bytes());
+    block.extend_from_slice(&height.to_be_bytes());
+    block.extend_from_slice(&[1, 2]); // sRGB, digital camera
+    block.extend_from_slice(&0u16.to_be_bytes());
+    block.extend_from_slice(&0u16.to_be_bytes());
+    block.extend_from_slice(data);
+    let mut record = b"FAC\x00010\x00".to_vec();
+    record.extend_from_slice(&((14 + block.len()) as u32).to_be_bytes());
+    record.extend_from_slice(&1u16.to_be_bytes());
+    record.extend_from_slice(&block);
+    record
+}
+
+/// `75 { 7F61 { 02 count, 7F60 { A1 header, <bdb_tag> block }… } }`.
+fn group(format_type: [u8; 2], bdb_tag: u32, blocks: &[Vec<u8>]) -> Vec<u8> {
+    let mut group = tlv::encode(0x02, &[blocks.len() as u8]);
+    for block in blocks {
+        // Biometric header template: CBEFF patron header version, type face, subtype none, format owner/type.
         let header = [
             tlv::encode(0x80, &[0x01, 0x01]),
             tlv::encode(0x81, &[0x02]),
             tlv::encode(0x87, &[0x01, 0x01]),
-            tlv::encode(0x88, &[0x00, 0x08]),
+            tlv::encode(0x88, &format_type),
         ]
         .concat();
-        let bit = [tlv::encode(0xA1, &header), tlv::encode(0x5F2E, &record)].concat();
+        let bit = [tlv::encode(0xA1, &header), tlv::encode(bdb_tag, block)].concat();
         group.extend(tlv::encode(0x7F60, &bit));
     }
     tlv::encode(0x75, &tlv::encode(0x7F61, &group))
@@ -270,7 +343,10 @@ mod tests {
             (ImageFormat::Jpeg, 148, 70)
         );
         // Token frontal (2); the record declares data type 1 (JPEG 2000) though the bytes are JPEG.
-        assert_eq!(face.image_type, 2);
+        let FaceRecord::Iso19794_5(record) = &face.record else {
+            panic!("a 19794-5 record")
+        };
+        assert_eq!(record.image_type, 2);
         assert_eq!(&face.data[..3], &[0xFF, 0xD8, 0xFF]);
         let rgb = crate::lds::image::decode(&face.data).expect("decodes");
         assert_eq!((rgb.width, rgb.height), (148, 70));
@@ -297,7 +373,7 @@ mod tests {
         // Declared JPEG but holding neither JPEG nor JPEG 2000 bytes.
         let gif = build(&[(ImageFormat::Jpeg, 1, 1, b"GIF89a")]);
         assert!(matches!(Dg2::parse(&gif), Err(Dg2Error::Malformed(_))));
-        // 39794-5 template.
+        // A 39794-5 template whose data block is empty.
         let modern = tlv::encode(
             0x75,
             &tlv::encode(
@@ -309,10 +385,7 @@ mod tests {
                 .concat(),
             ),
         );
-        assert_eq!(
-            Dg2::parse(&modern),
-            Err(Dg2Error::Unsupported(Dg2Unsupported::Iso39794))
-        );
+        assert!(matches!(Dg2::parse(&modern), Err(Dg2Error::Malformed(_))));
         // A face count of 65535 with one face's worth of bytes.
         let mut record = b"FAC\x00010\x00".to_vec();
         record.extend_from_slice(&14u32.to_be_bytes());

@@ -8,6 +8,7 @@ pub mod dg11;
 pub mod dg12;
 pub mod dg2;
 pub mod dg7;
+pub mod face39794;
 pub mod image;
 mod tag_list;
 

@@ -1033,7 +1033,7 @@ impl ReadSession {
             Dg2Error::Unsupported(what) => ChipError::UnsupportedFormat {
                 file: LdsFile::DG2,
                 what: match what {
-                    Dg2Unsupported::Iso39794 => "ISO/IEC 39794-5 facial record",
+                    Dg2Unsupported::Iso39794Extension(_) => "ISO/IEC 39794-5 extension",
                     Dg2Unsupported::UnknownImageType(_) => "facial image type",
                 },
             },

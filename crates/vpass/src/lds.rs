@@ -5,7 +5,7 @@ use idgate_emrtd::lds::dg2;
 use idgate_emrtd::tlv;
 use idgate_mrz::MrzError;
 
-use crate::profile::PassportProfile;
+use crate::profile::{FaceEncoding, PassportProfile};
 
 /// One elementary file: identifier, short identifier and content.
 #[derive(Clone)]
@@ -32,7 +32,11 @@ impl Personalisation {
         let mrz = profile.mrz.encode()?;
         let dg1 = tlv::encode(0x61, &tlv::encode(0x5F1F, mrz.dg1_text().as_bytes()));
         let face = &profile.face;
-        let dg2 = dg2::build(&[(face.format, face.width, face.height, face.data.as_slice())]);
+        let images = [(face.format, face.width, face.height, face.data.as_slice())];
+        let dg2 = match profile.face_encoding {
+            FaceEncoding::Iso19794_5 => dg2::build(&images),
+            FaceEncoding::Iso39794_5 => dg2::build_iso39794(&images),
+        };
         let mut app = vec![
             ChipFile {
                 file: LdsFile::DG1,

@@ -12,7 +12,9 @@ pub mod transport;
 pub mod vpcd;
 
 pub use chip::{ChipStats, VirtualPassport};
-pub use profile::{ChipBehaviour, Dg11Fields, Dg12Fields, FaceImage, PassportProfile};
+pub use profile::{
+    ChipBehaviour, Dg11Fields, Dg12Fields, FaceEncoding, FaceImage, PassportProfile,
+};
 pub use transport::{InProcessTransport, TestClock};
 pub use vpcd::{Card, Inserted, VpcdError};
 

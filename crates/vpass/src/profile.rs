@@ -146,11 +146,22 @@ impl ChipBehaviour {
     }
 }
 
+/// The standard DG2's facial record follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FaceEncoding {
+    /// ISO/IEC 19794-5:2005 binary record in `5F2E` (passports to date).
+    #[default]
+    Iso19794_5,
+    /// ISO/IEC 39794-5 ASN.1 face image data block in `7F2E` (ICAO 9303 8th ed., newer passports).
+    Iso39794_5,
+}
+
 /// Everything a virtual passport is personalised with.
 #[derive(Clone)]
 pub struct PassportProfile {
     pub mrz: MrzFields,
     pub face: FaceImage,
+    pub face_encoding: FaceEncoding,
     pub dg11: Option<Dg11Fields>,
     pub dg12: Option<Dg12Fields>,
     /// EF.SOD as raw bytes (part 2's PKI signs a matching one; `None`: the chip has no EF.SOD).
@@ -166,6 +177,7 @@ impl fmt::Debug for PassportProfile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PassportProfile")
             .field("face", &self.face)
+            .field("face_encoding", &self.face_encoding)
             .field("chip", &self.chip)
             .finish_non_exhaustive()
     }
@@ -191,6 +203,7 @@ impl PassportProfile {
                 optional_data_2: String::new(),
             },
             face: FaceImage::synthetic_jpeg(413, 531, 15_000),
+            face_encoding: FaceEncoding::Iso19794_5,
             dg11: Some(Dg11Fields {
                 full_name: Some("ERIKSSON<<ANNA<MARIA".into()),
                 place_of_birth: Some("ZENITH".into()),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use idgate_emrtd::exchange::{Check, CheckOutcome};
 use idgate_emrtd::lds::LdsFile;
+use idgate_emrtd::lds::dg2::FaceRecord;
 use idgate_emrtd::lds::image::ImageFormat;
 use idgate_emrtd::random::ScriptedRandom;
 use idgate_emrtd::transport::{Transport, TransportError};
@@ -14,7 +15,9 @@ use idgate_emrtd::{
     SystemClock, read_passport, read_passport_observed,
 };
 use idgate_mrz::{ChipAccessKey, MrzFields, MrzFormat, Sex};
-use idgate_vpass::{FaceImage, InProcessTransport, PassportProfile, TestClock, VirtualPassport};
+use idgate_vpass::{
+    FaceEncoding, FaceImage, InProcessTransport, PassportProfile, TestClock, VirtualPassport,
+};
 use zeroize::Zeroizing;
 
 fn key(profile: &PassportProfile) -> AccessKey {
@@ -406,6 +409,29 @@ fn jpeg2000_portrait_is_decoded() {
         read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     let face = read.face.expect("face");
     assert_eq!((face.width, face.height), (512, 384));
+}
+
+#[test]
+fn iso39794_5_portrait_is_extracted_and_decoded() {
+    let mut profile = PassportProfile::specimen();
+    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (emrtd/tests/data/iso39794).
+    let sample = include_bytes!("../../emrtd/tests/data/iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
+    profile.face = FaceImage {
+        format: ImageFormat::Jpeg2000,
+        width: 413,
+        height: 531,
+        data: Zeroizing::new(sample.to_vec()),
+    };
+    profile.face_encoding = FaceEncoding::Iso39794_5;
+    let mut t = transport(&profile);
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
+    // The record kind says the photo came out of a 7F2E data block, not a 19794-5 record.
+    let chip_face = &read.dg2.faces[0];
+    assert!(matches!(chip_face.record, FaceRecord::Iso39794_5(_)));
+    assert_eq!(chip_face.data.as_slice(), sample.as_slice());
+    let face = read.face.expect("face");
+    assert_eq!((face.width, face.height), (413, 531));
 }
 
 #[test]

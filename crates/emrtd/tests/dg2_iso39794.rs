@@ -5,6 +5,8 @@
 use idgate_emrtd::lds::dg2::{Dg2, Dg2Error, FaceRecord, Iso39794Face};
 use idgate_emrtd::lds::image::{self, ImageFormat};
 use idgate_emrtd::tlv;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
 const ALL_FIELDS: &[u8] = include_bytes!("data/iso39794/ICAO_39794_5_AP_DG2_AllFields.dat");
 const MAND_FIELDS: &[u8] = include_bytes!("data/iso39794/ICAO_39794_5_AP_DG2_MandFields.dat");
@@ -221,21 +223,6 @@ fn every_truncation_is_a_typed_error() {
     }
 }
 
-/// xorshift64*: a fixed-seed generator so the mutations are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn single_byte_corruptions_of_the_structure_never_panic() {
     for sample in [ALL_FIELDS, MAND_FIELDS] {
@@ -257,7 +244,8 @@ fn single_byte_corruptions_of_the_structure_never_panic() {
 
 #[test]
 fn random_mutations_never_panic() {
-    let mut rng = Rng(0x3979_4005_DEC0_DE01);
+    // Seeded: a failure reproduces (with this Cargo.lock's rand).
+    let mut rng = StdRng::seed_from_u64(0x3979_4005_DEC0_DE01);
     let (mut survived, mut refused) = (0, 0);
     for round in 0..4000 {
         let sample = if round % 2 == 0 {
@@ -272,12 +260,12 @@ fn random_mutations_never_panic() {
         } else {
             v.len()
         };
-        for _ in 0..1 + rng.below(4) {
-            let i = rng.below(window);
-            v[i] = rng.next() as u8;
+        for _ in 0..1 + rng.random_range(0..4) {
+            let i = rng.random_range(0..window);
+            v[i] = rng.random::<u8>();
         }
         if round % 5 == 0 {
-            let cut = rng.below(v.len());
+            let cut = rng.random_range(0..v.len());
             v.truncate(cut);
         }
         match Dg2::parse(&v) {

@@ -175,12 +175,7 @@ fn ambiguous(
         let Some(g) = guarded(format, lines, field) else {
             continue;
         };
-        let positions: Vec<(usize, usize)> = g
-            .data
-            .iter()
-            .copied()
-            .chain(std::iter::once(g.digit))
-            .collect();
+        let positions = g.positions();
         let options: Vec<Vec<(u8, f32)>> = positions
             .iter()
             .map(|&p| {
@@ -275,12 +270,7 @@ fn repair(
     let Some(g) = guarded(format, &decoded.lines, field) else {
         return false;
     };
-    let positions: Vec<(usize, usize)> = g
-        .data
-        .iter()
-        .copied()
-        .chain(std::iter::once(g.digit))
-        .collect();
+    let positions = g.positions();
     let options: Vec<Vec<(u8, f32)>> = positions
         .iter()
         .map(|&p| alternatives(format, cells, &decoded.lines, p))

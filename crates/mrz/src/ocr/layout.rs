@@ -79,6 +79,17 @@ pub struct Guarded {
     pub digit: (usize, usize),
 }
 
+impl Guarded {
+    /// Every position the check covers: the data, then the check digit itself.
+    pub fn positions(&self) -> Vec<(usize, usize)> {
+        self.data
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.digit))
+            .collect()
+    }
+}
+
 fn span(line: usize, cols: std::ops::Range<usize>) -> impl Iterator<Item = (usize, usize)> {
     cols.map(move |c| (line, c))
 }

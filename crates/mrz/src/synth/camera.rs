@@ -158,8 +158,8 @@ pub struct Photo {
     pub cap_height: f32,
 }
 
-/// Frame pixels per page millimetre for `params`.
-fn frame_scale(format: MrzFormat, params: &SceneParams) -> f64 {
+/// The frame size in pixels and the rotated page's bounding box in millimetres: (fw, fh, bw, bh).
+fn frame_and_page_box(format: MrzFormat, params: &SceneParams) -> (f64, f64, f64, f64) {
     let (fw, fh) = (
         params.frame_width.max(16) as f64,
         params.frame_height.max(16) as f64,
@@ -167,10 +167,17 @@ fn frame_scale(format: MrzFormat, params: &SceneParams) -> f64 {
     let (w_mm, h_mm) = page_size_mm(format);
     let theta = f64::from(params.rotation_deg).to_radians();
     let (c, s) = (theta.cos().abs(), theta.sin().abs());
-    let (bw, bh) = (
+    (
+        fw,
+        fh,
         f64::from(w_mm) * c + f64::from(h_mm) * s,
         f64::from(w_mm) * s + f64::from(h_mm) * c,
-    );
+    )
+}
+
+/// Frame pixels per page millimetre for `params`.
+fn frame_scale(format: MrzFormat, params: &SceneParams) -> f64 {
+    let (fw, fh, bw, bh) = frame_and_page_box(format, params);
     // Above 1 the page overflows the frame's narrower dimension (it is cropped, the MRZ kept in view
     // by the offset), never the wider one.
     let fit = f64::from(params.fit.clamp(0.05, 1.25));
@@ -191,17 +198,8 @@ pub fn photograph(
     params: &SceneParams,
     rng: &mut SynthRng,
 ) -> Photo {
-    let (fw, fh) = (
-        params.frame_width.max(16) as f64,
-        params.frame_height.max(16) as f64,
-    );
-    let (w_mm, h_mm) = page_size_mm(format);
+    let (fw, fh, bw, bh) = frame_and_page_box(format, params);
     let theta = f64::from(params.rotation_deg).to_radians();
-    let (c, s) = (theta.cos().abs(), theta.sin().abs());
-    let (bw, bh) = (
-        f64::from(w_mm) * c + f64::from(h_mm) * s,
-        f64::from(w_mm) * s + f64::from(h_mm) * c,
-    );
     let scale = frame_scale(format, params);
     let ppm = f64::from(page.ppm);
 

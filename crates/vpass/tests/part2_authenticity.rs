@@ -22,6 +22,14 @@ struct Outcome {
     report: PaReport,
 }
 
+/// A modern passport (PACE, CA, AA, valid chain) with one thing tampered, read.
+fn read_tampered(tamper: Tamper) -> Outcome {
+    read_with(&SecurityOptions {
+        tamper,
+        ..SecurityOptions::modern(now())
+    })
+}
+
 fn read_with(opts: &SecurityOptions) -> Outcome {
     let mut profile = PassportProfile::specimen();
     // RSA-2048 Active Authentication needs extended length (its signature does not fit a short
@@ -91,57 +99,39 @@ fn the_genuine_passport_passes_every_check() {
 
 #[test]
 fn altered_dg1_fails_the_hash_check() {
-    let o = read_with(&SecurityOptions {
-        tamper: Tamper::AlteredDg1,
-        ..SecurityOptions::modern(now())
-    });
+    let o = read_tampered(Tamper::AlteredDg1);
     assert_not_genuine(&o, "dg_hashes");
 }
 
 #[test]
 fn a_sod_under_an_unknown_csca_fails_the_chain() {
-    let o = read_with(&SecurityOptions {
-        tamper: Tamper::UnknownCsca,
-        ..SecurityOptions::modern(now())
-    });
+    let o = read_tampered(Tamper::UnknownCsca);
     assert_eq!(o.report.sod_signature, CheckResult::Pass);
     assert_not_genuine(&o, "ds_chain");
 }
 
 #[test]
 fn an_expired_document_signer_fails_the_chain() {
-    let o = read_with(&SecurityOptions {
-        tamper: Tamper::ExpiredDs,
-        ..SecurityOptions::modern(now())
-    });
+    let o = read_tampered(Tamper::ExpiredDs);
     assert_not_genuine(&o, "ds_chain");
 }
 
 #[test]
 fn a_revoked_document_signer_fails_revocation() {
-    let o = read_with(&SecurityOptions {
-        tamper: Tamper::RevokedDs,
-        ..SecurityOptions::modern(now())
-    });
+    let o = read_tampered(Tamper::RevokedDs);
     assert_eq!(o.report.ds_chain, CheckResult::Pass);
     assert_not_genuine(&o, "ds_revocation");
 }
 
 #[test]
 fn a_clone_without_the_active_authentication_key_is_caught() {
-    let o = read_with(&SecurityOptions {
-        tamper: Tamper::WrongAaKey,
-        ..SecurityOptions::modern(now())
-    });
+    let o = read_tampered(Tamper::WrongAaKey);
     assert_not_genuine(&o, "active_auth");
 }
 
 #[test]
 fn a_chip_without_the_chip_authentication_key_is_caught() {
-    let o = read_with(&SecurityOptions {
-        tamper: Tamper::FailedCa,
-        ..SecurityOptions::modern(now())
-    });
+    let o = read_tampered(Tamper::FailedCa);
     assert_not_genuine(&o, "chip_auth");
 }
 

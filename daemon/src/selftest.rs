@@ -243,22 +243,7 @@ fn bus_checks(address: Option<&str>, authorize: crate::config::Authorize) -> Vec
             }
         };
         let dbus = zbus::fdo::DBusProxy::new(&conn).await.ok();
-        let served = |name: &'static str| {
-            let dbus = dbus.clone();
-            async move {
-                let (Some(dbus), Ok(name)) = (dbus, zbus::names::BusName::try_from(name)) else {
-                    return (false, false);
-                };
-                let owned = dbus.name_has_owner(name.clone()).await.unwrap_or(false);
-                let activatable = dbus
-                    .list_activatable_names()
-                    .await
-                    .map(|names| names.iter().any(|n| n.as_str() == name.as_str()))
-                    .unwrap_or(false);
-                (owned, activatable)
-            }
-        };
-        let (owned, _) = served(idgate_api::names::BUS_NAME).await;
+        let owned = has_owner(dbus.as_ref(), idgate_api::names::BUS_NAME).await;
         let mut out = vec![check(
             "bus",
             Verdict::Ok,
@@ -277,8 +262,10 @@ fn bus_checks(address: Option<&str>, authorize: crate::config::Authorize) -> Vec
             return out;
         }
         let action = Path::new(POLKIT_ACTIONS_FILE);
-        let (owned, activatable) = served("org.freedesktop.PolicyKit1").await;
-        out.push(match (action.is_file(), owned || activatable) {
+        const POLKIT: &str = "org.freedesktop.PolicyKit1";
+        let reachable =
+            has_owner(dbus.as_ref(), POLKIT).await || is_activatable(dbus.as_ref(), POLKIT).await;
+        out.push(match (action.is_file(), reachable) {
             (true, true) => check(
                 "polkit",
                 Verdict::Ok,
@@ -300,6 +287,24 @@ fn bus_checks(address: Option<&str>, authorize: crate::config::Authorize) -> Vec
         });
         out
     })
+}
+
+async fn has_owner(dbus: Option<&zbus::fdo::DBusProxy<'_>>, name: &str) -> bool {
+    let (Some(dbus), Ok(name)) = (dbus, zbus::names::BusName::try_from(name)) else {
+        return false;
+    };
+    dbus.name_has_owner(name).await.unwrap_or(false)
+}
+
+/// Whether the bus would start `name` on the first call (a D-Bus activation file).
+async fn is_activatable(dbus: Option<&zbus::fdo::DBusProxy<'_>>, name: &str) -> bool {
+    let Some(dbus) = dbus else {
+        return false;
+    };
+    dbus.list_activatable_names()
+        .await
+        .map(|names| names.iter().any(|n| n.as_str() == name))
+        .unwrap_or(false)
 }
 
 /// Prints the table; returns whether nothing failed.

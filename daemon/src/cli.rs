@@ -48,6 +48,11 @@ pub enum Command {
         #[command(subcommand)]
         command: FaceCommand,
     },
+    /// The code step by hand: check typed MRZ lines or read the MRZ of images (JSON out).
+    Mrz {
+        #[command(subcommand)]
+        command: MrzCommand,
+    },
     /// Checks that this station is ready: runtime, models, pcscd, reader, camera, trust store,
     /// bus. One line per check; non-zero exit when one fails.
     Selftest {
@@ -76,6 +81,24 @@ pub enum FaceCommand {
         first: PathBuf,
         /// The second image.
         second: PathBuf,
+        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MrzCommand {
+    /// Checks MRZ lines read from stdin: one JSON object (format, fields, checks); exit 0 when
+    /// valid, 2 when not (with one line on stderr saying why).
+    Check,
+    /// Reads the MRZ of each image: one JSON object per image per line (file, found, format,
+    /// fields, checks, lines, confidence, reason); exit 0 when every image gave a verified MRZ,
+    /// 3 when one did not, 1 when a file could not be read as an image.
+    Ocr {
+        /// JPEG or PNG images (read in memory only; nothing is stored).
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]
         config: Option<PathBuf>,

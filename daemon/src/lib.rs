@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod devices;
 pub mod logging;
+pub mod mrz_cli;
 pub mod notify;
 pub mod reader;
 pub mod selftest;

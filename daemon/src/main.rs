@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use idgated::audit::{AuditStore, Limits};
-use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand, StoreArgs};
+use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs};
 use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{ServeOptions, load_trust, serve};
 
@@ -102,6 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Audit { command } => audit(command),
         Command::Face { command } => face(command),
+        Command::Mrz { command } => mrz(command),
         Command::Selftest {
             config,
             bus_address,
@@ -115,6 +116,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+fn mrz(command: MrzCommand) -> anyhow::Result<ExitCode> {
+    use idgated::mrz_cli;
+    let code = match command {
+        MrzCommand::Check => mrz_cli::check(std::io::stdin().lock(), &mut std::io::stdout())?,
+        MrzCommand::Ocr { images, config } => {
+            let cfg = load_config(config.as_deref())?;
+            let reader = idgate_mrz::ocr::MrzReader::new(&cfg.code.ocr_font)?;
+            mrz_cli::ocr(&reader, &images, &mut std::io::stdout())?
+        }
+    };
+    Ok(ExitCode::from(code))
 }
 
 /// Exit code when an image holds no usable face.

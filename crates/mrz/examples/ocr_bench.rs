@@ -9,6 +9,7 @@
 //! many settle on the right MRZ, on a wrong one, or not at all, and after how many frames.
 //! Frames live in memory only.
 
+use std::path::Path;
 use std::time::Instant;
 
 use std::sync::Arc;
@@ -17,7 +18,165 @@ use idgate_mrz::ocr::{DEFAULT_FONT_PATH, MrzReader, MrzScanner, OcrbFont};
 use idgate_mrz::synth::{HandheldCamera, SceneParams, SynthRng, random_frame, random_mrz};
 use idgate_mrz::{Date, MrzFormat};
 
+/// The real-image development set, relative to the workspace root (`../shared` beside the repository).
+const REAL_SET: &str = "../shared/mrz_real";
+
+/// One row of `truth.tsv`: file, format, lines.
+struct Truth {
+    file: String,
+    lines: Vec<String>,
+}
+
+fn read_truth(dir: &Path) -> anyhow::Result<Vec<Truth>> {
+    let text = std::fs::read_to_string(dir.join("truth.tsv"))?;
+    Ok(text
+        .lines()
+        .skip(1)
+        .filter_map(|row| {
+            let cols: Vec<&str> = row.split('\t').collect();
+            let lines = cols
+                .get(2..5)?
+                .iter()
+                .filter(|l| !l.is_empty())
+                .map(|l| (*l).to_owned())
+                .collect();
+            Some(Truth {
+                file: (*cols.first()?).to_owned(),
+                lines,
+            })
+        })
+        .collect())
+}
+
+/// Document number (without overflow), birth and expiry date, cut from MRZ lines by position.
+fn key_fields(lines: &[String]) -> Option<(String, String, String)> {
+    let cut = |l: usize, a: usize, b: usize| lines.get(l)?.get(a..b).map(str::to_owned);
+    if lines.len() == 3 {
+        Some((cut(0, 5, 15)?, cut(1, 0, 7)?, cut(1, 8, 15)?))
+    } else {
+        Some((cut(1, 0, 10)?, cut(1, 13, 20)?, cut(1, 21, 28)?))
+    }
+}
+
+/// Reads every image of the real set as a still (one process, images decoded before timing) and
+/// prints found / key fields right / all lines exact / wrong verified readings and time per image.
+fn real_set(reader: &MrzReader, dir: &Path, verbose: bool) -> anyhow::Result<()> {
+    let truth = read_truth(dir)?;
+    let (mut found, mut key_right, mut key_read, mut exact, mut wrong, mut wrong_key) =
+        (0, 0, 0, 0, 0, 0);
+    let mut times = Vec::new();
+    for t in &truth {
+        let img = image::open(dir.join(&t.file))?.into_luma8();
+        let start = Instant::now();
+        let reading = reader.read_still(&img);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        if reading.format.is_some() {
+            found += 1;
+        }
+        let key_ok =
+            !reading.lines.is_empty() && key_fields(&reading.lines) == key_fields(&t.lines);
+        if key_ok {
+            key_read += 1;
+        }
+        let outcome = match &reading.mrz {
+            Some(m) if m.lines() == t.lines.as_slice() => {
+                key_right += 1;
+                exact += 1;
+                "exact"
+            }
+            Some(_) if key_ok => {
+                key_right += 1;
+                wrong += 1;
+                "WRONG (unguarded field)"
+            }
+            Some(_) => {
+                wrong += 1;
+                wrong_key += 1;
+                "WRONG (chip key)"
+            }
+            None if key_ok => "not verified (key fields read right)",
+            None => "no result",
+        };
+        if verbose {
+            let detail = match &reading.miss {
+                Some(m) => format!("{m:?}"),
+                None => String::new(),
+            };
+            eprintln!(
+                "{}: {outcome} {detail} {:.0} ms{}",
+                t.file,
+                times.last().copied().unwrap_or(0.0),
+                if outcome == "exact" {
+                    String::new()
+                } else {
+                    format!("\n  read {:?}\n  want {:?}", reading.lines, t.lines)
+                }
+            );
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let n = truth.len();
+    println!("real set: {n} images in {}", dir.display());
+    println!(
+        "  idgate: found {found}/{n}, key fields right {key_right}/{n} verified ({key_read}/{n} read, verified or not), all lines exact {exact}/{n}, wrong verified readings {wrong} ({wrong_key} with a wrong chip key)"
+    );
+    println!(
+        "  idgate: time per image median {:.0} ms, max {:.0} ms",
+        times.get(n / 2).copied().unwrap_or(0.0),
+        times.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
+
+/// PassportEye on the same images, in the same run (bench-only venv; skipped without Tesseract or
+/// with `OCR_BENCH_NO_PEER`).
+fn peer(dir: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/passporteye-peer");
+    let tesseract = std::process::Command::new("tesseract")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if std::env::var_os("OCR_BENCH_NO_PEER").is_some() || !tesseract {
+        println!("  PassportEye: skipped (needs tesseract-ocr; unset OCR_BENCH_NO_PEER)");
+        return;
+    }
+    match std::process::Command::new(&script).arg(dir).status() {
+        Ok(s) if s.success() => {}
+        other => println!(
+            "  PassportEye: failed to run {} ({other:?})",
+            script.display()
+        ),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    let verbose = std::env::var_os("OCR_BENCH_VERBOSE").is_some();
+    let only_real = std::env::var_os("OCR_BENCH_ONLY_REAL").is_some();
+    let real_dir = std::env::var_os("OCR_BENCH_REAL_SET").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(REAL_SET)
+        },
+        Into::into,
+    );
+    {
+        let font = OcrbFont::load(DEFAULT_FONT_PATH.as_ref())?;
+        let reader = MrzReader::with_font(&font);
+        if real_dir.join("truth.tsv").is_file() {
+            real_set(&reader, &real_dir, verbose)?;
+            peer(&real_dir);
+        } else {
+            println!("real set: {} not found, skipped", real_dir.display());
+        }
+    }
+    if only_real {
+        return Ok(());
+    }
+    synthetic()
+}
+
+fn synthetic() -> anyhow::Result<()> {
     let args: Vec<u64> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

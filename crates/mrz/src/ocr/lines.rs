@@ -228,6 +228,23 @@ fn polyfit(points: &[(f32, f32)], quadratic: bool) -> Option<[f32; 3]> {
     Some(out)
 }
 
+/// Fits a chain, or the chain without up to two blobs at either end: on real pages a page edge,
+/// a stamp or a printed frame often sits in line with the MRZ, just before or after it.
+fn fit_trimmed(blobs: &[Blob], chain: &[usize]) -> Option<TextLine> {
+    for trim in 0..=4usize {
+        for left in 0..=trim.min(2) {
+            let right = trim - left;
+            if right > 2 || left + right + 12 > chain.len() {
+                continue;
+            }
+            if let Some(line) = fit_line(blobs, &chain[left..chain.len() - right]) {
+                return Some(line);
+            }
+        }
+    }
+    None
+}
+
 /// Fits the axis and cell grid of a chain of blobs; `None` unless it holds 30, 36 or 44 cells.
 fn fit_line(blobs: &[Blob], chain: &[usize]) -> Option<TextLine> {
     let members: Vec<&Blob> = chain.iter().filter_map(|&i| blobs.get(i)).collect();
@@ -352,7 +369,7 @@ pub fn find_band(all: &[Blob], height: u32) -> Option<Band> {
     let mut lines: Vec<TextLine> = chains(&links)
         .iter()
         .filter(|c| c.len() >= 12)
-        .filter_map(|c| fit_line(&blobs, c))
+        .filter_map(|c| fit_trimmed(&blobs, c))
         .collect();
     lines.sort_by(|a, b| {
         let ya = a.cell_centre(0.0).1;

@@ -31,6 +31,7 @@ mod pairs;
 mod quality;
 mod reader;
 mod scanner;
+mod still;
 mod voter;
 
 pub use correct::Decoded;
@@ -40,4 +41,5 @@ pub use reader::{
     BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, MrzReader, OcrHint,
 };
 pub use scanner::{DEFAULT_UNREADABLE_AFTER, MrzScanner, ScanUpdate};
+pub use still::{StillMiss, StillReading};
 pub use voter::{Consensus, DEFAULT_MIN_AGREEING, DEFAULT_WINDOW, FrameVoter, class_char};

@@ -1,0 +1,185 @@
+//! One still image (a scan, a photo, the CLI) instead of a live camera: there is no second frame
+//! to confirm a reading, so the image is searched harder (four orientations, several scales) and a
+//! reading is accepted only when every check digit verifies and no rival reading verifies too.
+
+use std::fmt;
+
+use image::GrayImage;
+use zeroize::Zeroize;
+
+use crate::format::MrzFormat;
+use crate::mrz::Mrz;
+
+use super::reader::MrzReader;
+
+/// Why a still image gave no MRZ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StillMiss {
+    /// No MRZ band was found in any orientation or scale.
+    NoBand,
+    /// A band was read but its characters are too uncertain to trust.
+    Uncertain,
+    /// A band was read but its check digits fail, even after correcting look-alikes.
+    CheckDigits,
+    /// Two different readings both verify: neither can be trusted.
+    Rivals,
+}
+
+impl StillMiss {
+    /// Stable machine-readable code (the CLI's `reason`).
+    pub fn code(self) -> &'static str {
+        match self {
+            StillMiss::NoBand => "no_band",
+            StillMiss::Uncertain | StillMiss::Rivals => "uncertain",
+            StillMiss::CheckDigits => "check_digits",
+        }
+    }
+}
+
+impl fmt::Display for StillMiss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StillMiss::NoBand => "no MRZ found in the image",
+            StillMiss::Uncertain => "the MRZ was found but some characters are too uncertain",
+            StillMiss::CheckDigits => "the MRZ was found but its check digits fail",
+            StillMiss::Rivals => "two different readings of the MRZ both verify: refusing both",
+        })
+    }
+}
+
+/// What a still image showed. `Debug` redacts the lines.
+#[derive(Clone)]
+pub struct StillReading {
+    /// The verified MRZ, when exactly one reading verified.
+    pub mrz: Option<Mrz>,
+    /// The layout of the best band found, verified or not.
+    pub format: Option<MrzFormat>,
+    /// The best reading's lines (verified or not; empty when no band was found).
+    pub lines: Vec<String>,
+    /// In `[0, 1]`: zero unless verified; then how clearly the characters stood out.
+    pub confidence: f32,
+    /// Why there is no MRZ.
+    pub miss: Option<StillMiss>,
+}
+
+impl Drop for StillReading {
+    fn drop(&mut self) {
+        self.lines.zeroize();
+    }
+}
+
+impl fmt::Debug for StillReading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StillReading")
+            .field("verified", &self.mrz.is_some())
+            .field("format", &self.format)
+            .field("confidence", &self.confidence)
+            .field("miss", &self.miss)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MrzReader {
+    /// Reads one still image: every orientation and a few scales, accepting a reading only when
+    /// every check digit verifies and no different reading verifies as well.
+    pub fn read_still(&self, img: &GrayImage) -> StillReading {
+        let mut verified: Vec<(Mrz, f32)> = Vec::new();
+        let mut best_unverified: Option<(usize, super::correct::Decoded)> = None;
+        for turn in 0..4u8 {
+            let rotated;
+            let view = match turn {
+                0 => img,
+                1 => {
+                    rotated = image::imageops::rotate90(img);
+                    &rotated
+                }
+                2 => {
+                    rotated = image::imageops::rotate180(img);
+                    &rotated
+                }
+                _ => {
+                    rotated = image::imageops::rotate270(img);
+                    &rotated
+                }
+            };
+            let reading = self.read_gray(view);
+            if let Some(d) = reading.decoded {
+                match &d.mrz {
+                    Some(m) => {
+                        let conf = confidence(&d);
+                        if !verified.iter().any(|(v, _)| v == m) {
+                            verified.push((m.clone(), conf));
+                        }
+                    }
+                    None => {
+                        let rank = d.lines.iter().map(Vec::len).sum::<usize>();
+                        if best_unverified.as_ref().is_none_or(|(r, _)| rank > *r) {
+                            best_unverified = Some((rank, d));
+                        }
+                    }
+                }
+            }
+            if !verified.is_empty() {
+                break;
+            }
+        }
+        match verified.as_slice() {
+            [(mrz, conf)] => StillReading {
+                format: Some(mrz.format()),
+                lines: mrz.lines().to_vec(),
+                confidence: *conf,
+                mrz: Some(mrz.clone()),
+                miss: None,
+            },
+            [] => match best_unverified {
+                Some((_, d)) => {
+                    let text: Vec<String> = d
+                        .lines
+                        .iter()
+                        .map(|l| String::from_utf8_lossy(l).into_owned())
+                        .collect();
+                    // The text verifies, yet was not accepted: a rival reading verifies too.
+                    let miss = if Mrz::from_lines(&text).is_ok() {
+                        StillMiss::Uncertain
+                    } else {
+                        StillMiss::CheckDigits
+                    };
+                    StillReading {
+                        mrz: None,
+                        format: Some(d.format),
+                        lines: d
+                            .lines
+                            .iter()
+                            .map(|l| String::from_utf8_lossy(l).into_owned())
+                            .collect(),
+                        confidence: 0.0,
+                        miss: Some(miss),
+                    }
+                }
+                None => StillReading {
+                    mrz: None,
+                    format: None,
+                    lines: Vec::new(),
+                    confidence: 0.0,
+                    miss: Some(StillMiss::NoBand),
+                },
+            },
+            _ => StillReading {
+                mrz: None,
+                format: None,
+                lines: Vec::new(),
+                confidence: 0.0,
+                miss: Some(StillMiss::Rivals),
+            },
+        }
+    }
+}
+
+/// How clearly a verified reading's characters stood out: the mean classifier score, in `[0, 1]`.
+fn confidence(d: &super::correct::Decoded) -> f32 {
+    let all: Vec<f32> = d.scores.iter().flatten().copied().collect();
+    if all.is_empty() {
+        return 0.0;
+    }
+    (all.iter().sum::<f32>() / all.len() as f32).clamp(0.0, 1.0)
+}

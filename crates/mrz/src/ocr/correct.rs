@@ -132,7 +132,8 @@ pub fn decode(format: MrzFormat, cells: &[Vec<CellScores>]) -> Decoded {
         match Mrz::from_lines(&text) {
             Ok(mrz) if mrz.format() == format => {
                 // A second reading that verifies just as well makes this one a guess: refuse it.
-                let doubtful = ambiguous(format, cells, &decoded.lines);
+                let mut doubtful = ambiguous(format, cells, &decoded.lines);
+                doubtful.extend(foreign(format, cells, &decoded.lines));
                 for &(l, c) in &doubtful {
                     if let Some(m) = decoded.margins.get_mut(l).and_then(|r| r.get_mut(c)) {
                         *m = 0.0;
@@ -152,6 +153,43 @@ pub fn decode(format: MrzFormat, cells: &[Vec<CellScores>]) -> Decoded {
         }
     }
     decoded
+}
+
+/// How much better a character the position cannot hold must look than the best it can hold
+/// before the reading is refused.
+const FOREIGN: f32 = 0.08;
+
+/// Positions no check digit covers (names, nationality, sex) where the print clearly shows a
+/// character the field cannot hold: the document does not follow the layout there, or the cell is
+/// misread. Nothing else would catch it, so the reading is refused rather than "corrected".
+fn foreign(format: MrzFormat, cells: &[Vec<CellScores>], lines: &[Vec<u8>]) -> Vec<(usize, usize)> {
+    use crate::Field;
+    let guarded_positions: Vec<(usize, usize)> = [
+        Field::DocumentNumber,
+        Field::BirthDate,
+        Field::ExpiryDate,
+        Field::OptionalData,
+        Field::Composite,
+    ]
+    .into_iter()
+    .filter_map(|f| guarded(format, lines, f))
+    .flat_map(|g| g.positions())
+    .collect();
+    let mut out = Vec::new();
+    for (l, row) in cells.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if guarded_positions.contains(&(l, c)) {
+                continue;
+            }
+            let k = kind(format, l, c);
+            let allowed = cell.best_of(|i| k.allows(char_of(i))).map_or(-1.0, |(_, s)| s);
+            let other = cell.best_of(|i| !k.allows(char_of(i))).map_or(-1.0, |(_, s)| s);
+            if other > allowed + FOREIGN {
+                out.push((l, c));
+            }
+        }
+    }
+    out
 }
 
 /// Score loss within which a different reading that also verifies counts as a rival.

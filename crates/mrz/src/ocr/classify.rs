@@ -49,6 +49,15 @@ pub fn char_of(class: usize) -> u8 {
     MRZ_ALPHABET.get(class).copied().unwrap_or(b'<')
 }
 
+/// One cell's normalised windows (the centred one first, then shifted by a pixel either way and
+/// half a pixel up or down), kept so the cell can be scored again against the document's own glyphs.
+#[derive(Debug, Clone)]
+pub struct CellPatch {
+    pub windows: Vec<[f32; PW * PH]>,
+    /// Per class, the window that matched it best in [`Classifier::score`].
+    pub best_window: std::cell::Cell<[usize; CLASSES]>,
+}
+
 /// A zero-mean, unit-norm template.
 #[derive(Debug, Clone)]
 struct Template {
@@ -265,11 +274,14 @@ impl Classifier {
 
     /// Scores of every class for cell `i` of `line`.
     pub fn classify(&self, img: &GrayImage, line: &TextLine, i: usize) -> CellScores {
+        self.score(&Self::cell(img, line, i))
+    }
+
+    /// The normalised windows of cell `i` of `line` at every shift; the first is the centred one.
+    pub fn cell(img: &GrayImage, line: &TextLine, i: usize) -> CellPatch {
         // The line geometry is good to a fraction of a pixel across the line: half-pixel steps
         // vertically keep the digits' extra height (0 against O) visible.
         let patches = Self::patches(img, line, i, [0.0, -0.5, 0.5]);
-        let mut scores = [-1.0f32; CLASSES];
-        // Normalised windows at each shift; the first is the centred one.
         let mut windows: Vec<[f32; PW * PH]> = Vec::with_capacity(9);
         for patch in &patches {
             for dx in [M, 0, 2 * M] {
@@ -283,6 +295,16 @@ impl Classifier {
                 }
             }
         }
+        CellPatch {
+            windows,
+            best_window: std::cell::Cell::new([0; CLASSES]),
+        }
+    }
+
+    /// Scores of every class for one cell's windows (and, in `cell`, the window each class matched best).
+    pub fn score(&self, cell: &CellPatch) -> CellScores {
+        let windows = &cell.windows;
+        let mut scores = [-1.0f32; CLASSES];
         // Coarse to fine: every template at the centred window, then the leading classes at all shifts.
         let centre = windows.first();
         let Some(centre) = centre else {
@@ -328,6 +350,7 @@ impl Classifier {
                 scores[a] = high + margin;
             }
         }
+        cell.best_window.set(best_window);
         CellScores(scores)
     }
 }

@@ -19,6 +19,7 @@
 //! the ground truth; no trained weights have to be shipped or versioned, and start-up takes
 //! milliseconds. Check digits, field constraints and voting catch what correlation confuses.
 
+mod adapt;
 mod binarize;
 mod classify;
 mod components;

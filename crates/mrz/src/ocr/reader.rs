@@ -8,7 +8,8 @@ use image::{GrayImage, RgbImage};
 use crate::mrz::Mrz;
 
 use super::binarize::sauvola;
-use super::classify::{CellScores, Classifier};
+use super::adapt::rescore;
+use super::classify::{CellPatch, CellScores, Classifier};
 use super::components::components;
 use super::correct::{Decoded, decode, format_of};
 use super::font::{FontError, OcrbFont};
@@ -145,15 +146,24 @@ impl MrzReader {
     }
 
     fn read_band(&self, img: &GrayImage, band: &Band) -> FrameReading {
-        let cells: Vec<Vec<CellScores>> = band
+        let patches: Vec<Vec<CellPatch>> = band
             .lines
             .iter()
-            .map(|line| {
-                (0..line.n)
-                    .map(|i| self.classifier.classify(img, line, i))
-                    .collect()
-            })
+            .map(|line| (0..line.n).map(|i| Classifier::cell(img, line, i)).collect())
             .collect();
+        let mut cells: Vec<Vec<CellScores>> = patches
+            .iter()
+            .map(|row| row.iter().map(|p| self.classifier.score(p)).collect())
+            .collect();
+        // A second pass against the document's own glyphs (see `adapt`).
+        if let Some(format) = cells
+            .first()
+            .and_then(|row| row.first())
+            .and_then(|first| format_of(band.line_len(), first))
+        {
+            let first = decode(format, &cells);
+            cells = rescore(&patches, &cells, &first);
+        }
         let region = Region::clamped(img, band.bounds());
         let cap = band.lines.first().map_or(10.0, |l| l.cap_height);
         let sharp = sharpness(img, region) * cap / 10.0;

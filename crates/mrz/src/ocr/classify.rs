@@ -272,11 +272,6 @@ impl Classifier {
         out
     }
 
-    /// Scores of every class for cell `i` of `line`.
-    pub fn classify(&self, img: &GrayImage, line: &TextLine, i: usize) -> CellScores {
-        self.score(&Self::cell(img, line, i))
-    }
-
     /// The normalised windows of cell `i` of `line` at every shift; the first is the centred one.
     pub fn cell(img: &GrayImage, line: &TextLine, i: usize) -> CellPatch {
         // The line geometry is good to a fraction of a pixel across the line: half-pixel steps

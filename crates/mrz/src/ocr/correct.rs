@@ -163,8 +163,32 @@ const FOREIGN: f32 = 0.08;
 /// character the field cannot hold: the document does not follow the layout there, or the cell is
 /// misread. Nothing else would catch it, so the reading is refused rather than "corrected".
 fn foreign(format: MrzFormat, cells: &[Vec<CellScores>], lines: &[Vec<u8>]) -> Vec<(usize, usize)> {
+    let guarded_positions = guarded_positions(format, lines);
+    let mut out = Vec::new();
+    for (l, row) in cells.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if guarded_positions.contains(&(l, c)) {
+                continue;
+            }
+            let k = kind(format, l, c);
+            let allowed = cell
+                .best_of(|i| k.allows(char_of(i)))
+                .map_or(-1.0, |(_, s)| s);
+            let other = cell
+                .best_of(|i| !k.allows(char_of(i)))
+                .map_or(-1.0, |(_, s)| s);
+            if other > allowed + FOREIGN {
+                out.push((l, c));
+            }
+        }
+    }
+    out
+}
+
+/// Every position some check digit covers.
+pub(crate) fn guarded_positions(format: MrzFormat, lines: &[Vec<u8>]) -> Vec<(usize, usize)> {
     use crate::Field;
-    let guarded_positions: Vec<(usize, usize)> = [
+    [
         Field::DocumentNumber,
         Field::BirthDate,
         Field::ExpiryDate,
@@ -174,22 +198,7 @@ fn foreign(format: MrzFormat, cells: &[Vec<CellScores>], lines: &[Vec<u8>]) -> V
     .into_iter()
     .filter_map(|f| guarded(format, lines, f))
     .flat_map(|g| g.positions())
-    .collect();
-    let mut out = Vec::new();
-    for (l, row) in cells.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            if guarded_positions.contains(&(l, c)) {
-                continue;
-            }
-            let k = kind(format, l, c);
-            let allowed = cell.best_of(|i| k.allows(char_of(i))).map_or(-1.0, |(_, s)| s);
-            let other = cell.best_of(|i| !k.allows(char_of(i))).map_or(-1.0, |(_, s)| s);
-            if other > allowed + FOREIGN {
-                out.push((l, c));
-            }
-        }
-    }
-    out
+    .collect()
 }
 
 /// Score loss within which a different reading that also verifies counts as a rival.

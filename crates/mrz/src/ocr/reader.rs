@@ -7,8 +7,8 @@ use image::{GrayImage, RgbImage};
 
 use crate::mrz::Mrz;
 
-use super::binarize::sauvola;
 use super::adapt::rescore;
+use super::binarize::sauvola;
 use super::classify::{CellPatch, CellScores, Classifier};
 use super::components::components;
 use super::correct::{Decoded, decode, format_of};
@@ -149,7 +149,11 @@ impl MrzReader {
         let patches: Vec<Vec<CellPatch>> = band
             .lines
             .iter()
-            .map(|line| (0..line.n).map(|i| Classifier::cell(img, line, i)).collect())
+            .map(|line| {
+                (0..line.n)
+                    .map(|i| Classifier::cell(img, line, i))
+                    .collect()
+            })
             .collect();
         let mut cells: Vec<Vec<CellScores>> = patches
             .iter()

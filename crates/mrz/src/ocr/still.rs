@@ -103,19 +103,24 @@ impl MrzReader {
                 }
             };
             let reading = self.read_gray(view);
-            if let Some(d) = reading.decoded {
-                match &d.mrz {
-                    Some(m) => {
-                        let conf = confidence(&d);
-                        if !verified.iter().any(|(v, _)| v == m) {
-                            verified.push((m.clone(), conf));
-                        }
+            let Some(d) = reading.decoded else {
+                continue;
+            };
+            match &d.mrz {
+                Some(m) if unguarded_clear(&d) => {
+                    if !verified.iter().any(|(v, _)| v == m) {
+                        verified.push((m.clone(), confidence(&d)));
                     }
-                    None => {
-                        let rank = d.lines.iter().map(Vec::len).sum::<usize>();
-                        if best_unverified.as_ref().is_none_or(|(r, _)| rank > *r) {
-                            best_unverified = Some((rank, d));
-                        }
+                }
+                verified_text => {
+                    // A reading that verified but is not clear enough ranks above any that did not.
+                    let rank = if verified_text.is_some() {
+                        usize::MAX
+                    } else {
+                        d.lines.iter().map(Vec::len).sum::<usize>()
+                    };
+                    if best_unverified.as_ref().is_none_or(|(r, _)| rank > *r) {
+                        best_unverified = Some((rank, d));
                     }
                 }
             }
@@ -173,6 +178,21 @@ impl MrzReader {
             },
         }
     }
+}
+
+/// Smallest margin a character no check digit covers (names, nationality, sex) needs in a still
+/// image: below it the classifier is tossing a coin between two letters, and with one image there
+/// is no second frame to settle it. (The margins of right readings on both benches lie well above.)
+const UNGUARDED_MARGIN: f32 = 0.015;
+
+/// Whether every character outside the check digits' reach was read with a clear margin.
+fn unguarded_clear(d: &super::correct::Decoded) -> bool {
+    let guarded = super::correct::guarded_positions(d.format, &d.lines);
+    d.margins.iter().enumerate().all(|(l, row)| {
+        row.iter()
+            .enumerate()
+            .all(|(c, &m)| m >= UNGUARDED_MARGIN || guarded.contains(&(l, c)))
+    })
 }
 
 /// How clearly a verified reading's characters stood out: the mean classifier score, in `[0, 1]`.

@@ -7,7 +7,8 @@
 //!    then in a narrow one; mutual-best links form text lines; each line gets a straight axis (total
 //!    least squares) and a quadratic cell grid (perspective changes the pitch along the line);
 //!    the MRZ is 2 or 3 parallel, left-aligned lines of 44, 36 or 30 cells;
-//! 4. every cell is resampled along the line's axes into a 16×22 patch and classified;
+//! 4. every cell is resampled along the line's axes into a 16×22 patch and classified, then scored
+//!    again against the document's own clearly read glyphs (`adapt`);
 //! 5. each position only admits its field's characters, and failing check digits are repaired by the
 //!    least costly substitution that makes them verify (look-alikes and runners-up, two at most);
 //! 6. [`FrameVoter`] averages the class scores of recent frames and marks uncertain characters;

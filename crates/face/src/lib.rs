@@ -23,6 +23,7 @@ pub mod quality;
 pub mod replay;
 pub mod runtime;
 mod serde_guidance;
+pub mod subject;
 
 pub use cli::{CheckReport, CompareError, CompareReport, check_image, compare_images};
 pub use decision::{BestOfN, MatchDecision};
@@ -41,3 +42,4 @@ pub use liveness::{
 pub use pad::PadScore;
 pub use quality::{QualityConfig, QualityMeasures};
 pub use replay::{ReplaySource, Shot, decode_image, load_image};
+pub use subject::SubjectRule;

@@ -21,6 +21,7 @@ mod stats;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
+use idgate_face::decision::median_and_best;
 use idgate_face::{Embedding, Engine, EngineConfig, FaceError, SubjectRule, load_image};
 use image::RgbImage;
 
@@ -217,15 +218,6 @@ fn det(title: &str, photos: &[Photo], genuine: &[Scored], impostor: &[Scored], v
 /// How the frame scores of a transaction combine into one.
 type Rule = fn(&[f32]) -> f32;
 
-/// The k-th highest of `v` (1-based).
-fn kth_highest(v: &[f32], k: usize) -> f32 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| b.total_cmp(a));
-    s.get(k.saturating_sub(1))
-        .copied()
-        .unwrap_or(f32::NEG_INFINITY)
-}
-
 /// The station's N-frame decision: the chip photo of person A against N photos (as frames) of
 /// person B, B = A (genuine) or not (impostor). The frames of a transaction are N consecutive
 /// photos of B in a ring over B's photos with a face, so each photo starts one transaction.
@@ -267,8 +259,12 @@ fn best_of_n(
         imp.len()
     );
     let rules: [(&str, Rule); 2] = [
-        ("max", |f| kth_highest(f, 1)),
-        ("median", |f| kth_highest(f, f.len() / 2 + 1)),
+        ("max", |f| {
+            median_and_best(f).map_or(f32::NEG_INFINITY, |m| m.1)
+        }),
+        ("median", |f| {
+            median_and_best(f).map_or(f32::NEG_INFINITY, |m| m.0)
+        }),
     ];
     println!(
         "| threshold | impostor frames ≥ t | FMR max | FMR median | FNMR max | FNMR median |\n|---|---|---|---|---|---|"

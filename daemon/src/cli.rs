@@ -69,18 +69,22 @@ pub enum Command {
 pub enum FaceCommand {
     /// Faces, quality measures and guidance of one image.
     Check {
-        /// A JPEG or PNG image (read in memory only; nothing is stored).
+        /// A JPEG, PNG, WebP or JPEG 2000 image (read in memory only; nothing is stored).
         image: PathBuf,
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Similarity of the primary faces of two images, with the station's threshold.
+    /// Similarity of the face in the first image (e.g. a chip photo) with the face in each
+    /// further image, with the station's threshold: one JSON object per line
+    /// (`file, score, threshold, same`, or `file, error, reason`). Exit 3 if any image had no
+    /// usable face or could not be read.
     Compare {
-        /// The first image (JPEG or PNG).
+        /// The first image (JPEG, PNG, WebP or JPEG 2000; format read from the content).
         first: PathBuf,
-        /// The second image.
-        second: PathBuf,
+        /// The images compared with the first.
+        #[arg(required = true)]
+        others: Vec<PathBuf>,
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]
         config: Option<PathBuf>,

@@ -135,23 +135,12 @@ fn mrz(command: MrzCommand) -> anyhow::Result<ExitCode> {
 const NO_FACE: u8 = 3;
 
 fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
-    let (config, images) = match &command {
-        FaceCommand::Check { image, config } => (config, vec![image.clone()]),
-        FaceCommand::Compare {
-            first,
-            second,
-            config,
-        } => (config, vec![first.clone(), second.clone()]),
-    };
-    let cfg = load_config(config.as_deref())?;
-    let engine = idgate_face::Engine::new(idgated::serve::face_engine_config(&cfg))?;
-    let loaded = images
-        .iter()
-        .map(|p| idgate_face::load_image(p).with_context(|| format!("{}", p.display())))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    match (command, loaded.as_slice()) {
-        (FaceCommand::Check { .. }, [img]) => {
-            let report = idgate_face::check_image(&engine, img)?;
+    let load = |p: &Path| idgate_face::load_image(p).with_context(|| format!("{}", p.display()));
+    match command {
+        FaceCommand::Check { image, config } => {
+            let cfg = load_config(config.as_deref())?;
+            let engine = idgate_face::Engine::new(idgated::serve::face_engine_config(&cfg))?;
+            let report = idgate_face::check_image(&engine, &load(&image)?)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(if report.usable {
                 ExitCode::SUCCESS
@@ -159,21 +148,38 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::from(NO_FACE)
             })
         }
-        (FaceCommand::Compare { .. }, [a, b]) => match idgate_face::compare_images(&engine, a, b) {
-            Ok(report) => {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-                Ok(ExitCode::SUCCESS)
+        FaceCommand::Compare {
+            first,
+            others,
+            config,
+        } => {
+            let cfg = load_config(config.as_deref())?;
+            let engine = idgate_face::Engine::new(idgated::serve::face_engine_config(&cfg))?;
+            let reference = load(&first)?;
+            let images = others
+                .iter()
+                .map(|p| (p.display().to_string(), idgate_face::load_image(p)));
+            match idgate_face::compare_many(&engine, &reference, images) {
+                Ok(lines) => {
+                    for line in &lines {
+                        println!("{}", serde_json::to_string(line)?);
+                    }
+                    Ok(if lines.iter().all(|l| l.compared()) {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(NO_FACE)
+                    })
+                }
+                Err(idgate_face::CompareError::NoFace(_)) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "file": first.display().to_string(), "error": "no_face", "reason": "no usable face in the first image" })
+                    );
+                    Ok(ExitCode::from(NO_FACE))
+                }
+                Err(e) => Err(e.into()),
             }
-            Err(idgate_face::CompareError::NoFace(which)) => {
-                println!(
-                    "{}",
-                    serde_json::json!({ "error": "no_face", "image": which })
-                );
-                Ok(ExitCode::from(NO_FACE))
-            }
-            Err(e) => Err(e.into()),
-        },
-        _ => anyhow::bail!("wrong number of images"),
+        }
     }
 }
 

@@ -90,6 +90,42 @@ fn face_compare_prints_json_and_exits_3_without_a_face() {
 }
 
 #[test]
+fn face_compare_checks_one_photo_against_several_one_json_line_each() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let notes = dir.path().join("notes.jpg");
+    std::fs::write(&notes, "not a photo").expect("write");
+    let notes = notes.to_str().expect("utf-8");
+    let (code, out, err) = idgated(&[
+        "face",
+        "compare",
+        &specimen("obama.jpg"),
+        &specimen("obama2.jpg"),
+        &specimen("biden.jpg"),
+        notes,
+    ]);
+    // One image could not be compared: exit 3, after every line was printed.
+    assert_eq!(code, 3, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0]["file"], specimen("obama2.jpg"));
+    assert_eq!(lines[0]["same"], true);
+    assert_eq!(lines[1]["file"], specimen("biden.jpg"));
+    assert_eq!(lines[1]["same"], false);
+    assert!(lines[1]["threshold"].as_f64().is_some(), "{out}");
+    assert_eq!(lines[2]["file"], notes);
+    assert_eq!(lines[2]["error"], "unreadable");
+    assert!(
+        lines[2]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not an image")),
+        "{out}"
+    );
+}
+
+#[test]
 fn selftest_prints_a_table_and_fails_without_a_trust_store() {
     let dir = tempfile::tempdir().expect("tmp");
     let (code, table) = selftest(

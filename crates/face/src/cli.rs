@@ -1,4 +1,4 @@
-//! What `idgated face check` and `idgated face compare` print: serde types and the two
+//! What `idgated face check` and `idgated face compare` print: serde types and the
 //! functions, so the daemon's CLI is a thin wrapper.
 
 use idgate_api::Guidance;
@@ -17,7 +17,7 @@ pub struct CheckReport {
     pub usable: bool,
 }
 
-/// `face compare A B`.
+/// The comparison of two faces.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CompareReport {
     pub score: f32,
@@ -62,6 +62,77 @@ pub fn compare_images(
         threshold,
         same: score >= threshold,
     })
+}
+
+/// One line of `face compare A B [C …]`: the file and either its comparison with A or why
+/// there is none. Serialised flat: `{"file", "score", "threshold", "same"}` or
+/// `{"file", "error", "reason"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareLine {
+    pub file: String,
+    #[serde(flatten)]
+    pub outcome: CompareOutcome,
+}
+
+/// The result for one further image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum CompareOutcome {
+    Compared(CompareReport),
+    Failed {
+        /// `no_face` or `unreadable`.
+        error: &'static str,
+        reason: String,
+    },
+}
+
+impl CompareLine {
+    /// True when this image was compared (whatever the verdict).
+    pub fn compared(&self) -> bool {
+        matches!(self.outcome, CompareOutcome::Compared(_))
+    }
+}
+
+/// Compares the face of `reference` (e.g. a chip photo) with each further image, enrolling the
+/// reference once. An image that cannot be read or has no face gets its own error line; only a
+/// reference without a face, or an engine failure, ends the comparison.
+pub fn compare_many<I>(
+    engine: &Engine,
+    reference: &RgbImage,
+    others: I,
+) -> Result<Vec<CompareLine>, CompareError>
+where
+    I: IntoIterator<Item = (String, Result<RgbImage, FaceError>)>,
+{
+    let r = engine
+        .enroll_reference(reference)?
+        .ok_or(CompareError::NoFace("first"))?;
+    let threshold = engine.match_threshold();
+    let mut lines = Vec::new();
+    for (file, image) in others {
+        let outcome = match image {
+            Err(e) => CompareOutcome::Failed {
+                error: "unreadable",
+                reason: e.to_string(),
+            },
+            Ok(img) => match engine.enroll_reference(&img)? {
+                None => CompareOutcome::Failed {
+                    error: "no_face",
+                    reason: "no usable face in this image".into(),
+                },
+                Some(o) => {
+                    let score = r.embedding.cosine(&o.embedding);
+                    CompareOutcome::Compared(CompareReport {
+                        score,
+                        threshold,
+                        same: score >= threshold,
+                    })
+                }
+            },
+        };
+        lines.push(CompareLine { file, outcome });
+    }
+    Ok(lines)
 }
 
 /// The guidance ids of a report, for scripts that only want the codes.

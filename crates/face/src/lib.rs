@@ -15,6 +15,7 @@ pub mod embed;
 pub mod engine;
 pub mod error;
 pub mod frame;
+pub mod imagefile;
 pub mod imageops;
 pub mod liveness;
 pub mod pad;
@@ -23,8 +24,12 @@ pub mod quality;
 pub mod replay;
 pub mod runtime;
 mod serde_guidance;
+pub mod subject;
 
-pub use cli::{CheckReport, CompareError, CompareReport, check_image, compare_images};
+pub use cli::{
+    CheckReport, CompareError, CompareLine, CompareOutcome, CompareReport, check_image,
+    compare_images, compare_many,
+};
 pub use decision::{BestOfN, MatchDecision};
 pub use detect::{BBox, Detection, DetectorConfig};
 pub use embed::Embedding;
@@ -41,3 +46,4 @@ pub use liveness::{
 pub use pad::PadScore;
 pub use quality::{QualityConfig, QualityMeasures};
 pub use replay::{ReplaySource, Shot, decode_image, load_image};
+pub use subject::SubjectRule;

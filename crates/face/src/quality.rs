@@ -56,7 +56,7 @@ pub struct QualityConfig {
     /// Smallest eye-region contrast (std of luma in the eye patches / face mean luma).
     pub min_eye_contrast: f32,
     /// A second face counts (→ `face.multiple`) if its box is at least this fraction of the
-    /// primary face's width; smaller detections are background (posters, reflections).
+    /// largest face's width; smaller detections are background (posters, reflections).
     pub secondary_face_min_ratio: f32,
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use image::RgbImage;
 
 use crate::error::{CaptureError, FaceError};
 use crate::frame::{Frame, FrameSource};
@@ -22,28 +22,14 @@ pub fn load_image(path: &Path) -> Result<RgbImage, FaceError> {
     decode_image_named(&bytes, &what)
 }
 
-/// Decodes image bytes (JPEG or PNG) to RGB8, applying EXIF orientation.
+/// Decodes image bytes to RGB8, applying EXIF orientation: JPEG, PNG, WebP and JPEG 2000,
+/// recognised by content ([`crate::imagefile`]).
 pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, FaceError> {
     decode_image_named(bytes, "from memory")
 }
 
 fn decode_image_named(bytes: &[u8], what: &str) -> Result<RgbImage, FaceError> {
-    let err = |reason: String| FaceError::Image {
-        what: what.to_owned(),
-        reason,
-    };
-    let mut decoder = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| err(e.to_string()))?
-        .into_decoder()
-        .map_err(|e| err(e.to_string()))?;
-    // A missing or malformed EXIF block means "as stored", not an error.
-    let orientation = decoder.orientation().ok();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| err(e.to_string()))?;
-    if let Some(o) = orientation {
-        img.apply_orientation(o);
-    }
-    Ok(img.into_rgb8())
+    crate::imagefile::decode(bytes, what)
 }
 
 /// One segment of a replay script.

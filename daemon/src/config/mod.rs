@@ -95,11 +95,12 @@ pub struct ChipConfig {
 pub struct FaceConfig {
     pub attempts: u32,
     pub timeout_secs: u64,
-    /// SFace cosine similarity at or above which a live face matches the chip photo.
+    /// SFace cosine similarity at or above which a live face matches the chip photo (the median
+    /// over the frames of an attempt; calibrated default, see the admin guide).
     pub match_threshold: f32,
     /// Passive anti-spoofing live score at or above which a frame counts as live.
     pub pad_threshold: f32,
-    /// Quality-passed frames compared per attempt (best of N).
+    /// Quality-passed frames compared per attempt; more than half must reach the threshold.
     pub frames: u32,
     /// Ask for the "move closer / move back" challenge.
     pub challenge: bool,
@@ -235,8 +236,7 @@ impl Default for FaceConfig {
         Self {
             attempts: 3,
             timeout_secs: 30,
-            // OpenCV's published SFace cosine threshold (models/SOURCES.md).
-            match_threshold: 0.363,
+            match_threshold: idgate_face::DEFAULT_MATCH_THRESHOLD,
             pad_threshold: 0.5,
             frames: 5,
             challenge: true,

@@ -92,9 +92,9 @@ fn a_model_from_another_export_is_refused_with_one_line() {
         ),
     ] {
         let dir = ModelDir::with(tag, Some((slot, other)));
-        let err = load(dir.path())
-            .err()
-            .expect("a mismatched model must be refused");
+        let Err(err) = load(dir.path()) else {
+            panic!("{slot} holding {other} must be refused");
+        };
         let text = err.to_string();
         eprintln!("{text}");
         assert!(matches!(err, FaceError::ModelLoad { .. }), "{text}");

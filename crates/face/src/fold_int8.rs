@@ -6,7 +6,7 @@
 //! dequantised at run time). ONNX Runtime runs the folded float32 graph about twice as fast, and
 //! the outputs are the same function (the dequantisation is exact float arithmetic, done once here
 //! instead of on every run). `scripts/setup` folds the upstream file with this module
-//! (`examples/fold_sface.rs`) when the float file is not at hand.
+//! (`src/bin/fold-sface.rs`) when the float file is not at hand.
 //!
 //! Like [`crate::prelu_split`], it works on the protobuf wire format and copies what it does not
 //! change verbatim. Initializers nothing uses any more are dropped, and so are graph inputs nothing

@@ -1,6 +1,6 @@
 //! Folds SFace's int8 block-quantised weights (opencv_zoo `face_recognition_sface_2021dec_int8bq.onnx`)
 //! back into float32: the file the face engine loads. `scripts/setup` runs it when the float file
-//! is not at hand: `cargo run -q -p idgate-face --example fold_sface -- IN.onnx OUT.onnx`.
+//! is not at hand: `cargo run -q -p idgate-face --bin fold-sface -- IN.onnx OUT.onnx`.
 
 use std::process::ExitCode;
 
@@ -11,7 +11,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("fold_sface: {e}");
+            eprintln!("fold-sface: {e}");
             ExitCode::FAILURE
         }
     }
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 fn run() -> Result<String, String> {
     let mut args = std::env::args_os().skip(1);
     let (Some(input), Some(output), None) = (args.next(), args.next(), args.next()) else {
-        return Err("usage: fold_sface IN.onnx OUT.onnx".into());
+        return Err("usage: fold-sface IN.onnx OUT.onnx".into());
     };
     let (input, output) = (
         std::path::PathBuf::from(input),

@@ -14,11 +14,27 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`… | head`): nothing is wrong, end quietly.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("idgated: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes one line to stdout, reporting a write error (such as a closed pipe) instead of panicking
+/// as `println!` does.
+fn emit(line: impl std::fmt::Display) -> std::io::Result<()> {
+    use std::io::Write as _;
+    writeln!(std::io::stdout().lock(), "{line}")
+}
+
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The configuration: the given file, else the packaged default path if present, else defaults.
@@ -138,7 +154,7 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
     match (command, loaded.as_slice()) {
         (FaceCommand::Check { .. }, [img]) => {
             let report = idgate_face::check_image(&engine, img)?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            emit(serde_json::to_string_pretty(&report)?)?;
             Ok(if report.usable {
                 ExitCode::SUCCESS
             } else {
@@ -147,14 +163,11 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
         }
         (FaceCommand::Compare { .. }, [a, b]) => match idgate_face::compare_images(&engine, a, b) {
             Ok(report) => {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                emit(serde_json::to_string_pretty(&report)?)?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(idgate_face::CompareError::NoFace(which)) => {
-                println!(
-                    "{}",
-                    serde_json::json!({ "error": "no_face", "image": which })
-                );
+                emit(serde_json::json!({ "error": "no_face", "image": which }))?;
                 Ok(ExitCode::from(NO_FACE))
             }
             Err(e) => Err(e.into()),
@@ -169,16 +182,16 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
             let store = audit_store(&store)?;
             for r in store.list()? {
                 if json {
-                    println!("{}", serde_json::to_string(&r)?);
+                    emit(serde_json::to_string(&r)?)?;
                 } else {
-                    println!(
+                    emit(format_args!(
                         "{}  {}  {:<12} {:<20} {} ms",
                         r.id,
                         r.started_unix_ms,
                         r.outcome,
                         r.guidance,
                         r.ended_unix_ms.saturating_sub(r.started_unix_ms)
-                    );
+                    ))?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -189,7 +202,7 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
             }
             let store = audit_store(&store)?;
             for r in store.list()? {
-                println!("{}", serde_json::to_string(&r)?);
+                emit(serde_json::to_string(&r)?)?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -14,11 +14,27 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`… | head`): nothing is wrong, end quietly.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("idgated: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes one line to stdout, reporting a write error (such as a closed pipe) instead of panicking
+/// as `println!` does.
+fn emit(line: impl std::fmt::Display) -> std::io::Result<()> {
+    use std::io::Write as _;
+    writeln!(std::io::stdout().lock(), "{line}")
+}
+
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The configuration: the given file, else the packaged default path if present, else defaults.
@@ -141,7 +157,7 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
             let cfg = load_config(config.as_deref())?;
             let engine = idgate_face::Engine::new(idgated::serve::face_engine_config(&cfg))?;
             let report = idgate_face::check_image(&engine, &load(&image)?)?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            emit(serde_json::to_string_pretty(&report)?)?;
             Ok(if report.usable {
                 ExitCode::SUCCESS
             } else {
@@ -162,7 +178,7 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
             match idgate_face::compare_many(&engine, &reference, images) {
                 Ok(lines) => {
                     for line in &lines {
-                        println!("{}", serde_json::to_string(line)?);
+                        emit(serde_json::to_string(line)?)?;
                     }
                     Ok(if lines.iter().all(|l| l.compared()) {
                         ExitCode::SUCCESS
@@ -171,10 +187,9 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
                     })
                 }
                 Err(idgate_face::CompareError::NoFace(_)) => {
-                    println!(
-                        "{}",
-                        serde_json::json!({ "file": first.display().to_string(), "error": "no_face", "reason": "no usable face in the first image" })
-                    );
+                    emit(
+                        serde_json::json!({ "file": first.display().to_string(), "error": "no_face", "reason": "no usable face in the first image" }),
+                    )?;
                     Ok(ExitCode::from(NO_FACE))
                 }
                 Err(e) => Err(e.into()),
@@ -189,16 +204,16 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
             let store = audit_store(&store)?;
             for r in store.list()? {
                 if json {
-                    println!("{}", serde_json::to_string(&r)?);
+                    emit(serde_json::to_string(&r)?)?;
                 } else {
-                    println!(
+                    emit(format_args!(
                         "{}  {}  {:<12} {:<20} {} ms",
                         r.id,
                         r.started_unix_ms,
                         r.outcome,
                         r.guidance,
                         r.ended_unix_ms.saturating_sub(r.started_unix_ms)
-                    );
+                    ))?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -209,7 +224,7 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
             }
             let store = audit_store(&store)?;
             for r in store.list()? {
-                println!("{}", serde_json::to_string(&r)?);
+                emit(serde_json::to_string(&r)?)?;
             }
             Ok(ExitCode::SUCCESS)
         }

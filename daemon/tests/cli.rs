@@ -165,3 +165,31 @@ fn selftest_fails_when_calls_are_to_be_authorised_by_a_polkit_that_is_not_there(
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(line.contains("every call would be denied"), "{line}");
 }
+
+#[test]
+fn json_output_ends_quietly_when_the_reader_goes_away() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("audit");
+    let store = store.to_str().expect("utf-8");
+    let (code, _, err) = idgated(&["audit", "stress", "--path", store, "--count", "3000"]);
+    assert_eq!(code, 0, "{err}");
+    for args in [
+        &["audit", "export", "--json", "--path", store][..],
+        &["audit", "list", "--json", "--path", store][..],
+    ] {
+        // Like `idgated audit export --json | head -c0`: the pipe closes before the first line,
+        // and thousands of records do not fit its buffer.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_idgated"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{args:?} on a closed pipe: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+}

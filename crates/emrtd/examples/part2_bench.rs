@@ -67,8 +67,11 @@ fn pace_g1() -> bool {
     done
 }
 
+#[path = "../tests/support/testdata.rs"]
+mod testdata;
+
 fn main() {
-    let ml = include_bytes!("../tests/part2_data/DE_ML_2025-10-14-12-26-34.ml");
+    let ml = testdata::testdata("emrtd/masterlists/DE_ML_2025-10-14-12-26-34.ml");
     let sod = h(include_str!("../tests/part2_data/at_sod.hex").trim());
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_717_200_000);
 

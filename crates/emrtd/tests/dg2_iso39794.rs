@@ -1,5 +1,5 @@
 //! DG2 in the ISO/IEC 39794-5 encoding (biometric data block `7F2E`), on the ICAO application-profile
-//! samples published by gmrtd (tests/data/iso39794/README.md: gmrtd/gmrtd@7f23b50, MIT): both parse,
+//! samples published by gmrtd (../shared/testdata/emrtd/iso39794/README.md: gmrtd/gmrtd@7f23b50, MIT): both parse,
 //! the image is the published one byte for byte and decodes, and hostile variants give typed errors.
 
 use idgate_emrtd::lds::dg2::{Dg2, Dg2Error, FaceRecord, Iso39794Face};
@@ -8,11 +8,23 @@ use idgate_emrtd::tlv;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-const ALL_FIELDS: &[u8] = include_bytes!("data/iso39794/ICAO_39794_5_AP_DG2_AllFields.dat");
-const MAND_FIELDS: &[u8] = include_bytes!("data/iso39794/ICAO_39794_5_AP_DG2_MandFields.dat");
-const FACE: &[u8] = include_bytes!("data/iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
-const INVALID_IMAGE_BDB: &[u8] =
-    include_bytes!("data/iso39794/ICAO_39794_5_AP_MandFields_InvalidImage.dat");
+#[path = "support/testdata.rs"]
+mod testdata;
+use testdata::testdata;
+
+fn all_fields() -> &'static [u8] {
+    testdata("emrtd/iso39794/ICAO_39794_5_AP_DG2_AllFields.dat")
+}
+fn mand_fields() -> &'static [u8] {
+    testdata("emrtd/iso39794/ICAO_39794_5_AP_DG2_MandFields.dat")
+}
+/// The image of both samples (a JP2 despite the name).
+fn sample_face() -> &'static [u8] {
+    testdata("emrtd/iso39794/ICAO_39794_5_AP_DG2_Face.jpg")
+}
+fn invalid_image_bdb() -> &'static [u8] {
+    testdata("emrtd/iso39794/ICAO_39794_5_AP_MandFields_InvalidImage.dat")
+}
 
 fn only_face(raw: &[u8]) -> (idgate_emrtd::lds::dg2::FaceImage, Iso39794Face) {
     let dg2 = Dg2::parse(raw).expect("parses");
@@ -26,8 +38,8 @@ fn only_face(raw: &[u8]) -> (idgate_emrtd::lds::dg2::FaceImage, Iso39794Face) {
 
 #[test]
 fn all_fields_sample_yields_the_published_jpeg2000_and_its_metadata() {
-    let (face, meta) = only_face(ALL_FIELDS);
-    assert_eq!(face.data.as_slice(), FACE);
+    let (face, meta) = only_face(all_fields());
+    assert_eq!(face.data.as_slice(), sample_face());
     assert_eq!(face.format, ImageFormat::Jpeg2000);
     // The sample declares 572×731 although its image is 413×531: declared sizes are claims.
     assert_eq!((face.width, face.height), (572, 731));
@@ -47,8 +59,8 @@ fn all_fields_sample_yields_the_published_jpeg2000_and_its_metadata() {
 
 #[test]
 fn mandatory_fields_sample_yields_the_same_image_without_optional_metadata() {
-    let (face, meta) = only_face(MAND_FIELDS);
-    assert_eq!(face.data.as_slice(), FACE);
+    let (face, meta) = only_face(mand_fields());
+    assert_eq!(face.data.as_slice(), sample_face());
     assert_eq!(face.format, ImageFormat::Jpeg2000);
     assert_eq!((face.width, face.height), (0, 0), "no imageSizeBlock");
     assert_eq!(meta.version, (3, 2019));
@@ -62,7 +74,7 @@ fn mandatory_fields_sample_yields_the_same_image_without_optional_metadata() {
 
 #[test]
 fn extracted_image_decodes_through_the_photo_path() {
-    let (face, _) = only_face(ALL_FIELDS);
+    let (face, _) = only_face(all_fields());
     let rgb = image::decode(&face.data).expect("decodes");
     assert_eq!((rgb.width, rgb.height), (413, 531));
     assert_eq!(rgb.pixels.len(), 413 * 531 * 3);
@@ -70,7 +82,7 @@ fn extracted_image_decodes_through_the_photo_path() {
 
 #[test]
 fn debug_output_hides_the_metadata_and_image() {
-    let (face, meta) = only_face(ALL_FIELDS);
+    let (face, meta) = only_face(all_fields());
     let text = format!("{face:?} {meta:?}");
     assert!(text.contains("39794-5"), "{text}");
     assert!(
@@ -94,13 +106,13 @@ fn dg2_around(bdb: &[u8]) -> Vec<u8> {
 #[test]
 fn damaged_image_signature_is_a_malformed_dg2() {
     // gmrtd's InvalidImage sample: the JP2 signature box and codestream marker are overwritten.
-    let raw = dg2_around(INVALID_IMAGE_BDB);
+    let raw = dg2_around(invalid_image_bdb());
     assert!(matches!(Dg2::parse(&raw), Err(Dg2Error::Malformed(_))));
 }
 
 #[test]
 fn a_bare_face_image_data_block_without_the_a1_wrapper_also_parses() {
-    let (face, _) = only_face(ALL_FIELDS);
+    let (face, _) = only_face(all_fields());
     let wrapped = idgate_emrtd::lds::face39794::encode_data_block(
         ImageFormat::Jpeg2000,
         413,
@@ -109,7 +121,7 @@ fn a_bare_face_image_data_block_without_the_a1_wrapper_also_parses() {
     );
     let inner = tlv::parse_tagged(&wrapped, 0xA1).expect("A1").value;
     let (bare, _) = only_face(&dg2_around(inner));
-    assert_eq!(bare.data.as_slice(), FACE);
+    assert_eq!(bare.data.as_slice(), sample_face());
     assert_eq!((bare.width, bare.height), (413, 531));
 }
 
@@ -170,7 +182,7 @@ fn encode_without(nodes: &[Node], skip: usize, index: &mut usize) -> Vec<u8> {
 
 #[test]
 fn removing_any_element_keeps_the_image_or_gives_a_typed_error() {
-    for sample in [ALL_FIELDS, MAND_FIELDS] {
+    for sample in [all_fields(), mand_fields()] {
         let nodes = tree(sample);
         assert_eq!(encode_without(&nodes, usize::MAX, &mut 0), sample);
         let mut optional_removed = 0;
@@ -180,7 +192,11 @@ fn removing_any_element_keeps_the_image_or_gives_a_typed_error() {
                 // Only an optional element was gone: the image is still the published one.
                 Ok(dg2) => {
                     assert_eq!(dg2.faces.len(), 1, "element {skip}");
-                    assert_eq!(dg2.faces[0].data.as_slice(), FACE, "element {skip}");
+                    assert_eq!(
+                        dg2.faces[0].data.as_slice(),
+                        sample_face(),
+                        "element {skip}"
+                    );
                     optional_removed += 1;
                 }
                 Err(Dg2Error::Malformed(_) | Dg2Error::Unsupported(_)) => {}
@@ -191,7 +207,7 @@ fn removing_any_element_keeps_the_image_or_gives_a_typed_error() {
     }
     // The mandatory-fields sample has 23 elements; only the CBEFF count `02` and header `A1 {87, 88}`
     // are not on the mandatory path (75 7F61 7F60 7F2E A1 65 A0{80 81} A1 30 80 A1 A0 A0 80 A1 A0 80).
-    let nodes = tree(MAND_FIELDS);
+    let nodes = tree(mand_fields());
     assert_eq!(count(&nodes), 23);
     let failures = (0..count(&nodes))
         .filter(|skip| Dg2::parse(&encode_without(&nodes, *skip, &mut 0)).is_err())
@@ -201,14 +217,14 @@ fn removing_any_element_keeps_the_image_or_gives_a_typed_error() {
 
 #[test]
 fn every_truncation_is_a_typed_error() {
-    for sample in [ALL_FIELDS, MAND_FIELDS] {
+    for sample in [all_fields(), mand_fields()] {
         for cut in 0..sample.len() {
             assert!(Dg2::parse(&sample[..cut]).is_err(), "cut {cut}");
         }
     }
     // Truncating the image inside consistent lengths: the bytes are no longer the image, and
     // short stubs lose the signature.
-    let (face, _) = only_face(ALL_FIELDS);
+    let (face, _) = only_face(all_fields());
     for keep in [0, 1, 3, 11, 100, face.data.len() / 2] {
         let bdb = idgate_emrtd::lds::face39794::encode_data_block(
             ImageFormat::Jpeg2000,
@@ -225,13 +241,13 @@ fn every_truncation_is_a_typed_error() {
 
 #[test]
 fn single_byte_corruptions_of_the_structure_never_panic() {
-    for sample in [ALL_FIELDS, MAND_FIELDS] {
+    for sample in [all_fields(), mand_fields()] {
         let image_at = sample
-            .windows(FACE.len())
-            .position(|w| w == FACE)
+            .windows(sample_face().len())
+            .position(|w| w == sample_face())
             .expect("image inside");
         // Every byte outside the image bytes (the image is opaque to this parser).
-        let structure = (0..image_at).chain(image_at + FACE.len()..sample.len());
+        let structure = (0..image_at).chain(image_at + sample_face().len()..sample.len());
         for i in structure {
             for x in [0xFFu8, 0x80, 0x01, 0x20] {
                 let mut v = sample.to_vec();
@@ -249,9 +265,9 @@ fn random_mutations_never_panic() {
     let (mut survived, mut refused) = (0, 0);
     for round in 0..4000 {
         let sample = if round % 2 == 0 {
-            ALL_FIELDS
+            all_fields()
         } else {
-            MAND_FIELDS
+            mand_fields()
         };
         let mut v = sample.to_vec();
         // Aim most mutations at the structure before the image, some anywhere.

@@ -3,6 +3,10 @@
 
 use std::time::{Duration, SystemTime};
 
+#[path = "support/testdata.rs"]
+mod testdata;
+use testdata::testdata;
+
 use idgate_emrtd::passive_auth::{self, CheckResult, Sod, TrustStore};
 
 fn at_sod() -> Vec<u8> {
@@ -13,7 +17,7 @@ fn at_sod() -> Vec<u8> {
 fn german_master_list() -> TrustStore {
     let mut store = TrustStore::new();
     let n = store
-        .add_master_list(include_bytes!("part2_data/DE_ML_2025-10-14-12-26-34.ml"))
+        .add_master_list(testdata("emrtd/masterlists/DE_ML_2025-10-14-12-26-34.ml"))
         .expect("the master list's signature verifies");
     assert!(n > 100, "only {n} CSCAs");
     store
@@ -81,7 +85,7 @@ fn a_flipped_signature_byte_fails_the_signature_check() {
 
 #[test]
 fn a_tampered_master_list_is_rejected() {
-    let mut ml = include_bytes!("part2_data/DE_ML_2025-10-14-12-26-34.ml").to_vec();
+    let mut ml = testdata("emrtd/masterlists/DE_ML_2025-10-14-12-26-34.ml").to_vec();
     // A byte inside the certificate list (the signed content) changes.
     ml[5000] ^= 0x01;
     assert!(TrustStore::new().add_master_list(&ml).is_err());
@@ -102,7 +106,7 @@ fn the_german_csca_is_on_our_brainpool_p512r1() {
     use der::{Decode, Encode};
     use idgate_emrtd::domain_params::NamedCurve;
     use idgate_emrtd::passive_auth::signature::{CurveRef, curve_of};
-    let ml = include_bytes!("part2_data/DE_ML_2025-10-14-12-26-34.ml");
+    let ml = testdata("emrtd/masterlists/DE_ML_2025-10-14-12-26-34.ml");
     let ci = cms::content_info::ContentInfo::from_der(ml).unwrap();
     let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
     let certs = sd.certificates.unwrap();

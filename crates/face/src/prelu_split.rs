@@ -68,13 +68,13 @@ const DTYPE_FLOAT: u64 = 1;
 const DTYPE_INT64: u64 = 7;
 
 /// One field of a message: its number, wire type and encoded payload (without the key).
-struct Field<'a> {
-    number: u32,
-    wire: WireType,
-    payload: &'a [u8],
+pub(crate) struct Field<'a> {
+    pub(crate) number: u32,
+    pub(crate) wire: WireType,
+    pub(crate) payload: &'a [u8],
 }
 
-fn fields(mut buf: &[u8]) -> Result<Vec<Field<'_>>, RewriteError> {
+pub(crate) fn fields(mut buf: &[u8]) -> Result<Vec<Field<'_>>, RewriteError> {
     let bad = |_| RewriteError::Malformed("bad protobuf field");
     let mut out = Vec::new();
     while buf.has_remaining() {
@@ -122,7 +122,7 @@ fn skip(buf: &mut &[u8], n: usize) -> Result<(), RewriteError> {
     Ok(())
 }
 
-fn put_field(out: &mut Vec<u8>, f: &Field<'_>) {
+pub(crate) fn put_field(out: &mut Vec<u8>, f: &Field<'_>) {
     encode_key(f.number, f.wire, out);
     if f.wire == WireType::LengthDelimited {
         encode_varint(f.payload.len() as u64, out);
@@ -130,28 +130,28 @@ fn put_field(out: &mut Vec<u8>, f: &Field<'_>) {
     out.extend_from_slice(f.payload);
 }
 
-fn put_bytes(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
     encode_key(number, WireType::LengthDelimited, out);
     encode_varint(bytes.len() as u64, out);
     out.extend_from_slice(bytes);
 }
 
-fn put_varint(out: &mut Vec<u8>, number: u32, v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, number: u32, v: u64) {
     encode_key(number, WireType::Varint, out);
     encode_varint(v, out);
 }
 
-fn varint_of(f: &Field<'_>) -> Option<u64> {
+pub(crate) fn varint_of(f: &Field<'_>) -> Option<u64> {
     let mut p = f.payload;
     decode_varint(&mut p).ok()
 }
 
-fn string_of(f: &Field<'_>) -> Option<String> {
+pub(crate) fn string_of(f: &Field<'_>) -> Option<String> {
     std::str::from_utf8(f.payload).ok().map(str::to_owned)
 }
 
 /// Repeated int64 fields may be packed (one length-delimited run) or not.
-fn int64s(fs: &[Field<'_>], number: u32) -> Option<Vec<i64>> {
+pub(crate) fn int64s(fs: &[Field<'_>], number: u32) -> Option<Vec<i64>> {
     let mut v = Vec::new();
     for f in fs.iter().filter(|f| f.number == number) {
         match f.wire {

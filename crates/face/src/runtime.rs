@@ -78,9 +78,11 @@ pub fn session(
         path: path.to_path_buf(),
         reason,
     };
-    builder(env, threads, spinning, &fail)?
+    let session = builder(env, threads, spinning, &fail)?
         .commit_from_file(path)
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    crate::model_io::check(&session, path)?;
+    Ok(session)
 }
 
 /// [`session`] for a model already in memory (e.g. rewritten on load); `path` names it in errors.
@@ -95,9 +97,11 @@ pub fn session_from_memory(
         path: path.to_path_buf(),
         reason,
     };
-    builder(env, threads, spinning, &fail)?
+    let session = builder(env, threads, spinning, &fail)?
         .commit_from_memory(model)
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    crate::model_io::check(&session, path)?;
+    Ok(session)
 }
 
 fn builder(

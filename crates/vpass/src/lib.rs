@@ -16,7 +16,7 @@ pub use profile::{
     ChipBehaviour, Dg11Fields, Dg12Fields, FaceEncoding, FaceImage, PassportProfile,
 };
 pub use transport::{InProcessTransport, TestClock};
-pub use vpcd::{Card, Inserted, VpcdError};
+pub use vpcd::{Card, Inserted, SocketTuning, VpcdError};
 
 impl vpcd::Card for VirtualPassport {
     fn atr(&self) -> Vec<u8> {

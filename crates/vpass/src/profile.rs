@@ -132,6 +132,16 @@ impl Default for ChipBehaviour {
 }
 
 impl ChipBehaviour {
+    /// A modern chip: accepts extended length APDUs (and says so), so a reader can take a whole
+    /// data group in a few large reads, as current passports allow.
+    pub fn modern() -> Self {
+        Self {
+            extended_length: true,
+            max_le: 0xFFFF,
+            ..Self::default()
+        }
+    }
+
     pub fn historical_bytes(&self) -> Vec<u8> {
         self.historical_bytes.clone().unwrap_or_else(|| {
             // Compact-TLV card capabilities (tag 7, 3 bytes); third byte bit 7 = extended length.

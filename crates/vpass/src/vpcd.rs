@@ -62,10 +62,68 @@ fn read_message(stream: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 
 fn write_message(stream: &mut impl Write, payload: &[u8]) -> Result<(), VpcdError> {
     let len = u16::try_from(payload.len()).map_err(|_| VpcdError::TooLong(payload.len()))?;
-    stream.write_all(&len.to_be_bytes())?;
-    stream.write_all(payload)?;
+    // One write, so length and answer leave in one segment rather than two.
+    let mut message = Vec::with_capacity(2 + payload.len());
+    message.extend_from_slice(&len.to_be_bytes());
+    message.extend_from_slice(payload);
+    stream.write_all(&message)?;
     stream.flush()?;
     Ok(())
+}
+
+/// How the card's end of the vpcd TCP connection is tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketTuning {
+    /// `TCP_NODELAY`: our answers leave at once instead of waiting for an ACK (Nagle).
+    pub no_delay: bool,
+    /// `TCP_QUICKACK`, re-armed after every read. vpcd sends a command's length and its APDU in
+    /// two `send()` calls without `TCP_NODELAY`, so its second segment waits for our ACK of the
+    /// first; Linux delays that ACK by up to 40 ms, once per APDU. The kernel leaves quick-ACK
+    /// mode on its own, hence re-armed on each read.
+    pub quick_ack: bool,
+}
+
+impl Default for SocketTuning {
+    fn default() -> Self {
+        Self {
+            no_delay: true,
+            quick_ack: true,
+        }
+    }
+}
+
+/// The card's socket, re-arming `TCP_QUICKACK` after each read when asked to.
+struct CardSocket {
+    stream: TcpStream,
+    quick_ack: bool,
+}
+
+impl CardSocket {
+    fn arm(&self) {
+        if self.quick_ack {
+            // Best effort: without it the card still works, only slower.
+            if let Err(e) = socket2::SockRef::from(&self.stream).set_tcp_quickack(true) {
+                tracing::debug!("TCP_QUICKACK not set on the vpcd socket: {e}");
+            }
+        }
+    }
+}
+
+impl Read for CardSocket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.stream.read(buf)?;
+        self.arm();
+        Ok(n)
+    }
+}
+
+impl Write for CardSocket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
 }
 
 /// Serves `card` over an established vpcd connection until vpcd hangs up or `stop` is set.
@@ -123,16 +181,30 @@ impl Inserted {
     /// Connects `card` to the vpcd reader listening at `addr` (e.g. `127.0.0.1:35963`).
     pub fn insert(
         addr: impl ToSocketAddrs + std::fmt::Debug,
+        card: Box<dyn Card>,
+    ) -> Result<Self, VpcdError> {
+        Self::insert_tuned(addr, card, SocketTuning::default())
+    }
+
+    /// [`Inserted::insert`] with the socket tuned as given (benchmarks compare with and without).
+    pub fn insert_tuned(
+        addr: impl ToSocketAddrs + std::fmt::Debug,
         mut card: Box<dyn Card>,
+        tuning: SocketTuning,
     ) -> Result<Self, VpcdError> {
         let shown = format!("{addr:?}");
-        let mut stream = TcpStream::connect(addr).map_err(|source| VpcdError::Connect {
+        let stream = TcpStream::connect(addr).map_err(|source| VpcdError::Connect {
             addr: shown,
             source,
         })?;
-        stream.set_nodelay(true)?;
+        stream.set_nodelay(tuning.no_delay)?;
         stream.set_read_timeout(Some(Duration::from_millis(200)))?;
         let control = stream.try_clone()?;
+        let mut stream = CardSocket {
+            stream,
+            quick_ack: tuning.quick_ack,
+        };
+        stream.arm();
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -140,7 +212,7 @@ impl Inserted {
             .spawn(move || {
                 let served = serve(&mut stream, card.as_mut(), &thread_stop);
                 // The reader must see the card go even while our handle to the socket lives on.
-                let _ = stream.shutdown(Shutdown::Both);
+                let _ = stream.stream.shutdown(Shutdown::Both);
                 served
             })?;
         Ok(Self {

@@ -4,6 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[path = "../../emrtd/tests/support/testdata.rs"]
+mod testdata;
+use testdata::testdata;
+
 use idgate_emrtd::exchange::{Check, CheckOutcome};
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::dg2::FaceRecord;
@@ -397,12 +401,12 @@ fn progress_events_count_up_to_each_file_size() {
 #[test]
 fn jpeg2000_portrait_is_decoded() {
     let mut profile = PassportProfile::specimen();
-    // JHOVE's monochrome.jp2 (emrtd/tests/data/jp2/README.md).
+    // JHOVE's monochrome.jp2 (../shared/testdata/emrtd/jp2/README.md).
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
         width: 512,
         height: 384,
-        data: Zeroizing::new(include_bytes!("../../emrtd/tests/data/jp2/monochrome.jp2").to_vec()),
+        data: Zeroizing::new(testdata("emrtd/jp2/monochrome.jp2").to_vec()),
     };
     let mut t = transport(&profile);
     let read =
@@ -414,8 +418,8 @@ fn jpeg2000_portrait_is_decoded() {
 #[test]
 fn iso39794_5_portrait_is_extracted_and_decoded() {
     let mut profile = PassportProfile::specimen();
-    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (emrtd/tests/data/iso39794).
-    let sample = include_bytes!("../../emrtd/tests/data/iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
+    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (../shared/testdata/emrtd/iso39794).
+    let sample = testdata("emrtd/iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
         width: 413,
@@ -429,7 +433,7 @@ fn iso39794_5_portrait_is_extracted_and_decoded() {
     // The record kind says the photo came out of a 7F2E data block, not a 19794-5 record.
     let chip_face = &read.dg2.faces[0];
     assert!(matches!(chip_face.record, FaceRecord::Iso39794_5(_)));
-    assert_eq!(chip_face.data.as_slice(), sample.as_slice());
+    assert_eq!(chip_face.data.as_slice(), sample);
     let face = read.face.expect("face");
     assert_eq!((face.width, face.height), (413, 531));
 }
@@ -437,7 +441,7 @@ fn iso39794_5_portrait_is_extracted_and_decoded() {
 #[test]
 fn broken_jpeg2000_portrait_is_a_typed_error() {
     let mut profile = PassportProfile::specimen();
-    let good = include_bytes!("../../emrtd/tests/data/jp2/monochrome.jp2");
+    let good = testdata("emrtd/jp2/monochrome.jp2");
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
         width: 512,

@@ -174,6 +174,8 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
     profile.mrz = fields;
     profile.face = chip_face(&chip_photo)?;
     profile.dg11 = None;
+    // Extended length, as modern passports offer: DG2 in a few large reads instead of ~200 short ones.
+    profile.chip = idgate_vpass::ChipBehaviour::modern();
     let security = personalise(&mut profile, &SecurityOptions::modern(SystemTime::now()))
         .map_err(|e| anyhow::anyhow!("personalising the virtual passport: {e}"))?;
     // Checked once here so a broken personalisation fails at start, not at the reader.

@@ -170,38 +170,42 @@ mod tests {
 }
 
 #[cfg(test)]
+#[path = "../../tests/support/testdata.rs"]
+mod testdata;
+
+#[cfg(test)]
 mod jpeg2000_tests {
     use super::*;
 
-    // JHOVE / jpylyzer test images (tests/data/jp2/README.md).
+    // JHOVE / jpylyzer test images (../shared/testdata/emrtd/jp2/README.md), read from outside
+    // the repository like every third-party file.
+    fn jp2(name: &str) -> &'static [u8] {
+        super::testdata::testdata(&format!("emrtd/jp2/{name}"))
+    }
+
     #[test]
     fn valid_jp2_decodes() {
-        let rgb = decode(include_bytes!("../../tests/data/jp2/monochrome.jp2")).expect("decodes");
+        let rgb = decode(jp2("monochrome.jp2")).expect("decodes");
         assert_eq!((rgb.width, rgb.height), (512, 384));
         assert_eq!(rgb.pixels.len(), 512 * 384 * 3);
     }
 
     #[test]
     fn damaged_jp2_files_are_errors_not_panics() {
-        let damaged: [&[u8]; 6] = [
-            include_bytes!(
-                "../../tests/data/jp2/bitwiser-codestreamheader-corrupted-xsiz-10918.jp2"
-            ),
-            include_bytes!(
-                "../../tests/data/jp2/bitwiser-codestreamheader-corrupted-ysiz-11208.jp2"
-            ),
-            include_bytes!("../../tests/data/jp2/bitwiser-headerbox-corrupted-boxlength-22181.jp2"),
-            include_bytes!("../../tests/data/jp2/bitwiser-icc-corrupted-tagcount-1911.jp2"),
-            include_bytes!(
-                "../../tests/data/jp2/bitwiser-resolutionbox-corrupted-boxlength-8127.jp2"
-            ),
-            include_bytes!("../../tests/data/jp2/triggerUnboundLocalError.jp2"),
-        ];
+        let damaged = [
+            "bitwiser-codestreamheader-corrupted-xsiz-10918.jp2",
+            "bitwiser-codestreamheader-corrupted-ysiz-11208.jp2",
+            "bitwiser-headerbox-corrupted-boxlength-22181.jp2",
+            "bitwiser-icc-corrupted-tagcount-1911.jp2",
+            "bitwiser-resolutionbox-corrupted-boxlength-8127.jp2",
+            "triggerUnboundLocalError.jp2",
+        ]
+        .map(jp2);
         for bytes in damaged {
             // Some damage (e.g. an ICC tag count) still leaves a decodable image; none may panic.
             let _ = decode(bytes);
         }
-        let good = include_bytes!("../../tests/data/jp2/monochrome.jp2");
+        let good = jp2("monochrome.jp2");
         for cut in [12, 40, 100, 300, good.len() - 10] {
             assert!(decode(&good[..cut]).is_err(), "cut at {cut}");
         }

@@ -4,7 +4,11 @@
 //! - [`bus`]: thin zbus adapters forwarding calls to the actor;
 //! - [`devices`], [`reader`]: chip reads over PC/SC, camera jobs, on threads of their own;
 //! - [`audit`]: the crash-safe session log; [`config`]: the TOML configuration;
-//! - [`serve`]: wiring it together for `idgated run`.
+//! - [`serve`]: wiring it together for `idgated run`, from one [`serve::Backend`].
+//!
+//! No test code is linked here: the simulated station is the separate `idgated-sim` crate
+//! (`sim/`), which builds its own [`serve::Backend`]. A test (`tests/no_test_code.rs`) checks that
+//! this crate's normal dependencies include neither `idgate-vpass` nor `idgate-testbed`.
 
 pub mod audit;
 pub mod bus;
@@ -17,5 +21,4 @@ pub mod notify;
 pub mod reader;
 pub mod selftest;
 pub mod serve;
-pub mod simulate;
 pub mod station;

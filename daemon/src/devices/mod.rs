@@ -19,7 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::audit::DeviceIds;
 use crate::reader::ReaderWatch;
 
-pub use camera::{CameraHandle, Scene, SceneControl};
+pub use camera::CameraHandle;
 pub use chip::ChipSettings;
 pub use face::{FaceEngine, FaceSettings};
 
@@ -234,9 +234,6 @@ impl Devices {
 
     pub fn start_chip(&mut self, run: RunId, key: ChipKey) {
         self.stop_chip();
-        if let Some(c) = &self.camera {
-            c.want_chip(true);
-        }
         let Some(reader) = self.reader.as_ref().and_then(|r| r.current()) else {
             self.fault("no reader for the chip step");
             return;
@@ -258,16 +255,10 @@ impl Devices {
         if let Some(job) = self.chip_job.take() {
             job.stop();
         }
-        if let Some(c) = &self.camera {
-            c.want_chip(false);
-        }
     }
 
     pub fn start_face(&mut self, run: RunId) {
         self.stop_face();
-        if let Some(c) = &self.camera {
-            c.want_chip(false);
-        }
         let Some(camera) = self.camera.clone() else {
             self.fault("no camera for the face step");
             return;
@@ -306,9 +297,6 @@ impl Devices {
         self.stop_ocr();
         self.stop_chip();
         self.stop_face();
-        if let Some(c) = &self.camera {
-            c.set_scene(Scene::Nothing);
-        }
     }
 
     /// Drops the chip photo (after the face step, or when the session ends).

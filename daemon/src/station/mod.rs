@@ -48,8 +48,10 @@ struct Claimed {
     watcher: tokio::task::JoinHandle<()>,
 }
 
+/// Told every status the station shows the person (see [`crate::serve::Backend::observer`]).
+pub type StatusObserver = Box<dyn Fn(&Status) + Send + Sync>;
+
 /// Everything the actor needs at start.
-#[derive(Debug)]
 pub struct StationParts {
     pub conn: Connection,
     pub flow: FlowConfig,
@@ -62,9 +64,18 @@ pub struct StationParts {
     pub audit: Option<AuditStore>,
     /// How session calls are authorised (the station object's calls use the same).
     pub authority: Authority,
+    pub observer: Option<StatusObserver>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for StationParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StationParts")
+            .field("devices", &self.devices)
+            .field("observer", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 pub struct Station {
     conn: Connection,
     flow_cfg: FlowConfig,
@@ -79,6 +90,17 @@ pub struct Station {
     claim: Option<Claimed>,
     next_session: u64,
     watchdog: Option<crate::notify::Watchdog>,
+    observer: Option<StatusObserver>,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station")
+            .field("devices", &self.devices)
+            .field("claim", &self.claim)
+            .field("observer", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Station {
@@ -97,6 +119,7 @@ impl Station {
             claim: None,
             next_session: 1,
             watchdog: crate::notify::Watchdog::from_env(),
+            observer: parts.observer,
         }
     }
 
@@ -401,6 +424,9 @@ impl Station {
             return;
         };
         c.log.status(&status);
+        if let Some(observer) = &self.observer {
+            observer(&status);
+        }
         tracing::info!(
             session = c.session,
             step = status.step.as_str(),

@@ -4,6 +4,8 @@
 //! - [`bus`]: thin zbus adapters forwarding calls to the actor;
 //! - [`devices`], [`reader`]: chip reads over PC/SC, camera jobs, on threads of their own;
 //! - [`audit`]: the crash-safe session log; [`config`]: the TOML configuration;
+//! - [`contract`]: every domain result (chip failure, check results, manual-entry problems)
+//!   mapped to the bus contract, with exhaustive matches;
 //! - [`serve`]: wiring it together for `idgated run`, from one [`serve::Backend`].
 //!
 //! No test code is linked here: the simulated station is the separate `idgated-sim` crate
@@ -15,6 +17,7 @@ pub mod bus;
 pub mod camera;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod devices;
 pub mod logging;
 pub mod notify;

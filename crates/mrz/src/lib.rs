@@ -24,7 +24,7 @@ pub mod ocr;
 mod parse;
 pub mod synth;
 
-pub use access_key::{AccessKeyError, ChipAccessKey};
+pub use access_key::{AccessKey, AccessKeyError, Can, ChipAccessKey};
 pub use compose::MrzFields;
 pub use date::Date;
 pub use error::MrzError;

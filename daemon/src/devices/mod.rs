@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use idgate_api::{Guidance, PreviewBox, Step};
-use idgate_flow::{ChipKey, Event, RunId};
+use idgate_api::{PreviewBox, Step};
+use idgate_flow::{AccessKey, Event, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::audit::DeviceIds;
@@ -232,7 +232,7 @@ impl Devices {
         }
     }
 
-    pub fn start_chip(&mut self, run: RunId, key: ChipKey) {
+    pub fn start_chip(&mut self, run: RunId, key: AccessKey) {
         self.stop_chip();
         let Some(reader) = self.reader.as_ref().and_then(|r| r.current()) else {
             self.fault("no reader for the chip step");
@@ -316,10 +316,4 @@ impl Devices {
 /// Sends a flow event from a device thread.
 fn send_flow(events: &UnboundedSender<DeviceEvent>, event: Event) {
     let _ = events.send(DeviceEvent::Flow(event));
-}
-
-/// Guidance from an id produced by a device crate; unknown ids become "unsupported" (ask staff)
-/// rather than a silent pass.
-fn guidance_or(id: &str, fallback: Guidance) -> Guidance {
-    id.parse().unwrap_or(fallback)
 }

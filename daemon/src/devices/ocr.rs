@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use idgate_api::{Guidance, Step};
-use idgate_flow::{ChipKey, Event, RunId};
+use idgate_flow::{AccessKey, Event, RunId};
 use idgate_mrz::ocr::{MrzReader, MrzScanner, OcrHint};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -64,7 +64,7 @@ impl OcrJob {
                     &self.events,
                     Event::CodeRead {
                         run: self.run,
-                        key: ChipKey::Mrz(mrz.access_key()),
+                        key: AccessKey::Mrz(mrz.access_key()),
                     },
                 );
                 return;

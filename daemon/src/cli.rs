@@ -26,12 +26,6 @@ pub enum Command {
         /// Connect to this bus address instead of the system bus.
         #[arg(long, value_name = "ADDRESS")]
         bus_address: Option<String>,
-        /// Simulated devices: a private pcscd with a virtual passport and a replay camera.
-        #[arg(long)]
-        simulate: bool,
-        /// With --simulate: the live face is a different person than the passport's.
-        #[arg(long, requires = "simulate")]
-        simulate_mismatch: bool,
     },
     /// Configuration tools.
     Config {

@@ -4,13 +4,20 @@
 //! - [`bus`]: thin zbus adapters forwarding calls to the actor;
 //! - [`devices`], [`reader`]: chip reads over PC/SC, camera jobs, on threads of their own;
 //! - [`audit`]: the crash-safe session log; [`config`]: the TOML configuration;
-//! - [`serve`]: wiring it together for `idgated run`.
+//! - [`contract`]: every domain result (chip failure, check results, manual-entry problems)
+//!   mapped to the bus contract, with exhaustive matches;
+//! - [`serve`]: wiring it together for `idgated run`, from one [`serve::Backend`].
+//!
+//! No test code is linked here: the simulated station is the separate `idgated-sim` crate
+//! (`sim/`), which builds its own [`serve::Backend`]. A test (`tests/no_test_code.rs`) checks that
+//! this crate's normal dependencies include neither `idgate-vpass` nor `idgate-testbed`.
 
 pub mod audit;
 pub mod bus;
 pub mod camera;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod devices;
 pub mod logging;
 pub mod mrz_cli;
@@ -18,5 +25,4 @@ pub mod notify;
 pub mod reader;
 pub mod selftest;
 pub mod serve;
-pub mod simulate;
 pub mod station;

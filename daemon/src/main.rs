@@ -8,7 +8,7 @@ use clap::Parser;
 use idgated::audit::{AuditStore, Limits};
 use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs};
 use idgated::config::{Config, DEFAULT_PATH};
-use idgated::serve::{ServeOptions, load_trust, serve};
+use idgated::serve::{Backend, serve};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,8 +62,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run {
             config,
             bus_address,
-            simulate,
-            simulate_mismatch,
         } => {
             let sink = idgated::logging::init();
             let cfg = load_config(config.as_deref())?;
@@ -72,36 +70,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 version = env!("CARGO_PKG_VERSION"),
                 "idgated starting"
             );
-            // The simulation starts first: it points this process's PC/SC at its private pcscd.
-            let sim = if simulate {
-                Some(idgated::simulate::start(&idgated::simulate::SimOptions {
-                    specimen_dir: idgated::simulate::SimOptions::specimen_dir_from_env(),
-                    font: cfg.code.ocr_font.clone(),
-                    mismatch: simulate_mismatch,
-                    engine: idgated::serve::face_engine_config(&cfg),
-                })?)
-            } else {
-                None
-            };
-            let trust = if sim.is_some() {
-                idgate_emrtd::passive_auth::TrustStore::new()
-            } else {
-                load_trust(&cfg)
-            };
+            let backend = Backend::from_config(&cfg, bus_address);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
                 .context("tokio runtime")?;
-            runtime.block_on(serve(
-                cfg,
-                ServeOptions {
-                    bus_address,
-                    simulated: sim.is_some(),
-                },
-                trust,
-                sim,
-            ))?;
+            runtime.block_on(serve(cfg, backend))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {

@@ -1,5 +1,10 @@
 //! `idgated run`: connect to the bus, start the devices and the station actor, serve until a
 //! signal.
+//!
+//! [`serve`] takes one [`Backend`]: what the station serves with. `idgated run` builds it from the
+//! configuration alone ([`Backend::from_config`]); the simulator (`idgated-sim`, a separate crate
+//! and binary, so this one links no test code) builds its own, and every way it departs from a
+//! real station is one named field of [`Backend`] — there is no other switch.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,15 +19,71 @@ use crate::audit::{AuditStore, Limits};
 use crate::bus::{Authority, StationIface, StationProps};
 use crate::config::Config;
 use crate::devices::{CameraHandle, ChipSettings, Devices, FaceEngine, FaceSettings};
-use crate::simulate::Simulation;
-use crate::station::{Station, StationParts};
+use crate::station::{Station, StationParts, StatusObserver};
 
-/// How `run` was asked to serve.
-#[derive(Debug, Clone, Default)]
-pub struct ServeOptions {
+/// Where the camera comes from.
+#[derive(Debug)]
+pub enum CameraSource {
+    /// The configured V4L2 camera (`[camera]`), or none if none is configured.
+    Configured,
+    /// A camera given by the caller (the simulator's), present from the start.
+    Given(CameraHandle),
+}
+
+/// What the station serves with. Built from the configuration for `idgated run`; a simulator
+/// changes the named fields below and nothing else.
+pub struct Backend {
     /// A bus address (tests, the simulated station); the system bus otherwise.
     pub bus_address: Option<String>,
+    /// The CSCAs Passive Authentication trusts: the configured store; a simulator's test CA.
+    pub trust: TrustStore,
+    /// Which PC/SC reader to use: the configured pattern; a simulator's private vpcd reader.
+    pub reader_pattern: String,
+    /// The configured camera; a simulator's frame source.
+    pub camera: CameraSource,
+    /// Passive anti-spoofing (PAD) on each face frame. Off only for a simulated camera, which
+    /// replays photographs that PAD rightly scores as not live (liveness then rests on the
+    /// challenge alone).
+    pub passive_pad: bool,
+    /// Marks the station as simulated on the bus (`Simulated`) and in every audit record.
     pub simulated: bool,
+    /// Told every status the station shows (a simulated person follows them as a real person
+    /// follows the screen). The station's own logic never depends on it.
+    pub observer: Option<StatusObserver>,
+    /// Kept alive while serving and dropped after the station stopped (a simulator's private
+    /// pcscd and card).
+    pub keep_alive: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("bus_address", &self.bus_address)
+            .field("cscas", &self.trust.cscas().len())
+            .field("reader_pattern", &self.reader_pattern)
+            .field("camera", &self.camera)
+            .field("passive_pad", &self.passive_pad)
+            .field("simulated", &self.simulated)
+            .field("observer", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    /// The real station as configured: configured trust store, reader pattern and camera,
+    /// passive PAD as the face engine's default, not simulated.
+    pub fn from_config(cfg: &Config, bus_address: Option<String>) -> Self {
+        Self {
+            bus_address,
+            trust: load_trust(cfg),
+            reader_pattern: cfg.reader.name_pattern.clone(),
+            camera: CameraSource::Configured,
+            passive_pad: face_engine_config(cfg).passive_pad,
+            simulated: false,
+            observer: None,
+            keep_alive: None,
+        }
+    }
 }
 
 /// Loads the CSCA trust store; a missing or broken store leaves it empty, so Passive
@@ -87,21 +148,26 @@ fn station_camera(cfg: &Config, stop: Arc<AtomicBool>) -> Option<CameraHandle> {
 }
 
 /// Serves until SIGINT/SIGTERM.
-pub async fn serve(
-    cfg: Config,
-    opts: ServeOptions,
-    trust: TrustStore,
-    sim: Option<Simulation>,
-) -> anyhow::Result<()> {
+pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
+    let Backend {
+        bus_address,
+        trust,
+        reader_pattern,
+        camera,
+        passive_pad,
+        simulated,
+        observer,
+        keep_alive,
+    } = backend;
     let (request_tx, requests) = mpsc::channel(64);
     let (device_tx, device_events) = mpsc::unbounded_channel();
     let station_props = Arc::new(Mutex::new(StationProps {
-        simulated: opts.simulated,
+        simulated,
         ..StationProps::default()
     }));
 
-    let authority = Authority::new(cfg.bus.authorize(opts.bus_address.is_some()));
-    let builder = match &opts.bus_address {
+    let authority = Authority::new(cfg.bus.authorize(bus_address.is_some()));
+    let builder = match &bus_address {
         Some(address) => zbus::connection::Builder::address(address.as_str()),
         None => zbus::connection::Builder::system(),
     };
@@ -115,7 +181,7 @@ pub async fn serve(
         .await
         .context("cannot serve io.idgate.Station on the bus")?;
     tracing::info!(
-        bus = opts.bus_address.as_deref().unwrap_or("system"),
+        bus = bus_address.as_deref().unwrap_or("system"),
         authorize = ?authority.mode(),
         "serving {BUS_NAME}"
     );
@@ -133,25 +199,15 @@ pub async fn serve(
     };
 
     let stop_monitors = Arc::new(AtomicBool::new(false));
-    let (trust, reader_pattern, camera) = match &sim {
-        Some(sim) => (
-            sim.trust.clone(),
-            sim.reader_name.clone(),
-            Some(sim.camera.clone()),
-        ),
-        None => (
-            trust,
-            cfg.reader.name_pattern.clone(),
-            station_camera(&cfg, stop_monitors.clone()),
-        ),
+    let camera = match camera {
+        CameraSource::Configured => station_camera(&cfg, stop_monitors.clone()),
+        CameraSource::Given(camera) => Some(camera),
     };
     let mut engine_cfg = face_engine_config(&cfg);
-    if sim.is_some() {
-        // The simulated camera replays photographs, which passive anti-spoofing rightly scores
-        // as not live; the simulated station shows liveness through the challenge alone.
-        engine_cfg.passive_pad = false;
-        tracing::info!("simulated camera: passive PAD off, liveness by challenge");
+    if !passive_pad {
+        tracing::info!("passive PAD off: liveness by challenge only");
     }
+    engine_cfg.passive_pad = passive_pad;
     let mut devices = Devices::new(
         device_tx,
         ChipSettings {
@@ -165,7 +221,7 @@ pub async fn serve(
             pad_threshold: cfg.face.pad_threshold,
         },
         stop_monitors.clone(),
-        opts.simulated,
+        simulated,
     );
     devices
         .watch_reader(&reader_pattern)
@@ -196,6 +252,7 @@ pub async fn serve(
         station_props,
         audit: Some(audit),
         authority,
+        observer,
     });
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -214,6 +271,6 @@ pub async fn serve(
         tracing::warn!("the station did not stop in time");
     }
     stop_monitors.store(true, Ordering::Relaxed);
-    drop(sim);
+    drop(keep_alive);
     Ok(())
 }

@@ -5,7 +5,7 @@
 use idgate_api::{Guidance, Lang};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::manual::{CivilDate, ManualForm};
+use crate::manual::{Date, ManualForm};
 use crate::model::{
     BusEvent, CallError, CallKind, Cmd, FileProgress, GuidanceRef, Outcome, PreviewFrame, Status,
     Step,
@@ -43,7 +43,7 @@ pub struct StationInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub lang: Lang,
-    pub today: CivilDate,
+    pub today: Date,
     pub phase: Phase,
     pub station: StationInfo,
     pub attempts: u32,
@@ -81,7 +81,7 @@ pub enum Msg {
 }
 
 impl App {
-    pub fn new(lang: Lang, today: CivilDate, station: StationInfo) -> Self {
+    pub fn new(lang: Lang, today: Date, station: StationInfo) -> Self {
         App {
             lang,
             today,
@@ -422,7 +422,7 @@ mod tests {
     fn app() -> App {
         App::new(
             Lang::En,
-            CivilDate::new(2026, 11, 27).expect("date"),
+            Date::new(2026, 11, 27).expect("date"),
             StationInfo {
                 version: "0.1.0".into(),
                 reader_present: true,

@@ -9,16 +9,21 @@ use ratatui::crossterm::event::EventStream;
 use idgate::app::{App, Phase};
 use idgate::bus::{self, ConnectError};
 use idgate::cli::{self, Args};
-use idgate::manual::CivilDate;
+use idgate::manual::Date;
 use idgate::model::Cmd;
 use idgate::runner;
 use idgate::theme::Theme;
 
-fn today() -> CivilDate {
+fn today() -> Date {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    CivilDate::from_unix_seconds(secs)
+    // A clock before 1970 or beyond the calendar: 1 January 1970 (the daemon judges dates too).
+    i64::try_from(secs)
+        .ok()
+        .and_then(Date::from_unix_seconds)
+        .or_else(|| Date::new(1970, 1, 1))
+        .expect("1 January 1970 is a date")
 }
 
 fn report(e: &ConnectError) -> ExitCode {

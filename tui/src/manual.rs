@@ -1,57 +1,37 @@
-//! The manual-entry form: what the person types instead of scanning the code. Local checks are
-//! format only (characters, length, a real calendar date) for instant feedback, worded with the
-//! contract's own `FieldProblem` texts; the daemon's `SubmitManual` reply stays the authority and
-//! marks the fields it names.
+//! The manual-entry form: what the person types instead of scanning the code. Local checks are the
+//! MRZ crate's own rules (`idgate_mrz::manual`, the ones the daemon applies: characters, lengths up
+//! to a TD1 long document number, real and plausible dates, a 6-digit CAN) for instant feedback,
+//! worded with the contract's own `FieldProblem` texts; the daemon's `SubmitManual` reply stays
+//! the authority and marks the fields it names.
 
 use std::fmt;
 
 use idgate_api::{FieldProblem, Lang, ManualField};
+use idgate_mrz::manual::{self, Problem};
 
 use crate::i18n::{self, Phrase};
 use crate::model::{Cmd, ManualData};
 
-/// A calendar date (proleptic Gregorian).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CivilDate {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
+/// The calendar date: the MRZ crate's, the same the daemon validates with.
+pub use idgate_mrz::Date;
+
+/// `DD.MM.YYYY`, as printed on the data page and as the daemon takes it.
+pub fn printed(date: Date) -> String {
+    format!("{:02}.{:02}.{:04}", date.day(), date.month(), date.year())
 }
 
-impl CivilDate {
-    /// `Some` only for a date that exists (31 April and 29 February 2023 do not).
-    pub fn new(year: i32, month: u32, day: u32) -> Option<Self> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days_in_month)
-            .contains(&day)
-            .then_some(CivilDate { year, month, day })
-    }
-
-    /// The UTC date of a Unix time; no date crate in the workspace, and this is Hinnant's
-    /// well-known days-to-civil algorithm in a few lines.
-    pub fn from_unix_seconds(secs: u64) -> Self {
-        let z = (secs / 86_400) as i64 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        CivilDate { year, month, day }
-    }
-
-    /// `DD.MM.YYYY`, as printed on the data page and as the daemon takes it.
-    pub fn to_printed(self) -> String {
-        format!("{:02}.{:02}.{:04}", self.day, self.month, self.year)
+/// The contract's word for a problem the MRZ crate found in a typed field.
+fn problem(p: Problem) -> FieldProblem {
+    match p {
+        Problem::Missing => FieldProblem::Missing,
+        Problem::NotLettersAndDigits | Problem::NotDigits => FieldProblem::Characters,
+        Problem::TooLong | Problem::WrongLength => FieldProblem::Length,
+        Problem::DateFormat => FieldProblem::DateFormat,
+        Problem::NotARealDate => FieldProblem::NotADate,
+        Problem::InTheFuture => FieldProblem::InTheFuture,
+        Problem::TooLongAgo => FieldProblem::TooLongAgo,
+        Problem::TooFarAhead => FieldProblem::TooFarAhead,
+        Problem::BeforeBirth => FieldProblem::BeforeBirth,
     }
 }
 
@@ -115,7 +95,7 @@ impl FieldId {
 
     fn max_len(self) -> usize {
         match self {
-            FieldId::DocumentNumber => 9,
+            FieldId::DocumentNumber => manual::MAX_DOCUMENT_NUMBER_LEN,
             FieldId::BirthDate | FieldId::ExpiryDate => 8,
             FieldId::Can => 6,
         }
@@ -197,24 +177,30 @@ impl Field {
         out
     }
 
-    /// The date as typed, if it is complete and real.
-    fn date(&self) -> Result<CivilDate, FieldProblem> {
-        let v = self.value.as_bytes();
+    /// The date as typed, judged by the MRZ crate's rules for this field (a real date; a birth
+    /// date not in the future nor implausibly long ago; an expiry not too far ahead).
+    fn date(&self, today: Date) -> Result<Date, FieldProblem> {
+        let v = &self.value;
         if v.len() != 8 {
             return Err(FieldProblem::DateFormat);
         }
-        let num = |r: std::ops::Range<usize>| -> u32 {
-            v.get(r)
-                .unwrap_or_default()
-                .iter()
-                .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+        // Typed as DDMMYYYY; written out with dots so the crate cannot read it year-first.
+        let printed = format!(
+            "{}.{}.{}",
+            v.get(0..2).unwrap_or_default(),
+            v.get(2..4).unwrap_or_default(),
+            v.get(4..8).unwrap_or_default()
+        );
+        let judged = if self.id == FieldId::BirthDate {
+            manual::birth_date(&printed, today)
+        } else {
+            manual::expiry_date(&printed, today)
         };
-        let (day, month, year) = (num(0..2), num(2..4), num(4..8));
-        CivilDate::new(year as i32, month, day).ok_or(FieldProblem::NotADate)
+        judged.map_err(|e| problem(e.problem))
     }
 
     /// The local verdict on the value alone, ignoring whether it was touched.
-    pub fn check(&self, today: CivilDate) -> Result<(), FieldProblem> {
+    pub fn check(&self, today: Date) -> Result<(), FieldProblem> {
         if let Some(p) = self.rejected {
             return Err(p);
         }
@@ -226,30 +212,13 @@ impl Field {
             };
         }
         match self.id {
-            FieldId::DocumentNumber => {
-                if !self.value.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    Err(FieldProblem::Characters)
-                } else if self.value.len() > 9 {
-                    Err(FieldProblem::Length)
-                } else {
-                    Ok(())
-                }
-            }
-            FieldId::BirthDate => {
-                if self.date()? > today {
-                    Err(FieldProblem::InTheFuture)
-                } else {
-                    Ok(())
-                }
-            }
-            FieldId::ExpiryDate => self.date().map(|_| ()),
-            FieldId::Can => {
-                if self.value.len() == 6 {
-                    Ok(())
-                } else {
-                    Err(FieldProblem::Length)
-                }
-            }
+            FieldId::DocumentNumber => manual::document_number(&self.value)
+                .map(|_| ())
+                .map_err(|e| problem(e.problem)),
+            FieldId::BirthDate | FieldId::ExpiryDate => self.date(today).map(|_| ()),
+            FieldId::Can => manual::Can::parse(&self.value)
+                .map(|_| ())
+                .map_err(|e| problem(e.problem)),
         }
     }
 
@@ -258,7 +227,7 @@ impl Field {
         self.touched || self.value.len() >= self.id.max_len()
     }
 
-    pub fn shown_error(&self, today: CivilDate) -> Option<FieldProblem> {
+    pub fn shown_error(&self, today: Date) -> Option<FieldProblem> {
         if !(self.touched_or_full() || self.rejected.is_some()) {
             return None;
         }
@@ -356,9 +325,9 @@ impl ManualForm {
     }
 
     /// An expiry before the birth date: judged across the two fields once both are real dates.
-    fn cross_check(&self) -> Option<(usize, FieldProblem)> {
-        let birth = self.field(FieldId::BirthDate)?.date().ok()?;
-        let expiry = self.field(FieldId::ExpiryDate)?.date().ok()?;
+    fn cross_check(&self, today: Date) -> Option<(usize, FieldProblem)> {
+        let birth = self.field(FieldId::BirthDate)?.date(today).ok()?;
+        let expiry = self.field(FieldId::ExpiryDate)?.date(today).ok()?;
         let pos = FieldId::ALL
             .iter()
             .position(|f| *f == FieldId::ExpiryDate)?;
@@ -366,17 +335,18 @@ impl ManualForm {
     }
 
     /// The problem to show under field `i`, including the cross-field one.
-    pub fn shown_problem(&self, i: usize, today: CivilDate) -> Option<FieldProblem> {
+    pub fn shown_problem(&self, i: usize, today: Date) -> Option<FieldProblem> {
         let f = self.fields.get(i)?;
-        f.shown_error(today).or_else(|| match self.cross_check() {
-            Some((pos, p)) if pos == i && f.touched_or_full() => Some(p),
-            _ => None,
-        })
+        f.shown_error(today)
+            .or_else(|| match self.cross_check(today) {
+                Some((pos, p)) if pos == i && f.touched_or_full() => Some(p),
+                _ => None,
+            })
     }
 
     /// The call to make if the form is complete; otherwise marks every field and focuses the
     /// first bad one. Only a CAN (with the other fields empty) is the PACE-only case.
-    pub fn submit(&mut self, today: CivilDate) -> Option<Cmd> {
+    pub fn submit(&mut self, today: Date) -> Option<Cmd> {
         let only_can = self
             .fields
             .iter()
@@ -394,15 +364,11 @@ impl ManualForm {
             self.focus = bad;
             return None;
         }
-        if let Some((pos, _)) = self.cross_check() {
+        if let Some((pos, _)) = self.cross_check(today) {
             self.focus = pos;
             return None;
         }
-        let date = |id| {
-            self.field(id)
-                .and_then(|f| f.date().ok())
-                .map(CivilDate::to_printed)
-        };
+        let date = |id| self.field(id).and_then(|f| f.date(today).ok()).map(printed);
         let can = self
             .field(FieldId::Can)
             .map(|f| f.value.clone())
@@ -420,11 +386,10 @@ impl ManualForm {
 mod tests {
     use super::*;
 
-    const TODAY: CivilDate = CivilDate {
-        year: 2026,
-        month: 11,
-        day: 27,
-    };
+    /// 27 November 2026.
+    fn today() -> Date {
+        Date::new(2026, 11, 27).expect("a date")
+    }
 
     fn typed(form: &mut ManualForm, s: &str) {
         for c in s.chars() {
@@ -434,36 +399,66 @@ mod tests {
 
     #[test]
     fn real_dates_only() {
-        assert!(CivilDate::new(2024, 2, 29).is_some());
-        assert!(CivilDate::new(2023, 2, 29).is_none());
-        assert!(CivilDate::new(2000, 2, 29).is_some());
-        assert!(CivilDate::new(1900, 2, 29).is_none());
-        assert!(CivilDate::new(2026, 4, 31).is_none());
-        assert!(CivilDate::new(2026, 13, 1).is_none());
-        assert!(CivilDate::new(2026, 1, 0).is_none());
+        assert!(Date::new(2024, 2, 29).is_some());
+        assert!(Date::new(2023, 2, 29).is_none());
+        assert!(Date::new(2000, 2, 29).is_some());
+        assert!(Date::new(1900, 2, 29).is_none());
+        assert!(Date::new(2026, 4, 31).is_none());
+        assert!(Date::new(2026, 13, 1).is_none());
+        assert!(Date::new(2026, 1, 0).is_none());
     }
 
     #[test]
     fn unix_time_to_date() {
-        assert_eq!(
-            CivilDate::from_unix_seconds(0),
-            CivilDate::new(1970, 1, 1).expect("d")
-        );
+        assert_eq!(Date::from_unix_seconds(0), Date::new(1970, 1, 1));
         // 2000-03-01T00:00:00Z = 951868800
-        assert_eq!(
-            CivilDate::from_unix_seconds(951_868_800),
-            CivilDate::new(2000, 3, 1).expect("d")
-        );
+        assert_eq!(Date::from_unix_seconds(951_868_800), Date::new(2000, 3, 1));
         // 2026-11-27T04:00:00Z = 1795752000
-        assert_eq!(CivilDate::from_unix_seconds(1_795_752_000), TODAY);
+        assert_eq!(Date::from_unix_seconds(1_795_752_000), Some(today()));
+        assert_eq!(printed(today()), "27.11.2026");
     }
 
     #[test]
-    fn the_document_number_takes_uppercase_letters_and_digits_up_to_nine() {
+    fn the_document_number_takes_uppercase_letters_and_digits_up_to_a_td1_long_number() {
         let mut f = ManualForm::new();
         typed(&mut f, "l898-902c3XYZ");
-        assert_eq!(f.fields[0].value(), "L898902C3");
-        assert_eq!(f.fields[0].shown_error(TODAY), None);
+        assert_eq!(f.fields[0].value(), "L898902C3XYZ");
+        assert_eq!(f.fields[0].shown_error(today()), None);
+        // 22 characters at most: nine plus a TD1 overflow of thirteen (as the MRZ crate allows).
+        typed(&mut f, "ABCDEFGHIJKLMNOP");
+        assert_eq!(f.fields[0].value().len(), 22);
+    }
+
+    #[test]
+    fn a_td1_long_document_number_is_sent_whole() {
+        // ICAO 9303 Part 5 TD1 overflow specimen number (REFERENCES.md §2.3).
+        let mut f = ManualForm::new();
+        typed(&mut f, "D23145890734");
+        f.move_focus(true);
+        typed(&mut f, "12071934");
+        f.move_focus(true);
+        typed(&mut f, "12072035");
+        let Some(Cmd::SubmitManual(data)) = f.submit(today()) else {
+            panic!("a complete form is sent");
+        };
+        assert_eq!(data.document_number, "D23145890734");
+    }
+
+    #[test]
+    fn dates_follow_the_mrz_crates_plausibility_rules() {
+        let mut f = ManualForm::new();
+        f.move_focus(true);
+        typed(&mut f, "01011890");
+        assert_eq!(
+            f.fields[1].shown_error(today()),
+            Some(FieldProblem::TooLongAgo)
+        );
+        f.move_focus(true);
+        typed(&mut f, "01012090");
+        assert_eq!(
+            f.fields[2].shown_error(today()),
+            Some(FieldProblem::TooFarAhead)
+        );
     }
 
     #[test]
@@ -473,13 +468,16 @@ mod tests {
         typed(&mut f, "3104");
         assert_eq!(f.fields[1].display(), "31.04.____");
         assert_eq!(
-            f.fields[1].shown_error(TODAY),
+            f.fields[1].shown_error(today()),
             None,
             "not judged half-typed"
         );
         typed(&mut f, "1990");
         assert_eq!(f.fields[1].display(), "31.04.1990");
-        assert_eq!(f.fields[1].shown_error(TODAY), Some(FieldProblem::NotADate));
+        assert_eq!(
+            f.fields[1].shown_error(today()),
+            Some(FieldProblem::NotADate)
+        );
         f.backspace();
         f.backspace();
         typed(&mut f, "a8");
@@ -493,7 +491,7 @@ mod tests {
         typed(&mut f, "1208");
         f.move_focus(true);
         assert_eq!(
-            f.fields[1].shown_error(TODAY),
+            f.fields[1].shown_error(today()),
             Some(FieldProblem::DateFormat)
         );
     }
@@ -504,7 +502,7 @@ mod tests {
         f.move_focus(true);
         typed(&mut f, "01012030");
         assert_eq!(
-            f.fields[1].shown_error(TODAY),
+            f.fields[1].shown_error(today()),
             Some(FieldProblem::InTheFuture)
         );
     }
@@ -517,7 +515,7 @@ mod tests {
         typed(&mut f, "12081974");
         f.move_focus(true);
         typed(&mut f, "15042032");
-        let cmd = f.submit(TODAY).expect("complete");
+        let cmd = f.submit(today()).expect("complete");
         assert_eq!(
             cmd,
             Cmd::SubmitManual(ManualData {
@@ -538,10 +536,13 @@ mod tests {
         f.move_focus(true);
         f.move_focus(true);
         typed(&mut f, "123");
-        assert_eq!(f.submit(TODAY), None);
+        assert_eq!(f.submit(today()), None);
         assert_eq!(f.focused(), FieldId::ExpiryDate);
-        assert_eq!(f.fields[2].shown_error(TODAY), Some(FieldProblem::Missing));
-        assert_eq!(f.fields[3].shown_error(TODAY), Some(FieldProblem::Length));
+        assert_eq!(
+            f.fields[2].shown_error(today()),
+            Some(FieldProblem::Missing)
+        );
+        assert_eq!(f.fields[3].shown_error(today()), Some(FieldProblem::Length));
     }
 
     #[test]
@@ -549,7 +550,7 @@ mod tests {
         let mut f = ManualForm::new();
         f.focus = 3;
         typed(&mut f, "123456");
-        assert_eq!(f.submit(TODAY), Some(Cmd::SubmitCan("123456".into())));
+        assert_eq!(f.submit(today()), Some(Cmd::SubmitCan("123456".into())));
     }
 
     #[test]
@@ -560,8 +561,8 @@ mod tests {
         typed(&mut f, "12081974");
         f.move_focus(true);
         typed(&mut f, "15041970");
-        assert_eq!(f.shown_problem(2, TODAY), Some(FieldProblem::BeforeBirth));
-        assert_eq!(f.submit(TODAY), None);
+        assert_eq!(f.shown_problem(2, today()), Some(FieldProblem::BeforeBirth));
+        assert_eq!(f.submit(today()), None);
         assert_eq!(f.focused(), FieldId::ExpiryDate);
     }
 
@@ -581,11 +582,11 @@ mod tests {
             "the first marked field in form order"
         );
         assert_eq!(
-            f.fields[2].shown_error(TODAY),
+            f.fields[2].shown_error(today()),
             Some(FieldProblem::TooFarAhead)
         );
         assert_eq!(
-            f.fields[1].shown_error(TODAY),
+            f.fields[1].shown_error(today()),
             Some(FieldProblem::Unexpected)
         );
         assert_eq!(
@@ -595,7 +596,7 @@ mod tests {
         f.focus = 2;
         typed(&mut f, "15042032");
         assert_eq!(
-            f.fields[2].shown_error(TODAY),
+            f.fields[2].shown_error(today()),
             None,
             "typing replaces the rejection"
         );

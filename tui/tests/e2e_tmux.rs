@@ -2,7 +2,8 @@
 //! `send-keys`, the screen out with `capture-pane`), against the real `idgated` on a private
 //! dbus-daemon.
 //!
-//! The daemon binary is `$IDGATED_BIN`, or `idgated` next to this crate's binary (built on demand).
+//! The daemon binary is `$IDGATED_BIN`, or `idgated` next to this crate's binary (built on demand);
+//! the simulated station is `$IDGATED_SIM_BIN`, or `idgated-sim` likewise.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -164,36 +165,50 @@ fn an_unreachable_bus_is_reported_not_waited_on() {
     assert!(stderr.contains("cannot connect to the bus at"), "{stderr}");
 }
 
-/// `idgated` built in the same target directory, or `$IDGATED_BIN`. `cargo test --workspace` has
-/// already built it (the daemon's own tests need it); a `cargo test -p idgate` builds it here, once.
-fn idgated_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("IDGATED_BIN") {
+/// A daemon binary built in the same target directory, or the one `$env_var` names.
+/// `cargo test --workspace` has already built it; a `cargo test -p idgate` builds it here, once.
+fn daemon_bin(package: &'static str, env_var: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
         return PathBuf::from(p);
     }
-    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let ours = PathBuf::from(IDGATE);
-        let p = ours.with_file_name("idgated");
+    static BUILT: std::sync::Mutex<Vec<(&'static str, Result<PathBuf, String>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, r)) = built.iter().find(|(p, _)| *p == package) {
+        return r.clone().unwrap_or_else(|e| panic!("{e}"));
+    }
+    let result = (|| {
+        let p = PathBuf::from(IDGATE).with_file_name(package);
         if p.exists() {
             return Ok(p);
         }
         // Cargo sets $CARGO for the processes it runs; the test binaries run after its build lock is released.
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-p", "idgated", "--bin", "idgated"])
+            .args(["build", "-p", package, "--bin", package])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
-            .map_err(|e| format!("cannot run cargo to build idgated: {e}"))?;
+            .map_err(|e| format!("cannot run cargo to build {package}: {e}"))?;
         if status.success() && p.exists() {
             Ok(p)
         } else {
             Err(format!(
-                "{} is missing and `cargo build -p idgated` failed ({status})",
+                "{} is missing and `cargo build -p {package}` failed ({status})",
                 p.display()
             ))
         }
-    });
-    built.clone().unwrap_or_else(|e| panic!("{e}"))
+    })();
+    built.push((package, result.clone()));
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Which daemon a test runs.
+#[derive(Debug, Clone, Copy)]
+enum Devices {
+    /// `idgated`: whatever this machine has (in tests: nothing).
+    Real,
+    /// `idgated-sim`: the simulated station.
+    Simulated,
 }
 
 /// The daemon on a private bus; stopped (by its pid) when dropped.
@@ -205,7 +220,7 @@ struct Station {
 }
 
 impl Station {
-    fn start(extra: &[&str]) -> Station {
+    fn start(devices: Devices, extra: &[&str]) -> Station {
         let bus = DbusDaemon::start().expect("private dbus-daemon");
         let log = tempfile::NamedTempFile::new().expect("log file");
         // Its own audit store: the default under /var/lib is one per machine, and locked.
@@ -216,7 +231,10 @@ impl Station {
             format!("[audit]\npath = {:?}\n", dir.path().join("audit")),
         )
         .expect("config");
-        let mut cmd = Command::new(idgated_bin());
+        let mut cmd = Command::new(match devices {
+            Devices::Real => daemon_bin("idgated", "IDGATED_BIN"),
+            Devices::Simulated => daemon_bin("idgated-sim", "IDGATED_SIM_BIN"),
+        });
         cmd.args(["run", "--bus-address", bus.address(), "--config"])
             .arg(&config)
             .args(extra)
@@ -358,7 +376,7 @@ fn wait_for_devices(station: &Station, limit: Duration) {
 
 #[test]
 fn a_station_without_devices_says_so_and_quitting_releases_it() {
-    let mut station = Station::start(&[]);
+    let mut station = Station::start(Devices::Real, &[]);
     station.wait_ready(Duration::from_secs(30));
     let tui = front_end(&station, 80, 24);
     let s = tui.wait_text("Press Enter to start.", Duration::from_secs(60));
@@ -391,7 +409,7 @@ fn a_station_without_devices_says_so_and_quitting_releases_it() {
 
 #[test]
 fn a_person_is_verified_with_the_simulated_station() {
-    let station = Station::start(&["--simulate"]);
+    let station = Station::start(Devices::Simulated, &[]);
     let tui = front_end(&station, 100, 30);
     let s = walk_to_result(&tui, &station, Duration::from_secs(240));
     assert!(s.contains("Identity verified"), "{s}");
@@ -401,7 +419,7 @@ fn a_person_is_verified_with_the_simulated_station() {
 
 #[test]
 fn a_face_that_does_not_match_ends_with_the_alternatives() {
-    let station = Station::start(&["--simulate", "--simulate-mismatch"]);
+    let station = Station::start(Devices::Simulated, &["--mismatch"]);
     let tui = front_end(&station, 100, 30);
     let mut s = walk_to_result(&tui, &station, Duration::from_secs(240));
     // Each failed match may be retried until the daemon's attempts run out.

@@ -1,14 +1,19 @@
 //! Chip, Active and Passive Authentication plugged into the read session (`AuthenticationHooks`):
 //! after DG14 — verify PACE-CAM's evidence or run Chip Authentication; after DG15 — Active
-//! Authentication; after the last file — Passive Authentication. Every result lands in one shared
-//! [`PaReport`]; any failure also ends the read with `ChipError::Authenticity` (→ `chip.not_genuine`).
+//! Authentication; after the last file — Passive Authentication. Every result lands in one
+//! [`PaReport`], returned inside the read's result (`ChipRead::authenticity`); any failure ends the
+//! read with `ChipError::Authenticity` (→ `ChipFailure::NotGenuine`).
 //!
-//! Use: `let auth = ChipAuthenticity::new(trust, SystemTime::now());` then
-//! `ReadOptions { access: Arc::new(PreferPace::new(auth.cam_evidence())), hooks: Box::new(auth.clone()),
-//! optional_files: vec![DG14, DG15, ..], .. }`, and read `auth.report()` after the read.
+//! Use: `ReadOptions { access: Arc::new(PreferPace), hooks: Box::new(ChipAuthenticity::new(trust,
+//! SystemTime::now())), optional_files: vec![DG14, DG15, ..], .. }`; the read's
+//! `authenticity` holds the report.
+//!
+//! API change: the report and PACE-CAM's evidence no longer travel in shared `Arc<Mutex>` slots
+//! (`cam_evidence()`, `report()` after the read): the evidence comes to the hooks in the PACE
+//! exchange's outcome, and the report goes out in the read's result.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::active_auth::{AaPublicKey, ActiveAuthError, ActiveAuthentication};
@@ -17,24 +22,24 @@ use crate::chip_auth::{ChipAuthError, ChipAuthOutcome, ChipAuthStep, ChipAuthent
 use crate::domain_params::Group;
 use crate::error::ChipError;
 use crate::exchange::{
-    AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome,
-    ExchangeStep,
+    AuthenticationHooks, Check, CheckOutcome, CheckStatus, Exchange, ExchangeContext,
+    ExchangeOutcome, ExchangeStep,
 };
 use crate::lds::{LdsFile, RawFiles};
-use crate::pace::exchange::CamEvidence;
+use crate::pace::ChipAuthenticationMappingData;
 use crate::passive_auth::{self, CheckResult, PaReport, TrustStore};
 use crate::random::RandomSource;
 use crate::security_infos::SecurityInfos;
 use crate::sm::{SecureMessaging, SmError};
 
-/// The authentication hooks for one read (clone it to keep a handle on the report).
-#[derive(Clone)]
+/// The authentication hooks for one read.
 pub struct ChipAuthenticity {
     trust: Arc<TrustStore>,
     now: SystemTime,
-    cam: CamEvidence,
-    report: Arc<Mutex<PaReport>>,
-    dg14: Arc<Mutex<Option<SecurityInfos>>>,
+    /// PACE-CAM's evidence, until DG14 is read.
+    cam: Option<ChipAuthenticationMappingData>,
+    report: PaReport,
+    dg14: Option<SecurityInfos>,
 }
 
 impl fmt::Debug for ChipAuthenticity {
@@ -51,33 +56,18 @@ impl ChipAuthenticity {
         Self {
             trust,
             now,
-            cam: CamEvidence::default(),
-            report: Arc::new(Mutex::new(PaReport::not_run())),
-            dg14: Arc::new(Mutex::new(None)),
+            cam: None,
+            report: PaReport::not_run(),
+            dg14: None,
         }
     }
 
-    /// The slot PACE-CAM writes to; give it to `PreferPace::new`.
-    pub fn cam_evidence(&self) -> CamEvidence {
-        self.cam.clone()
-    }
-
-    /// Every check's result so far.
-    pub fn report(&self) -> PaReport {
-        self.report
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_else(|_| PaReport::not_run())
-    }
-
-    fn set(&self, f: impl FnOnce(&mut PaReport)) {
-        if let Ok(mut r) = self.report.lock() {
-            f(&mut r);
-        }
+    fn set(&mut self, f: impl FnOnce(&mut PaReport)) {
+        f(&mut self.report);
     }
 
     fn fail(
-        &self,
+        &mut self,
         check: &'static str,
         reason: String,
         set: impl FnOnce(&mut PaReport, CheckResult),
@@ -91,9 +81,7 @@ impl ChipAuthenticity {
             protocol: "DG14",
             reason: e.to_string(),
         })?;
-        if let Ok(mut slot) = self.dg14.lock() {
-            *slot = Some(infos.clone());
-        }
+        self.dg14 = Some(infos.clone());
         let selected = crate::chip_auth::select(&infos);
         // PACE-CAM already proved the key: check its evidence against DG14's key (ICAO 9303 Part 11
         // §4.4.3.5.2) instead of running Chip Authentication again.
@@ -121,10 +109,9 @@ impl ChipAuthenticity {
             };
         }
         match selected {
-            Ok((protocol, key)) => Ok(Some(AuthExchange::new(
-                ChipAuthentication::new(protocol, key),
-                self,
-            ))),
+            Ok((protocol, key)) => Ok(Some(AuthExchange::new(ChipAuthentication::new(
+                protocol, key,
+            )))),
             Err(ChipAuthError::NotOffered) => {
                 self.set(|r| {
                     r.chip_auth =
@@ -148,14 +135,13 @@ impl ChipAuthenticity {
             }
             Err(e) => return Err(self.fail("active_auth", e.to_string(), |r, c| r.active_auth = c)),
         };
-        let algorithm = self.dg14.lock().ok().and_then(|d| {
-            d.as_ref()
-                .and_then(|i| i.active_auth().map(|a| a.signature_algorithm))
-        });
-        Ok(Some(AuthExchange::new(
-            ActiveAuthentication::new(key, algorithm),
-            self,
-        )))
+        let algorithm = self
+            .dg14
+            .as_ref()
+            .and_then(|i| i.active_auth().map(|a| a.signature_algorithm));
+        Ok(Some(AuthExchange::new(ActiveAuthentication::new(
+            key, algorithm,
+        ))))
     }
 }
 
@@ -189,7 +175,7 @@ impl AuthenticationHooks for ChipAuthenticity {
                 r.chip_auth = CheckResult::NotSupported("the chip has no DG14".into());
             }
         });
-        let report = self.report();
+        let report = self.report.clone();
         if let Some((check, reason)) = report.first_failure() {
             return Err(ChipError::Authenticity {
                 check,
@@ -213,6 +199,26 @@ impl AuthenticationHooks for ChipAuthenticity {
             status(&report.active_auth, Check::ActiveAuthentication),
         ])
     }
+
+    fn exchange_done(&mut self, outcome: &mut ExchangeOutcome) {
+        if let Some(cam) = outcome.pace_cam.take() {
+            self.cam = Some(cam);
+        }
+        for c in &outcome.checks {
+            if c.status != CheckStatus::Passed {
+                continue;
+            }
+            match c.check {
+                Check::ChipAuthentication => self.report.chip_auth = CheckResult::Pass,
+                Check::ActiveAuthentication => self.report.active_auth = CheckResult::Pass,
+                _ => {}
+            }
+        }
+    }
+
+    fn report(&self) -> Option<PaReport> {
+        Some(self.report.clone())
+    }
 }
 
 /// What Chip and Active Authentication share as exchanges: one command to start, responses until
@@ -224,15 +230,12 @@ trait AuthProtocol: Send {
     const NAME: &'static str;
     const CHECK: Check;
 
-    /// The report's slot for this check.
-    fn slot(report: &mut PaReport) -> &mut CheckResult;
     fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, Self::Error>;
     /// The error for a second start.
     fn restarted() -> Self::Error;
     fn on_response(&mut self, r: &ResponseApdu) -> Result<AuthStep<Self::Done>, Self::Error>;
     /// The secure messaging session success brings (CA's new keys), if any.
     fn secure_messaging(done: Self::Done) -> Result<Option<SecureMessaging>, SmError>;
-    fn is_authenticity_failure(e: &Self::Error) -> bool;
 }
 
 enum AuthStep<D> {
@@ -246,9 +249,6 @@ impl AuthProtocol for ChipAuthentication {
     const NAME: &'static str = "CA";
     const CHECK: Check = Check::ChipAuthentication;
 
-    fn slot(report: &mut PaReport) -> &mut CheckResult {
-        &mut report.chip_auth
-    }
     fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ChipAuthError> {
         ChipAuthentication::start(self, rng)
     }
@@ -267,9 +267,6 @@ impl AuthProtocol for ChipAuthentication {
     fn secure_messaging(out: ChipAuthOutcome) -> Result<Option<SecureMessaging>, SmError> {
         out.secure_messaging().map(Some)
     }
-    fn is_authenticity_failure(e: &ChipAuthError) -> bool {
-        e.is_authenticity_failure()
-    }
 }
 
 impl AuthProtocol for ActiveAuthentication {
@@ -278,9 +275,6 @@ impl AuthProtocol for ActiveAuthentication {
     const NAME: &'static str = "AA";
     const CHECK: Check = Check::ActiveAuthentication;
 
-    fn slot(report: &mut PaReport) -> &mut CheckResult {
-        &mut report.active_auth
-    }
     fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ActiveAuthError> {
         ActiveAuthentication::start(self, rng)
     }
@@ -293,24 +287,20 @@ impl AuthProtocol for ActiveAuthentication {
     fn secure_messaging((): ()) -> Result<Option<SecureMessaging>, SmError> {
         Ok(None)
     }
-    fn is_authenticity_failure(e: &ActiveAuthError) -> bool {
-        e.is_authenticity_failure()
-    }
 }
 
-/// CA or AA run as an exchange of the read session, its result written to the shared report.
+/// CA or AA run as an exchange of the read session; success comes back to the hooks in the
+/// exchange's outcome, failure ends the read with the protocol's error.
 struct AuthExchange<P> {
     protocol: P,
     started: bool,
-    hooks: ChipAuthenticity,
 }
 
 impl<P> AuthExchange<P> {
-    fn new(protocol: P, hooks: &ChipAuthenticity) -> Box<Self> {
+    fn new(protocol: P) -> Box<Self> {
         Box::new(Self {
             protocol,
             started: false,
-            hooks: hooks.clone(),
         })
     }
 }
@@ -337,23 +327,13 @@ impl<P: AuthProtocol> Exchange for AuthExchange<P> {
             Ok(AuthStep::Send(c)) => Ok(ExchangeStep::Send(c)),
             Ok(AuthStep::Done(done)) => {
                 let sm = P::secure_messaging(done)?;
-                self.hooks.set(|r| *P::slot(r) = CheckResult::Pass);
                 Ok(ExchangeStep::Done(ExchangeOutcome {
                     secure_messaging: sm,
                     checks: vec![CheckOutcome::passed(P::CHECK)],
+                    pace_cam: None,
                 }))
             }
-            Err(e) => {
-                let reason = e.to_string();
-                self.hooks.set(|r| {
-                    *P::slot(r) = if P::is_authenticity_failure(&e) {
-                        CheckResult::Fail(reason)
-                    } else {
-                        CheckResult::NotSupported(reason)
-                    }
-                });
-                Err(e.into())
-            }
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -1,4 +1,8 @@
-//! The chip step's errors, each mapped to the guidance a person at the desk gets.
+//! The chip step's errors, each mapped to a typed [`ChipFailure`]: what the failure means for the
+//! person at the desk. The daemon turns a `ChipFailure` into the bus contract's guidance in one
+//! exhaustive match (`daemon/src/contract.rs`); no guidance id string crosses the crate boundary.
+//!
+//! API change: `ChipError::guidance_id() -> &'static str` was replaced by [`ChipError::failure`].
 //!
 //! Mapping decisions (also in ARCHITECTURE.md):
 //! - no card at the start → `chip.place`; card gone mid-read and not back in time, or the reader
@@ -90,6 +94,28 @@ pub enum ChipError {
     Random(#[from] RandomError),
 }
 
+/// What a failed read means at the desk. Each variant is one piece of guidance the station gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChipFailure {
+    /// No card on the reader when the read started (→ "place the passport").
+    NoCard,
+    /// The card left mid-read and did not come back in time, or the reader keeps losing it
+    /// (→ "keep it still").
+    CardLost,
+    /// The read's overall deadline passed.
+    Timeout,
+    /// The key does not open this chip, or the code and the passport do not belong together.
+    WrongKey,
+    /// The chip or its data is not what the issuer made; `check` names what showed it (`dg1`,
+    /// `secure_messaging`, `lds`, `missing_file`, or the failed authentication check:
+    /// `dg_hashes`, `sod_signature`, `ds_chain`, `ds_revocation`, `chip_auth`, `active_auth`, …).
+    NotGenuine { check: &'static str },
+    /// What this station cannot handle but a genuine document may carry.
+    Unsupported,
+    /// The reader itself failed: the station's fault, not the document's.
+    ReaderFault,
+}
+
 /// Which secret opened the chip (decides how a DG1 mismatch is explained).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyKind {
@@ -123,23 +149,28 @@ impl ChipError {
         }
     }
 
-    /// The guidance id (as in `idgate_api::Guidance::id()`) for the person at the desk.
-    pub fn guidance_id(&self) -> &'static str {
+    /// What this failure means at the desk.
+    pub fn failure(&self) -> ChipFailure {
         match self {
-            ChipError::NoCard => "chip.place",
-            ChipError::CardLost | ChipError::SessionBroken => "chip.keep_still",
-            ChipError::Timeout => "chip.timeout",
-            ChipError::WrongKey { .. } => "chip.wrong_code",
+            ChipError::NoCard => ChipFailure::NoCard,
+            ChipError::CardLost | ChipError::SessionBroken => ChipFailure::CardLost,
+            ChipError::Timeout => ChipFailure::Timeout,
+            ChipError::WrongKey { .. } => ChipFailure::WrongKey,
             ChipError::Dg1Mismatch {
                 via: KeyKind::Can, ..
-            } => "chip.wrong_code",
+            } => ChipFailure::WrongKey,
             ChipError::Dg1Mismatch {
                 via: KeyKind::Mrz, ..
-            }
-            | ChipError::MacMismatch
-            | ChipError::Lds { .. }
-            | ChipError::MissingFile(_)
-            | ChipError::Authenticity { .. } => "chip.not_genuine",
+            } => ChipFailure::NotGenuine { check: "dg1" },
+            ChipError::MacMismatch => ChipFailure::NotGenuine {
+                check: "secure_messaging",
+            },
+            ChipError::Lds { .. } => ChipFailure::NotGenuine { check: "lds" },
+            ChipError::MissingFile(_) => ChipFailure::NotGenuine {
+                check: "missing_file",
+            },
+            ChipError::Authenticity { check, .. } => ChipFailure::NotGenuine { check },
+            ChipError::Reader(TransportError::Reader(_)) => ChipFailure::ReaderFault,
             ChipError::Reader(_)
             | ChipError::NotEmrtd(_)
             | ChipError::AccessUnsupported(_)
@@ -152,7 +183,7 @@ impl ChipError {
             | ChipError::Image(_)
             | ChipError::Protocol { .. }
             | ChipError::Crypto(_)
-            | ChipError::Random(_) => "chip.unsupported",
+            | ChipError::Random(_) => ChipFailure::Unsupported,
         }
     }
 }

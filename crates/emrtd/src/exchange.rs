@@ -46,6 +46,9 @@ pub struct ExchangeOutcome {
     pub secure_messaging: Option<SecureMessaging>,
     /// Checks this exchange performed (e.g. "Chip Authentication passed").
     pub checks: Vec<CheckOutcome>,
+    /// PACE-CAM's evidence, handed to the hooks (which check it against DG14's key once DG14 is
+    /// read) through the session rather than a shared slot.
+    pub pace_cam: Option<crate::pace::ChipAuthenticationMappingData>,
 }
 
 /// A sub-protocol run by the session.
@@ -123,6 +126,17 @@ pub trait AuthenticationHooks: Send {
     fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
         let _ = files;
         Ok(Vec::new())
+    }
+
+    /// Called when any exchange (access control, CA, AA) finished: its checks and PACE-CAM's
+    /// evidence, for the hooks to record.
+    fn exchange_done(&mut self, outcome: &mut ExchangeOutcome) {
+        let _ = outcome;
+    }
+
+    /// The authenticity report, put into the read's result ([`crate::ChipRead::authenticity`]).
+    fn report(&self) -> Option<crate::passive_auth::PaReport> {
+        None
     }
 }
 

@@ -31,7 +31,7 @@ mod testing;
 
 pub use access::{AccessKey, Can};
 pub use driver::{Clock, SystemClock, read_passport, read_passport_observed};
-pub use error::{AccessProtocol, ChipError, KeyKind};
+pub use error::{AccessProtocol, ChipError, ChipFailure, KeyKind};
 pub use profile::{ChipKind, MemoryProfileStore, ReadProfile, ReadProfileStore};
 pub use session::{Action, ChipRead, Event, Phase, Progress, ReadOptions, ReadSession};
 pub use transport::{Transport, TransportError};

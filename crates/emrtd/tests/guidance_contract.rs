@@ -1,74 +1,81 @@
-//! Every chip error maps to a guidance id the bus contract (idgate-api) knows, and the mapping is
-//! the documented one (ARCHITECTURE.md, "Guidance mapping").
+//! Every chip error maps to its documented typed failure (ARCHITECTURE.md, "Guidance mapping");
+//! the daemon's `contract` module maps each failure to the bus contract's guidance.
 
-use std::str::FromStr;
-
-use idgate_api::Guidance;
 use idgate_emrtd::apdu::{ApduError, StatusWord};
 use idgate_emrtd::crypto::CryptoError;
 use idgate_emrtd::lds::{LdsError, LdsFile};
 use idgate_emrtd::random::RandomError;
 use idgate_emrtd::sm::SmError;
 use idgate_emrtd::transport::TransportError;
-use idgate_emrtd::{AccessProtocol, ChipError, KeyKind};
+use idgate_emrtd::{AccessProtocol, ChipError, ChipFailure, KeyKind};
 
-fn every_error() -> Vec<(ChipError, &'static str)> {
+fn every_error() -> Vec<(ChipError, ChipFailure)> {
     vec![
-        (ChipError::NoCard, "chip.place"),
-        (ChipError::CardLost, "chip.keep_still"),
-        (ChipError::SessionBroken, "chip.keep_still"),
-        (ChipError::Timeout, "chip.timeout"),
+        (ChipError::NoCard, ChipFailure::NoCard),
+        (ChipError::CardLost, ChipFailure::CardLost),
+        (ChipError::SessionBroken, ChipFailure::CardLost),
+        (ChipError::Timeout, ChipFailure::Timeout),
         (
             ChipError::WrongKey {
                 protocol: AccessProtocol::Bac,
             },
-            "chip.wrong_code",
+            ChipFailure::WrongKey,
         ),
         (
             ChipError::Dg1Mismatch {
                 field: "document number",
                 via: KeyKind::Can,
             },
-            "chip.wrong_code",
+            ChipFailure::WrongKey,
         ),
         (
             ChipError::Dg1Mismatch {
                 field: "document number",
                 via: KeyKind::Mrz,
             },
-            "chip.not_genuine",
+            ChipFailure::NotGenuine { check: "dg1" },
         ),
-        (ChipError::MacMismatch, "chip.not_genuine"),
+        (
+            ChipError::MacMismatch,
+            ChipFailure::NotGenuine {
+                check: "secure_messaging",
+            },
+        ),
         (
             ChipError::Lds {
                 file: LdsFile::DG1,
                 error: LdsError::Invalid("x"),
             },
-            "chip.not_genuine",
+            ChipFailure::NotGenuine { check: "lds" },
         ),
-        (ChipError::MissingFile(LdsFile::Sod), "chip.not_genuine"),
+        (
+            ChipError::MissingFile(LdsFile::Sod),
+            ChipFailure::NotGenuine {
+                check: "missing_file",
+            },
+        ),
         (
             ChipError::Authenticity {
                 check: "PA",
                 reason: "x".into(),
             },
-            "chip.not_genuine",
+            ChipFailure::NotGenuine { check: "PA" },
         ),
         (
             ChipError::Reader(TransportError::Reader("unplugged".into())),
-            "chip.unsupported",
+            ChipFailure::ReaderFault,
         ),
         (
             ChipError::NotEmrtd(StatusWord::FILE_NOT_FOUND),
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
-        (ChipError::AccessUnsupported("x"), "chip.unsupported"),
+        (ChipError::AccessUnsupported("x"), ChipFailure::Unsupported),
         (
             ChipError::UnexpectedStatus {
                 command: "READ BINARY",
                 sw: StatusWord(0x6F00),
             },
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::FileTooLarge {
@@ -76,56 +83,52 @@ fn every_error() -> Vec<(ChipError, &'static str)> {
                 len: 1,
                 limit: 0,
             },
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::ReadProtocol {
                 file: LdsFile::DG2,
                 reason: "x",
             },
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::Apdu(ApduError::ResponseTooShort(0)),
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::SecureMessaging(SmError::MissingMac),
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::UnsupportedFormat {
                 file: LdsFile::DG2,
                 what: "x",
             },
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
-        (ChipError::Image("x".into()), "chip.unsupported"),
+        (ChipError::Image("x".into()), ChipFailure::Unsupported),
         (
             ChipError::Protocol {
                 protocol: "PACE",
                 reason: "x".into(),
             },
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::Crypto(CryptoError::BadPadding),
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
         (
             ChipError::Random(RandomError("x".into())),
-            "chip.unsupported",
+            ChipFailure::Unsupported,
         ),
     ]
 }
 
 #[test]
-fn every_chip_error_has_a_known_guidance_id() {
+fn every_chip_error_has_its_documented_failure() {
     for (error, want) in every_error() {
-        let id = error.guidance_id();
-        assert_eq!(id, want, "{error}");
-        let guidance =
-            Guidance::from_str(id).unwrap_or_else(|_| panic!("{id} unknown to idgate-api"));
-        assert_eq!(guidance.id(), id);
+        assert_eq!(error.failure(), want, "{error}");
     }
 }

@@ -1,12 +1,10 @@
 //! What goes into the flow (events, with the time passed alongside) and what comes out (commands
 //! for the daemon to carry out).
 
-use std::fmt;
 use std::time::Duration;
 
 use idgate_api::{CheckResult, ChipAccess, CodeSource, Guidance, Step};
-use idgate_mrz::ChipAccessKey;
-use idgate_mrz::manual::Can;
+use idgate_mrz::AccessKey;
 
 use crate::report::Report;
 
@@ -14,22 +12,6 @@ use crate::report::Report;
 /// it back, so a late result from a run the flow has already given up on is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RunId(pub u64);
-
-/// What opens the chip: the MRZ information (BAC or PACE) or a card access number (PACE only).
-#[derive(Clone, PartialEq, Eq)]
-pub enum ChipKey {
-    Mrz(ChipAccessKey),
-    Can(Can),
-}
-
-impl fmt::Debug for ChipKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChipKey::Mrz(_) => f.write_str("ChipKey::Mrz(<redacted>)"),
-            ChipKey::Can(_) => f.write_str("ChipKey::Can(<redacted>)"),
-        }
-    }
-}
 
 /// What the chip step found on a chip that opened and was read to the end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,11 +74,11 @@ pub enum Event {
     /// OCR read an MRZ whose check digits hold.
     CodeRead {
         run: RunId,
-        key: ChipKey,
+        key: AccessKey,
     },
     /// The person typed valid fields (or a CAN).
     CodeEntered {
-        key: ChipKey,
+        key: AccessKey,
         source: CodeSource,
     },
     /// The person typed something invalid (the field errors went back in the bus reply).
@@ -187,7 +169,7 @@ pub enum Command {
     StopOcr,
     StartChipRead {
         run: RunId,
-        key: ChipKey,
+        key: AccessKey,
     },
     StopChipRead,
     StartFace {

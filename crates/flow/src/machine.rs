@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use idgate_api::{CheckResult, CodeSource, Guidance, Outcome, Step};
 
+use crate::AccessKey;
 use crate::config::{FlowConfig, StepLimits};
-use crate::io::{ChipKey, Command, Event, FaceVerdict, RunId, Status, StepTime};
+use crate::io::{Command, Event, FaceVerdict, RunId, Status, StepTime};
 use crate::report::{Attempts, Report};
 
 /// A person-initiated event that does not fit the current step.
@@ -57,7 +58,7 @@ pub struct Flow {
     steps: Vec<StepTime>,
     code_source: Option<CodeSource>,
     /// Kept only while the chip step may still need it (zeroized on drop by its types).
-    key: Option<ChipKey>,
+    key: Option<AccessKey>,
     chip: Option<crate::io::ChipReport>,
     face: Option<FaceVerdict>,
     /// The camera's last quality hint in this face attempt: the likely reason if it times out.
@@ -455,7 +456,7 @@ impl Flow {
     fn enter_chip(
         &mut self,
         now: Instant,
-        key: ChipKey,
+        key: AccessKey,
         guidance: Guidance,
         out: &mut Vec<Command>,
     ) {
@@ -469,7 +470,7 @@ impl Flow {
     fn start_chip_run(
         &mut self,
         now: Instant,
-        key: ChipKey,
+        key: AccessKey,
         guidance: Guidance,
         out: &mut Vec<Command>,
     ) {

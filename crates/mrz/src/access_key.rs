@@ -2,12 +2,95 @@
 //! (document number, date of birth and date of expiry, each followed by its check digit).
 //!
 //! It is a secret: BAC and PACE keys derive from it. It is zeroized on drop and never printed.
+//!
+//! [`AccessKey`] is the one type for "what opens the chip" along the whole path: the code step
+//! builds it (camera or typed), the flow carries it, emrtd's BAC and PACE consume it.
 
 use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::check_digit::check_digit;
+use crate::field::Field;
+use crate::manual::{FieldError, Problem};
+
+/// What opens the chip: the MRZ information (BAC or PACE) or a card access number (PACE only).
+#[derive(Clone, PartialEq, Eq)]
+pub enum AccessKey {
+    /// Document number, birth date and expiry date: BAC or PACE-MRZ.
+    Mrz(ChipAccessKey),
+    /// The 6-digit Card Access Number printed on the document: PACE-CAN only.
+    Can(Can),
+}
+
+impl AccessKey {
+    /// The MRZ fields, when the key is MRZ-based.
+    pub fn mrz(&self) -> Option<&ChipAccessKey> {
+        match self {
+            AccessKey::Mrz(k) => Some(k),
+            AccessKey::Can(_) => None,
+        }
+    }
+}
+
+impl From<ChipAccessKey> for AccessKey {
+    fn from(k: ChipAccessKey) -> Self {
+        AccessKey::Mrz(k)
+    }
+}
+
+impl From<Can> for AccessKey {
+    fn from(c: Can) -> Self {
+        AccessKey::Can(c)
+    }
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccessKey::Mrz(_) => f.write_str("AccessKey::Mrz(<redacted>)"),
+            AccessKey::Can(_) => f.write_str("AccessKey::Can(<redacted>)"),
+        }
+    }
+}
+
+/// The Card Access Number: six digits printed on the data page of PACE-only documents, the PACE
+/// password when no MRZ is used. Zeroized on drop, never printed.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct Can(String);
+
+impl Can {
+    /// Six digits; spaces are ignored.
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let err = |problem| FieldError {
+            field: Field::Can,
+            problem,
+        };
+        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = Self(digits);
+        if digits.0.is_empty() {
+            return Err(err(Problem::Missing));
+        }
+        if !digits.0.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(err(Problem::NotDigits));
+        }
+        if digits.0.len() != 6 {
+            return Err(err(Problem::WrongLength));
+        }
+        Ok(digits)
+    }
+
+    /// The six digits (the PACE password bytes).
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Can {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Can(<redacted>)")
+    }
+}
 
 /// Why key material could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

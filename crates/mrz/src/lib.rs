@@ -8,6 +8,10 @@
 //!   [`ocr::MrzScanner`], [`ocr::OcrHint`]);
 //! - [`synth`] renders specimen data pages as a camera sees them (tests, benches, simulated camera).
 //!
+//! Features: `ocr` (default) adds [`ocr`] and [`synth`] with their image and font dependencies;
+//! without it the crate is the MRZ rules alone (parse, check digits, dates, manual entry, the
+//! chip's [`AccessKey`]) — what the terminal front end links to validate typed entry.
+//!
 //! Pure code: no I/O, no clock (today's [`Date`] is passed in), no logging of MRZ data; everything
 //! holding personal data redacts its `Debug` and is zeroized on drop.
 
@@ -20,11 +24,13 @@ mod field;
 mod format;
 pub mod manual;
 mod mrz;
+#[cfg(feature = "ocr")]
 pub mod ocr;
 mod parse;
+#[cfg(feature = "ocr")]
 pub mod synth;
 
-pub use access_key::{AccessKeyError, ChipAccessKey};
+pub use access_key::{AccessKey, AccessKeyError, Can, ChipAccessKey};
 pub use compose::MrzFields;
 pub use date::Date;
 pub use error::MrzError;

@@ -4,10 +4,9 @@
 //! Each field is checked on its own and every error names its [`Field`], so a UI can mark the field
 //! and show [`FieldError::message`], a sentence the person understands.
 
-use std::fmt;
+use zeroize::Zeroizing;
 
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
-
+pub use crate::access_key::Can;
 use crate::access_key::ChipAccessKey;
 use crate::date::{Date, EXPIRY_YEARS_AHEAD};
 use crate::field::Field;
@@ -173,41 +172,6 @@ pub fn access_key(
                 .flatten()
                 .collect(),
         )),
-    }
-}
-
-/// The Card Access Number: six digits printed on the data page of PACE-only documents, the PACE
-/// password when no MRZ is used. Zeroized on drop, never printed.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
-pub struct Can(String);
-
-impl Can {
-    /// Six digits; spaces are ignored.
-    pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let err = |p| FieldError::new(Field::Can, p);
-        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-        let digits = Self(digits);
-        if digits.0.is_empty() {
-            return Err(err(Problem::Missing));
-        }
-        if !digits.0.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(err(Problem::NotDigits));
-        }
-        if digits.0.len() != 6 {
-            return Err(err(Problem::WrongLength));
-        }
-        Ok(digits)
-    }
-
-    /// The six digits (the PACE password bytes).
-    pub fn digits(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Can {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Can(<redacted>)")
     }
 }
 

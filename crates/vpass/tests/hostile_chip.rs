@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use idgate_emrtd::transport::{Transport, TransportError};
-use idgate_emrtd::{AccessKey, ChipError, ReadOptions, ReadSession, SystemClock, read_passport};
+use idgate_emrtd::{
+    AccessKey, ChipError, ChipFailure, ReadOptions, ReadSession, SystemClock, read_passport,
+};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -98,14 +100,10 @@ impl Transport for Tampering {
     }
 }
 
-const GUIDANCE: [&str; 6] = [
-    "chip.place",
-    "chip.keep_still",
-    "chip.timeout",
-    "chip.wrong_code",
-    "chip.unsupported",
-    "chip.not_genuine",
-];
+/// A chip's failure is one of the document's (never the reader's: the transport here is fine).
+fn is_document_failure(f: ChipFailure) -> bool {
+    !matches!(f, ChipFailure::ReaderFault)
+}
 
 fn run(seed: u64, every: bool, profile: &PassportProfile) -> Result<(), ChipError> {
     // Seeded: failures reproduce from the seed (with this Cargo.lock's rand).
@@ -135,7 +133,7 @@ fn one_damaged_answer_ends_in_success_or_a_typed_error() {
     for seed in 0..300 {
         if let Err(e) = run(seed, false, &profile) {
             failures += 1;
-            assert!(GUIDANCE.contains(&e.guidance_id()), "seed {seed}: {e}");
+            assert!(is_document_failure(e.failure()), "seed {seed}: {e}");
         }
     }
     // Most damage must be noticed (a flipped bit in a MAC-protected answer always is).
@@ -156,7 +154,7 @@ fn a_chip_answering_garbage_from_some_point_on_never_hangs() {
             "seed {seed} took too long"
         );
         if let Err(e) = result {
-            assert!(GUIDANCE.contains(&e.guidance_id()), "seed {seed}: {e}");
+            assert!(is_document_failure(e.failure()), "seed {seed}: {e}");
         }
     }
 }
@@ -191,7 +189,7 @@ fn a_flipped_bit_in_a_protected_answer_is_not_genuine() {
     let err = read_passport(&mut t, key, ReadOptions::default(), &SystemClock)
         .expect_err("MAC must fail");
     assert!(matches!(err, ChipError::MacMismatch), "{err}");
-    assert_eq!(err.guidance_id(), "chip.not_genuine");
+    assert!(matches!(err.failure(), ChipFailure::NotGenuine { .. }));
 }
 
 #[test]

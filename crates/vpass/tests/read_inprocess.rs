@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use idgate_emrtd::ChipFailure;
 #[path = "../../emrtd/tests/support/testdata.rs"]
 mod testdata;
 use testdata::testdata;
@@ -261,7 +262,7 @@ fn chip_without_odd_ins_cannot_give_a_dg2_beyond_32k() {
     let mut t = transport(&profile);
     let err = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
         .expect_err("no B1");
-    assert_eq!(err.guidance_id(), "chip.unsupported", "{err}");
+    assert_eq!(err.failure(), ChipFailure::Unsupported, "{err}");
 }
 
 #[test]
@@ -310,7 +311,7 @@ fn card_not_back_in_time_means_keep_still() {
     let err =
         read_passport(&mut t, key(&profile), ReadOptions::default(), &clock).expect_err("gone");
     assert!(matches!(err, ChipError::CardLost), "{err}");
-    assert_eq!(err.guidance_id(), "chip.keep_still");
+    assert_eq!(err.failure(), ChipFailure::CardLost);
 }
 
 #[test]
@@ -319,7 +320,7 @@ fn empty_reader_means_place_the_passport() {
     let mut t = transport(&profile).empty();
     let err = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
         .expect_err("no card");
-    assert_eq!(err.guidance_id(), "chip.place");
+    assert_eq!(err.failure(), ChipFailure::NoCard);
 }
 
 #[test]
@@ -335,7 +336,7 @@ fn wrong_code_is_refused_by_the_chip() {
     )
     .expect_err("wrong key");
     assert!(matches!(err, ChipError::WrongKey { .. }), "{err}");
-    assert_eq!(err.guidance_id(), "chip.wrong_code");
+    assert_eq!(err.failure(), ChipFailure::WrongKey);
 }
 
 #[test]
@@ -350,7 +351,7 @@ fn slow_chip_hits_the_deadline() {
     };
     let err = read_passport(&mut t, key(&profile), options, &clock).expect_err("too slow");
     assert!(matches!(err, ChipError::Timeout), "{err}");
-    assert_eq!(err.guidance_id(), "chip.timeout");
+    assert_eq!(err.failure(), ChipFailure::Timeout);
 }
 
 #[test]
@@ -367,7 +368,7 @@ fn dg1_differing_from_the_mrz_that_opened_the_chip_is_not_genuine() {
     let err = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
         .expect_err("mismatch");
     assert!(matches!(err, ChipError::Dg1Mismatch { .. }), "{err}");
-    assert_eq!(err.guidance_id(), "chip.not_genuine");
+    assert!(matches!(err.failure(), ChipFailure::NotGenuine { .. }));
 }
 
 #[test]
@@ -452,7 +453,7 @@ fn broken_jpeg2000_portrait_is_a_typed_error() {
     let err = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
         .expect_err("broken image");
     assert!(matches!(err, ChipError::Image(_)), "{err}");
-    assert_eq!(err.guidance_id(), "chip.unsupported");
+    assert_eq!(err.failure(), ChipFailure::Unsupported);
 }
 
 /// A card that is not a passport: it answers every command "file not found".
@@ -481,7 +482,7 @@ fn a_card_without_the_emrtd_application_is_unsupported() {
     )
     .expect_err("not a passport");
     assert!(matches!(err, ChipError::NotEmrtd(_)), "{err}");
-    assert_eq!(err.guidance_id(), "chip.unsupported");
+    assert_eq!(err.failure(), ChipFailure::Unsupported);
 }
 
 /// A reader whose driver cannot send extended length APDUs, in front of a chip that claims them.
@@ -579,11 +580,11 @@ fn answers_behind_get_response_are_collected() {
 fn a_can_cannot_open_a_bac_only_chip() {
     let profile = PassportProfile::specimen();
     let mut t = transport(&profile);
-    let can = AccessKey::Can(idgate_emrtd::Can::new("123456").expect("six digits"));
+    let can = AccessKey::Can(idgate_emrtd::Can::parse("123456").expect("six digits"));
     let err = read_passport(&mut t, can, ReadOptions::default(), &SystemClock)
         .expect_err("BAC needs the MRZ");
     assert!(matches!(err, ChipError::AccessUnsupported(_)), "{err}");
-    assert_eq!(err.guidance_id(), "chip.unsupported");
+    assert_eq!(err.failure(), ChipFailure::Unsupported);
 }
 
 /// A chip that answers a plain READ BINARY asking for more than the file holds with `6Cxx`

@@ -1,12 +1,11 @@
-//! The station camera as the jobs share it, the preview frames cut from it, and (simulated
-//! station only) the scene control through which the simulated person follows the prompts.
+//! The station camera as the jobs share it, and the preview frames cut from it.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use idgate_api::wire::{PREVIEW_MAX_FPS, PREVIEW_MAX_HEIGHT, PREVIEW_MAX_WIDTH};
-use idgate_api::{Guidance, PreviewBox, Step};
+use idgate_api::{PreviewBox, Step};
 use idgate_face::{CaptureError, Frame, FrameSource};
 use idgate_flow::{Event, RunId};
 use image::RgbImage;
@@ -22,8 +21,6 @@ pub struct CameraHandle {
     pub id: String,
     /// Whether the camera is there (the monitor or the simulation keeps it current).
     pub present: Arc<AtomicBool>,
-    /// Set only on the simulated station.
-    pub scene: Option<Arc<SceneControl>>,
 }
 
 impl std::fmt::Debug for CameraHandle {
@@ -41,13 +38,7 @@ impl CameraHandle {
             source: Arc::new(Mutex::new(source)),
             id,
             present: Arc::new(AtomicBool::new(present)),
-            scene: None,
         }
-    }
-
-    pub fn with_scene(mut self, scene: Arc<SceneControl>) -> Self {
-        self.scene = Some(scene);
-        self
     }
 
     /// The next frame; blocks at the camera's frame rate.
@@ -84,83 +75,6 @@ impl CameraHandle {
             }
         }
         None
-    }
-
-    pub fn set_scene(&self, scene: Scene) {
-        if let Some(s) = &self.scene {
-            s.set(scene);
-        }
-    }
-
-    pub fn set_prompt(&self, prompt: Option<Guidance>) {
-        if let Some(s) = &self.scene {
-            s.set_prompt(prompt);
-        }
-    }
-
-    /// Simulated station: whether the person should have the passport on the reader.
-    pub fn want_chip(&self, wanted: bool) {
-        if let Some(s) = &self.scene {
-            s.want_chip(wanted);
-        }
-    }
-}
-
-/// What the simulated person shows the camera.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scene {
-    Nothing = 0,
-    DataPage = 1,
-    Face = 2,
-}
-
-/// Shared between the jobs (which say what is asked) and the simulated camera (which shows it).
-#[derive(Debug, Default)]
-pub struct SceneControl {
-    scene: AtomicU8,
-    /// 0 none, 1 move closer, 2 move back.
-    prompt: AtomicU8,
-    /// The chip step wants the passport on the reader.
-    chip_wanted: AtomicBool,
-}
-
-impl SceneControl {
-    pub fn set(&self, scene: Scene) {
-        self.scene.store(scene as u8, Ordering::Relaxed);
-        self.prompt.store(0, Ordering::Relaxed);
-    }
-
-    pub fn scene(&self) -> Scene {
-        match self.scene.load(Ordering::Relaxed) {
-            1 => Scene::DataPage,
-            2 => Scene::Face,
-            _ => Scene::Nothing,
-        }
-    }
-
-    pub fn set_prompt(&self, prompt: Option<Guidance>) {
-        let v = match prompt {
-            Some(Guidance::FaceMoveCloser) => 1,
-            Some(Guidance::FaceMoveBack) => 2,
-            _ => 0,
-        };
-        self.prompt.store(v, Ordering::Relaxed);
-    }
-
-    pub fn want_chip(&self, wanted: bool) {
-        self.chip_wanted.store(wanted, Ordering::Relaxed);
-    }
-
-    pub fn chip_wanted(&self) -> bool {
-        self.chip_wanted.load(Ordering::Relaxed)
-    }
-
-    pub fn prompt(&self) -> Option<Guidance> {
-        match self.prompt.load(Ordering::Relaxed) {
-            1 => Some(Guidance::FaceMoveCloser),
-            2 => Some(Guidance::FaceMoveBack),
-            _ => None,
-        }
     }
 }
 

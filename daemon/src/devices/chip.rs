@@ -6,18 +6,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use idgate_api::{CheckResult, ChipAccess, Guidance};
+use idgate_api::{CheckResult, Guidance};
 use idgate_emrtd::authenticity::ChipAuthenticity;
 use idgate_emrtd::exchange::Check;
 use idgate_emrtd::pace::exchange::PreferPace;
-use idgate_emrtd::passive_auth::{self, PaReport, TrustStore};
+use idgate_emrtd::passive_auth::{PaReport, TrustStore};
 use idgate_emrtd::session::Event as ReadEvent;
 use idgate_emrtd::transport::TransportError;
-use idgate_emrtd::{AccessKey, AccessProtocol, ChipError, ReadOptions, SystemClock};
-use idgate_flow::{ChipKey, ChipReport, Event, RunId};
+use idgate_emrtd::{ChipError, ChipFailure, ReadOptions, SystemClock};
+use idgate_flow::{AccessKey, ChipReport, Event, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{ChipPhoto, DeviceEvent, guidance_or, send_flow};
+use super::{ChipPhoto, DeviceEvent, send_flow};
+use crate::contract;
 use crate::reader::{PcscTransport, wait_for_card};
 
 /// How long one look for the card lasts before checking for a cancel.
@@ -43,7 +44,7 @@ impl std::fmt::Debug for ChipSettings {
 
 pub struct ChipJob {
     pub run: RunId,
-    pub key: ChipKey,
+    pub key: AccessKey,
     pub reader: String,
     pub settings: ChipSettings,
     pub cancel: Arc<AtomicBool>,
@@ -77,19 +78,16 @@ impl ChipJob {
         self.wait_for_card()?;
         self.hint(Guidance::ChipKeepStill);
 
-        let auth = ChipAuthenticity::new(self.settings.trust.clone(), SystemTime::now());
         let options = ReadOptions {
-            access: Arc::new(PreferPace::new(auth.cam_evidence())),
-            hooks: Box::new(auth.clone()),
+            access: Arc::new(PreferPace),
+            hooks: Box::new(ChipAuthenticity::new(
+                self.settings.trust.clone(),
+                SystemTime::now(),
+            )),
             deadline: self.settings.deadline,
             ..ReadOptions::default()
         };
-        let key = match &self.key {
-            ChipKey::Mrz(k) => AccessKey::Mrz(k.clone()),
-            ChipKey::Can(c) => AccessKey::Can(
-                idgate_emrtd::Can::new(c.digits()).map_err(|_| Guidance::ChipWrongCode)?,
-            ),
-        };
+        let key = self.key.clone();
         let mut observer = |event: &ReadEvent| self.observe(event);
         let read = idgate_emrtd::read_passport_observed(
             &mut transport,
@@ -102,12 +100,10 @@ impl ChipJob {
             Ok(read) => read,
             Err(e) => return Err(self.failure(&e)),
         };
-        let pa = auth.report();
+        // The hooks always report; "not run" only if a future read ran without them.
+        let pa = read.authenticity.clone().unwrap_or_else(PaReport::not_run);
         let report = ChipReport {
-            access: match read.access {
-                AccessProtocol::Pace => ChipAccess::Pace,
-                AccessProtocol::Bac => ChipAccess::Bac,
-            },
+            access: contract::chip_access(read.access),
             files: read.raw.iter().map(|(f, _)| f.to_string()).collect(),
             // The driver compares DG1 with the MRZ key (and refuses a mismatch); with a CAN
             // alone there is nothing to compare with.
@@ -116,9 +112,9 @@ impl ChipJob {
             } else {
                 CheckResult::NotRun
             },
-            passive_auth: passive_result(&pa),
-            chip_auth: check_result(&pa.chip_auth),
-            active_auth: check_result(&pa.active_auth),
+            passive_auth: contract::passive_result(&pa),
+            chip_auth: contract::check_result(&pa.chip_auth),
+            active_auth: contract::check_result(&pa.active_auth),
         };
         match read.face {
             Some(face) => {
@@ -180,36 +176,15 @@ impl ChipJob {
     }
 
     fn failure(&self, e: &ChipError) -> Guidance {
-        if let ChipError::Reader(TransportError::Reader(_)) = e {
+        let failure = e.failure();
+        if failure == ChipFailure::ReaderFault {
             if self.cancel.load(Ordering::Relaxed) {
                 return Guidance::FlowCancelled;
             }
-            // The reader failed or went away: the station's fault, not the document's.
             tracing::warn!("reader failed during the chip read: {e}");
-            return Guidance::FlowStationFault;
+        } else {
+            tracing::info!(?failure, "chip read failed: {e}");
         }
-        tracing::info!(code = e.guidance_id(), "chip read failed: {e}");
-        guidance_or(e.guidance_id(), Guidance::ChipUnsupported)
-    }
-}
-
-fn check_result(c: &passive_auth::CheckResult) -> CheckResult {
-    match c {
-        passive_auth::CheckResult::Pass => CheckResult::Passed,
-        passive_auth::CheckResult::Fail(_) => CheckResult::Failed,
-        passive_auth::CheckResult::NotSupported(_) => CheckResult::NotSupported,
-    }
-}
-
-/// Passive Authentication passes when the hashes, the signature and the chain to a trusted CSCA
-/// pass and the DS certificate is not revoked (a missing CRL is not a failure).
-fn passive_result(pa: &PaReport) -> CheckResult {
-    let core = [&pa.dg_hashes, &pa.sod_signature, &pa.ds_chain];
-    if core.iter().any(|c| c.is_fail()) || pa.ds_revocation.is_fail() {
-        CheckResult::Failed
-    } else if core.iter().all(|c| c.is_pass()) {
-        CheckResult::Passed
-    } else {
-        CheckResult::NotRun
+        contract::chip_guidance(failure)
     }
 }

@@ -13,7 +13,7 @@ use idgate_face::{
 use idgate_flow::{Event, FaceVerdict, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::camera::{CameraHandle, PreviewSender, Scene};
+use super::camera::{CameraHandle, PreviewSender};
 use super::{ChipPhoto, DeviceEvent, send_flow};
 
 /// The engine, loaded once (ONNX Runtime and three models) on the first face job or at start.
@@ -70,7 +70,6 @@ pub struct FaceJob {
 
 impl FaceJob {
     pub fn run(self) {
-        self.camera.set_scene(Scene::Face);
         let engine = match self.engine.get() {
             Ok(e) => e,
             Err(e) => {
@@ -154,7 +153,6 @@ impl FaceJob {
                         let g = step.guidance();
                         if prompt != Some(g) {
                             prompt = Some(g);
-                            self.camera.set_prompt(Some(g));
                             send_flow(
                                 &self.events,
                                 Event::FaceChallenge {
@@ -165,13 +163,11 @@ impl FaceJob {
                         }
                     }
                     ChallengeStatus::Passed => {
-                        self.camera.set_prompt(None);
                         self.decide(&best, true);
                         return;
                     }
                     ChallengeStatus::Failed { reason } => {
                         tracing::info!(?reason, "liveness challenge failed");
-                        self.camera.set_prompt(None);
                         self.decide(&best, false);
                         return;
                     }

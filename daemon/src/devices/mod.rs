@@ -12,14 +12,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use idgate_api::{Guidance, PreviewBox, Step};
-use idgate_flow::{ChipKey, Event, RunId};
+use idgate_api::{PreviewBox, Step};
+use idgate_flow::{AccessKey, Event, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::audit::DeviceIds;
 use crate::reader::ReaderWatch;
 
-pub use camera::{CameraHandle, Scene, SceneControl};
+pub use camera::CameraHandle;
 pub use chip::ChipSettings;
 pub use face::{FaceEngine, FaceSettings};
 
@@ -232,11 +232,8 @@ impl Devices {
         }
     }
 
-    pub fn start_chip(&mut self, run: RunId, key: ChipKey) {
+    pub fn start_chip(&mut self, run: RunId, key: AccessKey) {
         self.stop_chip();
-        if let Some(c) = &self.camera {
-            c.want_chip(true);
-        }
         let Some(reader) = self.reader.as_ref().and_then(|r| r.current()) else {
             self.fault("no reader for the chip step");
             return;
@@ -258,16 +255,10 @@ impl Devices {
         if let Some(job) = self.chip_job.take() {
             job.stop();
         }
-        if let Some(c) = &self.camera {
-            c.want_chip(false);
-        }
     }
 
     pub fn start_face(&mut self, run: RunId) {
         self.stop_face();
-        if let Some(c) = &self.camera {
-            c.want_chip(false);
-        }
         let Some(camera) = self.camera.clone() else {
             self.fault("no camera for the face step");
             return;
@@ -306,9 +297,6 @@ impl Devices {
         self.stop_ocr();
         self.stop_chip();
         self.stop_face();
-        if let Some(c) = &self.camera {
-            c.set_scene(Scene::Nothing);
-        }
     }
 
     /// Drops the chip photo (after the face step, or when the session ends).
@@ -328,10 +316,4 @@ impl Devices {
 /// Sends a flow event from a device thread.
 fn send_flow(events: &UnboundedSender<DeviceEvent>, event: Event) {
     let _ = events.send(DeviceEvent::Flow(event));
-}
-
-/// Guidance from an id produced by a device crate; unknown ids become "unsupported" (ask staff)
-/// rather than a silent pass.
-fn guidance_or(id: &str, fallback: Guidance) -> Guidance {
-    id.parse().unwrap_or(fallback)
 }

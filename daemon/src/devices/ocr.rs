@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use idgate_api::{Guidance, Step};
-use idgate_flow::{ChipKey, Event, RunId};
+use idgate_flow::{AccessKey, Event, RunId};
 use idgate_mrz::ocr::{MrzReader, MrzScanner, OcrHint};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::camera::{CameraHandle, PreviewSender, Scene};
+use super::camera::{CameraHandle, PreviewSender};
 use super::{DeviceEvent, send_flow};
 
 pub struct OcrJob {
@@ -22,7 +22,6 @@ pub struct OcrJob {
 
 impl OcrJob {
     pub fn run(self) {
-        self.camera.set_scene(Scene::DataPage);
         let mut scanner = MrzScanner::new(self.reader.clone());
         let mut preview = PreviewSender::new(self.run, Step::Code, self.events.clone());
         let mut shown_lines: Vec<String> = Vec::new();
@@ -65,7 +64,7 @@ impl OcrJob {
                     &self.events,
                     Event::CodeRead {
                         run: self.run,
-                        key: ChipKey::Mrz(mrz.access_key()),
+                        key: AccessKey::Mrz(mrz.access_key()),
                     },
                 );
                 return;

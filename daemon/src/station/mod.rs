@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use idgate_api::names::SESSION_PATH_PREFIX;
 use idgate_api::{CodeSource, Error, FieldProblem, Lang, ManualEntry, ManualField, Step};
-use idgate_flow::{ChipKey, Command, Event, Flow, FlowConfig, FlowError, Status};
+use idgate_flow::{AccessKey, Command, Event, Flow, FlowConfig, FlowError, Status};
 use idgate_mrz::Mrz;
-use idgate_mrz::manual::{self, Can, Problem};
+use idgate_mrz::manual::{self, Can};
 use tokio::sync::mpsc;
 use zbus::names::OwnedUniqueName;
 use zbus::object_server::SignalEmitter;
@@ -23,6 +23,7 @@ use crate::bus::{
     Authority, Request, SessionCall, SessionIface, SessionProps, SessionReply, Shared,
     StationIface, StationProps,
 };
+use crate::contract;
 use crate::devices::{DeviceEvent, Devices};
 use session_log::SessionLog;
 
@@ -48,8 +49,10 @@ struct Claimed {
     watcher: tokio::task::JoinHandle<()>,
 }
 
+/// Told every status the station shows the person (see [`crate::serve::Backend::observer`]).
+pub type StatusObserver = Box<dyn Fn(&Status) + Send + Sync>;
+
 /// Everything the actor needs at start.
-#[derive(Debug)]
 pub struct StationParts {
     pub conn: Connection,
     pub flow: FlowConfig,
@@ -62,9 +65,18 @@ pub struct StationParts {
     pub audit: Option<AuditStore>,
     /// How session calls are authorised (the station object's calls use the same).
     pub authority: Authority,
+    pub observer: Option<StatusObserver>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for StationParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StationParts")
+            .field("devices", &self.devices)
+            .field("observer", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 pub struct Station {
     conn: Connection,
     flow_cfg: FlowConfig,
@@ -79,6 +91,17 @@ pub struct Station {
     claim: Option<Claimed>,
     next_session: u64,
     watchdog: Option<crate::notify::Watchdog>,
+    observer: Option<StatusObserver>,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station")
+            .field("devices", &self.devices)
+            .field("claim", &self.claim)
+            .field("observer", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Station {
@@ -97,6 +120,7 @@ impl Station {
             claim: None,
             next_session: 1,
             watchdog: crate::notify::Watchdog::from_env(),
+            observer: parts.observer,
         }
     }
 
@@ -266,11 +290,11 @@ impl Station {
                 let can = Can::parse(&text).map_err(|e| {
                     Error::InvalidArgument(format!(
                         "can: {}",
-                        FieldProblem::from_manual(e.problem).as_str()
+                        contract::field_problem(e.problem).as_str()
                     ))
                 })?;
                 self.feed_checked(Event::CodeEntered {
-                    key: ChipKey::Can(can),
+                    key: AccessKey::Can(can),
                     source: CodeSource::Can,
                 })
                 .await?;
@@ -401,6 +425,9 @@ impl Station {
             return;
         };
         c.log.status(&status);
+        if let Some(observer) = &self.observer {
+            observer(&status);
+        }
         tracing::info!(
             session = c.session,
             step = status.step.as_str(),
@@ -563,7 +590,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 }
 
 /// Parses a submitted MRZ (2 or 3 lines) into the chip key.
-fn parse_mrz(text: &str) -> Result<ChipKey, Error> {
+fn parse_mrz(text: &str) -> Result<AccessKey, Error> {
     if text.len() > MAX_TEXT {
         return Err(Error::InvalidArgument("lines: too long for an MRZ".into()));
     }
@@ -571,14 +598,14 @@ fn parse_mrz(text: &str) -> Result<ChipKey, Error> {
         // The error names the field and check digit, never the characters read.
         Error::InvalidArgument(format!("lines: {e}"))
     })?;
-    Ok(ChipKey::Mrz(mrz.access_key()))
+    Ok(AccessKey::Mrz(mrz.access_key()))
 }
 
 /// Checks typed fields: a CAN alone, or number + birth + expiry.
 fn validate_manual(
     entry: &ManualEntry,
     today: idgate_mrz::Date,
-) -> Result<(ChipKey, CodeSource), HashMap<String, String>> {
+) -> Result<(AccessKey, CodeSource), HashMap<String, String>> {
     let mut errors = HashMap::new();
     let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > MAX_TEXT);
     for (field, value) in [
@@ -602,11 +629,11 @@ fn validate_manual(
         || entry.expiry_date.is_some();
     if let (Some(can), false) = (&entry.can, mrz_fields_given) {
         return match Can::parse(can) {
-            Ok(can) => Ok((ChipKey::Can(can), CodeSource::Can)),
+            Ok(can) => Ok((AccessKey::Can(can), CodeSource::Can)),
             Err(e) => {
                 errors.insert(
                     ManualField::Can.as_str().to_owned(),
-                    FieldProblem::from_manual(e.problem).as_str().to_owned(),
+                    contract::field_problem(e.problem).as_str().to_owned(),
                 );
                 Err(errors)
             }
@@ -619,13 +646,13 @@ fn validate_manual(
         &field(&entry.expiry_date),
         today,
     ) {
-        Ok(key) => Ok((ChipKey::Mrz(key), CodeSource::Manual)),
+        Ok(key) => Ok((AccessKey::Mrz(key), CodeSource::Manual)),
         Err(all) => {
             for e in all.0 {
-                if let Some(field) = ManualField::from_mrz(e.field) {
+                if let Some(field) = contract::manual_field(e.field) {
                     errors.insert(
                         field.as_str().to_owned(),
-                        FieldProblem::from_manual(e.problem).as_str().to_owned(),
+                        contract::field_problem(e.problem).as_str().to_owned(),
                     );
                 }
             }
@@ -639,41 +666,4 @@ fn today() -> Result<idgate_mrz::Date, Error> {
     let secs = i64::try_from(audit::now_unix_ms() / 1000).unwrap_or(i64::MAX);
     idgate_mrz::Date::from_unix_seconds(secs)
         .ok_or_else(|| Error::Internal("the system clock is not set".into()))
-}
-
-/// Mapping from the MRZ crate's manual-entry problems to the wire's field problems.
-trait FromManual {
-    fn from_manual(p: Problem) -> Self;
-}
-
-impl FromManual for FieldProblem {
-    fn from_manual(p: Problem) -> Self {
-        match p {
-            Problem::Missing => FieldProblem::Missing,
-            Problem::NotLettersAndDigits | Problem::NotDigits => FieldProblem::Characters,
-            Problem::TooLong | Problem::WrongLength => FieldProblem::Length,
-            Problem::DateFormat => FieldProblem::DateFormat,
-            Problem::NotARealDate => FieldProblem::NotADate,
-            Problem::InTheFuture => FieldProblem::InTheFuture,
-            Problem::TooLongAgo => FieldProblem::TooLongAgo,
-            Problem::TooFarAhead => FieldProblem::TooFarAhead,
-            Problem::BeforeBirth => FieldProblem::BeforeBirth,
-        }
-    }
-}
-
-trait FromMrzField: Sized {
-    fn from_mrz(f: idgate_mrz::Field) -> Option<Self>;
-}
-
-impl FromMrzField for ManualField {
-    fn from_mrz(f: idgate_mrz::Field) -> Option<Self> {
-        match f {
-            idgate_mrz::Field::DocumentNumber => Some(ManualField::DocumentNumber),
-            idgate_mrz::Field::BirthDate => Some(ManualField::BirthDate),
-            idgate_mrz::Field::ExpiryDate => Some(ManualField::ExpiryDate),
-            idgate_mrz::Field::Can => Some(ManualField::Can),
-            _ => None,
-        }
-    }
 }

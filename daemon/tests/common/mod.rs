@@ -1,4 +1,5 @@
-//! A real daemon on a private bus: `idgated run --bus-address` as a child process, torn down on
+//! A real daemon on a private bus: `idgated run --bus-address` (or the simulator's
+//! `idgated-sim run`, which `sim/tests` include this file for) as a child process, torn down on
 //! drop. PC/SC is pointed at a socket of the test's own (none, or the testbed's private pcscd), so
 //! a test never touches a system pcscd.
 #![allow(dead_code)]
@@ -18,6 +19,8 @@ pub struct Daemon {
 }
 
 pub struct Options<'a> {
+    /// The daemon program [default: this crate's `idgated`].
+    pub program: Option<&'a Path>,
     /// Leave PC/SC alone (the simulated station starts its own private pcscd).
     pub own_pcscd: bool,
     pub pcsc_socket: Option<&'a Path>,
@@ -30,6 +33,7 @@ pub struct Options<'a> {
 impl Default for Options<'_> {
     fn default() -> Self {
         Self {
+            program: None,
             own_pcscd: false,
             pcsc_socket: None,
             reader_pattern: "*",
@@ -65,7 +69,8 @@ impl Daemon {
             .pcsc_socket
             .map(Path::to_path_buf)
             .unwrap_or_else(|| dir.path().join("no-pcscd.comm"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_idgated"));
+        let program = opts.program.map_or_else(idgated_bin, Path::to_path_buf);
+        let mut cmd = Command::new(program);
         cmd.arg("run")
             .arg("--config")
             .arg(&config)
@@ -146,9 +151,17 @@ pub fn specimen_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.idgate/specimen")
 }
 
+/// This crate's `idgated` (not built for crates that only include this file).
+fn idgated_bin() -> PathBuf {
+    match option_env!("CARGO_BIN_EXE_idgated") {
+        Some(bin) => PathBuf::from(bin),
+        None => panic!("this crate has no idgated binary: pass Options::program"),
+    }
+}
+
 /// Runs `idgated` with `args` and returns (exit code, stdout, stderr).
 pub fn idgated(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_idgated"))
+    let out = Command::new(idgated_bin())
         .args(args)
         .output()
         .expect("run idgated");

@@ -290,6 +290,7 @@ impl Exchange for Bac {
                 Ok(ExchangeStep::Done(ExchangeOutcome {
                     secure_messaging: Some(sm),
                     checks: vec![CheckOutcome::passed(Check::Bac)],
+                    pace_cam: None,
                 }))
             }
             (_, _) => Err(ChipError::Protocol {
@@ -303,6 +304,7 @@ impl Exchange for Bac {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ChipFailure;
     use crate::lds::RawFiles;
     use crate::random::ScriptedRandom;
     use crate::testing::hex;
@@ -417,7 +419,7 @@ mod tests {
             let err = bac
                 .advance(Some(&ResponseApdu::parse(&hex(sw)).expect("sw")), &mut ctx)
                 .expect_err("refused");
-            assert_eq!(err.guidance_id(), "chip.wrong_code", "{sw}");
+            assert_eq!(err.failure(), ChipFailure::WrongKey, "{sw}");
         }
     }
 

@@ -4,81 +4,21 @@ pub mod bac;
 
 use std::fmt;
 
-use idgate_mrz::ChipAccessKey;
-use zeroize::Zeroizing;
-
 use crate::error::{AccessProtocol, ChipError, KeyKind};
 use crate::exchange::Exchange;
 use crate::lds::card_access::CardAccess;
 
-/// The secret that opens the chip.
-#[derive(Clone)]
-pub enum AccessKey {
-    /// MRZ information (document number, birth date, expiry date): BAC or PACE-MRZ.
-    Mrz(ChipAccessKey),
-    /// The 6-digit Card Access Number printed on the document: PACE-CAN only.
-    Can(Can),
-}
+/// The secret that opens the chip, and the card access number: defined once, with the MRZ
+/// (`idgate_mrz`), and used here as they are.
+pub use idgate_mrz::{AccessKey, Can};
 
-impl fmt::Debug for AccessKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AccessKey::Mrz(_) => f.write_str("AccessKey::Mrz(<redacted>)"),
-            AccessKey::Can(_) => f.write_str("AccessKey::Can(<redacted>)"),
-        }
-    }
-}
-
-impl AccessKey {
-    pub fn kind(&self) -> KeyKind {
-        match self {
+impl KeyKind {
+    /// Which kind of secret `key` is.
+    pub fn of(key: &AccessKey) -> Self {
+        match key {
             AccessKey::Mrz(_) => KeyKind::Mrz,
             AccessKey::Can(_) => KeyKind::Can,
         }
-    }
-
-    /// The MRZ fields, when the key is MRZ-based.
-    pub fn mrz(&self) -> Option<&ChipAccessKey> {
-        match self {
-            AccessKey::Mrz(k) => Some(k),
-            AccessKey::Can(_) => None,
-        }
-    }
-}
-
-impl From<ChipAccessKey> for AccessKey {
-    fn from(k: ChipAccessKey) -> Self {
-        AccessKey::Mrz(k)
-    }
-}
-
-/// A Card Access Number: six digits.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Can(Zeroizing<String>);
-
-/// A CAN that is not six digits.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a CAN is six digits")]
-pub struct CanFormatError;
-
-impl Can {
-    pub fn new(digits: &str) -> Result<Self, CanFormatError> {
-        if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(Zeroizing::new(digits.to_owned())))
-        } else {
-            Err(CanFormatError)
-        }
-    }
-
-    /// The PACE password bytes.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Can {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Can(<redacted>)")
     }
 }
 

@@ -2,9 +2,8 @@
 //! prefers PACE whenever EF.CardAccess offers a variant we run, BAC only when it offers none.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
 
-use super::{ChipAuthenticationMappingData, Pace, PacePassword, PaceStep};
+use super::{Pace, PacePassword, PaceStep};
 use crate::access::{AccessKey, AccessPlan, AccessSelector, BacOnly};
 use crate::apdu::ResponseApdu;
 use crate::error::{AccessProtocol, ChipError};
@@ -14,34 +13,9 @@ use crate::exchange::{
 use crate::lds::card_access::CardAccess;
 use crate::security_infos::SecurityInfos;
 
-/// Where PACE-CAM leaves its evidence for the Chip Authentication hook (which checks it against
-/// DG14's key once DG14 is read).
-#[derive(Clone, Default)]
-pub struct CamEvidence(Arc<Mutex<Option<ChipAuthenticationMappingData>>>);
-
-impl fmt::Debug for CamEvidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CamEvidence")
-    }
-}
-
-impl CamEvidence {
-    fn put(&self, data: Option<ChipAuthenticationMappingData>) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = data;
-        }
-    }
-
-    /// The evidence of the last PACE-CAM run, if any.
-    pub fn take(&self) -> Option<ChipAuthenticationMappingData> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
-    }
-}
-
 /// PACE as a session exchange.
 pub struct PaceExchange {
     pace: Pace,
-    cam: CamEvidence,
     started: bool,
 }
 
@@ -52,10 +26,9 @@ impl fmt::Debug for PaceExchange {
 }
 
 impl PaceExchange {
-    pub fn new(pace: Pace, cam: CamEvidence) -> Self {
+    pub fn new(pace: Pace) -> Self {
         Self {
             pace,
-            cam,
             started: false,
         }
     }
@@ -85,10 +58,10 @@ impl Exchange for PaceExchange {
             PaceStep::Send(c) => Ok(ExchangeStep::Send(c)),
             PaceStep::Done(outcome) => {
                 let sm = outcome.secure_messaging()?;
-                self.cam.put(outcome.chip_authentication_mapping.clone());
                 Ok(ExchangeStep::Done(ExchangeOutcome {
                     secure_messaging: Some(sm),
                     checks: vec![CheckOutcome::passed(Check::Pace)],
+                    pace_cam: outcome.chip_authentication_mapping.clone(),
                 }))
             }
         }
@@ -98,17 +71,11 @@ impl Exchange for PaceExchange {
 /// PACE when EF.CardAccess offers a variant we run (never falling back after a PACE failure: a
 /// failure ends the read with its own error); BAC when the chip offers no PACE, or only variants
 /// this implementation lacks and the key is the MRZ.
-#[derive(Debug, Default, Clone)]
-pub struct PreferPace {
-    cam: CamEvidence,
-}
-
-impl PreferPace {
-    /// A selector sharing `cam` with the Chip Authentication hook.
-    pub fn new(cam: CamEvidence) -> Self {
-        Self { cam }
-    }
-}
+///
+/// API change: `PreferPace::new(cam_evidence)` became `PreferPace` (a unit value): PACE-CAM's
+/// evidence now reaches the hooks in the exchange's outcome.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PreferPace;
 
 impl AccessSelector for PreferPace {
     fn select(
@@ -133,12 +100,12 @@ impl AccessSelector for PreferPace {
         };
         let password = match key {
             AccessKey::Mrz(k) => PacePassword::mrz(k),
-            AccessKey::Can(c) => PacePassword::can(c.as_str())?,
+            AccessKey::Can(c) => PacePassword::can(c.digits())?,
         };
         let pace = Pace::new(info, &password)?;
         Ok(AccessPlan {
             protocol: AccessProtocol::Pace,
-            exchange: Box::new(PaceExchange::new(pace, self.cam.clone())),
+            exchange: Box::new(PaceExchange::new(pace)),
             select_applet_first: false,
         })
     }

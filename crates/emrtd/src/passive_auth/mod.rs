@@ -59,7 +59,7 @@ pub struct PaReport {
 
 impl PaReport {
     /// Every check "not run" yet (the state before Passive, Chip and Active Authentication).
-    pub(crate) fn not_run() -> Self {
+    pub fn not_run() -> Self {
         let not_run = || CheckResult::NotSupported("not run".into());
         PaReport {
             dg_hashes: not_run(),
@@ -88,9 +88,11 @@ impl PaReport {
         ]
     }
 
-    /// `Some("chip.not_genuine")` when any check failed: the document must not pass silently.
-    pub fn verdict(&self) -> Option<&'static str> {
-        self.any_fail().then_some("chip.not_genuine")
+    /// `Some(NotGenuine { check })`, naming the first failed check, when any check failed: the
+    /// document must not pass silently.
+    pub fn verdict(&self) -> Option<crate::ChipFailure> {
+        self.first_failure()
+            .map(|(check, _)| crate::ChipFailure::NotGenuine { check })
     }
 
     /// The first failed check and its reason.

@@ -17,7 +17,7 @@ use idgate_mrz::ChipAccessKey;
 use crate::access::{AccessKey, AccessSelector, BacOnly};
 use crate::apdu::{CommandApdu, LengthForm, ResponseApdu};
 use crate::card;
-use crate::error::{AccessProtocol, ChipError};
+use crate::error::{AccessProtocol, ChipError, KeyKind};
 use crate::exchange::{
     AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome,
     ExchangeStep, NoAuthentication,
@@ -212,6 +212,9 @@ pub struct ChipRead {
     pub raw: RawFiles,
     /// Checks performed (access control, DG1 = code, and part 2's CA/AA/PA).
     pub checks: Vec<CheckOutcome>,
+    /// Every authenticity check's result with its reason, from the read's hooks (`None` without
+    /// authentication hooks). API change: formerly read from the hooks' shared slot afterwards.
+    pub authenticity: Option<crate::passive_auth::PaReport>,
     pub chip_kind: ChipKind,
     /// The read sizes that worked (the driver stores it under `chip_kind`).
     pub profile: ReadProfile,
@@ -608,7 +611,8 @@ impl ReadSession {
         }
     }
 
-    fn exchange_done(&mut self, outcome: ExchangeOutcome) -> Result<(), ChipError> {
+    fn exchange_done(&mut self, mut outcome: ExchangeOutcome) -> Result<(), ChipError> {
+        self.opts.hooks.exchange_done(&mut outcome);
         for check in outcome.checks {
             if !self.checks.contains(&check) {
                 self.checks.push(check);
@@ -1012,7 +1016,7 @@ impl ReadSession {
             if let Err(field) = dg1.matches(expected) {
                 return Err(ChipError::Dg1Mismatch {
                     field: field.name(),
-                    via: self.key.kind(),
+                    via: KeyKind::of(&self.key),
                 });
             }
             self.checks
@@ -1085,6 +1089,7 @@ impl ReadSession {
             dg12,
             raw: std::mem::take(&mut self.files),
             checks: std::mem::take(&mut self.checks),
+            authenticity: self.opts.hooks.report(),
             chip_kind,
             profile: self.modes.profile(self.use_sfi),
             stats: self.stats,

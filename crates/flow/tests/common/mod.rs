@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use idgate_api::{CheckResult, ChipAccess, CodeSource, Guidance, Step};
 use idgate_flow::{
-    ChipKey, ChipReport, Command, Event, FaceVerdict, Flow, FlowConfig, FlowError, Report, RunId,
+    AccessKey, ChipReport, Command, Event, FaceVerdict, Flow, FlowConfig, FlowError, Report, RunId,
 };
 use idgate_mrz::ChipAccessKey;
 
@@ -65,8 +65,8 @@ impl Desk {
 }
 
 /// ICAO 9303 Part 11 Appendix D.2's specimen fields (a test key, not a person).
-pub fn key() -> ChipKey {
-    ChipKey::Mrz(ChipAccessKey::new("L898902C", "690806", "940623").expect("valid"))
+pub fn key() -> AccessKey {
+    AccessKey::Mrz(ChipAccessKey::new("L898902C", "690806", "940623").expect("valid"))
 }
 
 pub fn genuine_chip() -> ChipReport {

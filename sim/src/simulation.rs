@@ -1,6 +1,6 @@
-//! `idgated run --simulate`: the whole station with no hardware, through the real stack.
+//! The simulated devices: the whole station with no hardware, through the real stack.
 //!
-//! - a private `pcscd` with a `vsmartcard-vpcd` reader (idgate-testbed), which this daemon then
+//! - a private `pcscd` with a `vsmartcard-vpcd` reader (idgate-testbed), which the daemon then
 //!   uses over PC/SC exactly like a USB reader;
 //! - a virtual passport (idgate-vpass) of ONE specimen person, personalised by the test PKI (PACE,
 //!   Chip and Active Authentication, a signed EF.SOD) and inserted into that reader; its CSCA is
@@ -9,10 +9,10 @@
 //!   OCR-B) during the code step, and their face during the face step, following the liveness
 //!   prompts like a cooperative person. With `mismatch`, the live face is someone else.
 //!
+//! The person acts only on the statuses the station shows ([`crate::scene::SceneControl::follow`]).
+//!
 //! The photos come from `IDGATE_SPECIMEN_DIR` (default `.idgate/specimen`, filled by
 //! `scripts/setup`); nothing here reads `../shared` and nothing is written to disk.
-
-mod camera;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,8 +29,10 @@ use idgate_vpass::security::{SecurityOptions, personalise};
 use idgate_vpass::{FaceImage, Inserted, PassportProfile, VirtualPassport};
 use zeroize::Zeroizing;
 
-use crate::devices::{CameraHandle, SceneControl};
-pub use camera::{Framing, SimCamera};
+use idgated::devices::CameraHandle;
+
+use crate::camera::{self, SimCamera};
+use crate::scene::SceneControl;
 
 /// The specimen person's photo on the chip, and their live faces.
 const CHIP_PHOTO: &str = "obama.jpg";
@@ -66,6 +68,8 @@ pub struct Simulation {
     pub reader_name: String,
     pub trust: TrustStore,
     pub camera: CameraHandle,
+    /// What the person was last asked (the station's statuses go here).
+    pub scene: Arc<SceneControl>,
     stop: Arc<AtomicBool>,
     person: Option<std::thread::JoinHandle<()>>,
     _lease: ReaderLease,
@@ -193,12 +197,16 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
         FRAME,
         FPS,
     );
-    let camera =
-        CameraHandle::new(Box::new(sim_camera), "simulated".into(), true).with_scene(scene.clone());
+    let camera = CameraHandle::new(Box::new(sim_camera), "simulated".into(), true);
 
     let stop = Arc::new(AtomicBool::new(false));
     let person = {
-        let (addr, stop, chip) = (lease.vpcd_addr(), stop.clone(), security.chip);
+        let (addr, stop, chip, scene) = (
+            lease.vpcd_addr(),
+            stop.clone(),
+            security.chip,
+            scene.clone(),
+        );
         std::thread::Builder::new()
             .name("sim-person".into())
             .spawn(move || person(addr, profile, chip, scene, stop))
@@ -214,6 +222,7 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
         reader_name: lease.reader_name().to_owned(),
         trust: security.trust,
         camera,
+        scene,
         stop,
         person: Some(person),
         _lease: lease,

@@ -1,16 +1,17 @@
-//! The whole station end to end with no hardware: the daemon in simulated mode (its private
-//! pcscd with a vpcd reader, the virtual passport inserted as the card, the simulated camera),
-//! driven over a private bus through the typed proxies, exactly as the TUI drives it.
+//! The whole station end to end with no hardware: `idgated-sim` (the real daemon with its private
+//! pcscd and vpcd reader, the virtual passport inserted as the card, the simulated camera and
+//! person), driven over a private bus through the typed proxies, exactly as the TUI drives it.
 //!
 //! Needs `scripts/setup` (ONNX Runtime, models, specimen photos) and the apt packages pcscd,
 //! vsmartcard-vpcd, fonts-ocr-b.
 
+#[path = "../../daemon/tests/common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options, claim, free_within_a_second, idgated, rt, specimen_dir};
+use common::{Daemon, Options, claim, free_within_a_second, rt, specimen_dir};
 use futures_util::StreamExt;
 use idgate_api::{Checks, Outcome, SessionProxy, StationProxy, Step, open_session};
 
@@ -31,24 +32,32 @@ fn require_setup() {
 fn simulated(extra: &'static [&'static str]) -> Daemon {
     require_setup();
     Daemon::start_with(Options {
+        program: Some(std::path::Path::new(env!("CARGO_BIN_EXE_idgated-sim"))),
         own_pcscd: true,
         args: extra,
         ..Options::default()
     })
 }
 
-/// `idgated audit <verb> --json` on the daemon's store (it must succeed): one record a line, and
-/// the text as printed.
-fn audit_records(daemon: &Daemon, verb: &str) -> (Vec<serde_json::Value>, String) {
-    let audit = daemon.audit_path();
-    let (code, out, err) = idgated(&[
-        "audit",
-        verb,
-        "--json",
-        "--path",
-        audit.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code, 0, "{err}");
+/// The daemon's audit records, read as `idgated audit list|export --json` prints them (the
+/// store is open only while writing, so this works while the daemon runs): one record a line,
+/// and the text.
+fn audit_records(daemon: &Daemon) -> (Vec<serde_json::Value>, String) {
+    let store = idgated::audit::AuditStore::open(
+        &daemon.audit_path(),
+        idgated::audit::Limits {
+            retention: Duration::from_secs(86_400),
+            max_records: u64::MAX,
+            max_bytes: u64::MAX,
+        },
+    )
+    .expect("audit store");
+    let out: String = store
+        .list()
+        .expect("records")
+        .iter()
+        .map(|r| serde_json::to_string(r).expect("json") + "\n")
+        .collect();
     let records = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
@@ -132,7 +141,7 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
 
 #[test]
 fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport() {
-    let mut daemon = simulated(&["--simulate"]);
+    let mut daemon = simulated(&[]);
     let seen = rt().block_on(async {
         let conn = daemon.connect().await;
         let station = StationProxy::new(&conn).await.expect("station");
@@ -200,7 +209,7 @@ fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport()
 
     // The audit record is there after the daemon stops, and holds no personal data.
     daemon.stop();
-    let (records, out) = audit_records(&daemon, "export");
+    let (records, out) = audit_records(&daemon);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["id"], audit_id.as_str());
     assert_eq!(records[0]["outcome"], "verified");
@@ -212,7 +221,7 @@ fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport()
 
 #[test]
 fn a_different_live_face_ends_not_verified_with_the_reasons_and_the_alternatives() {
-    let daemon = simulated(&["--simulate", "--simulate-mismatch"]);
+    let daemon = simulated(&["--mismatch"]);
     let seen = rt().block_on(async {
         let conn = daemon.connect().await;
         let station = StationProxy::new(&conn).await.expect("station");
@@ -242,7 +251,7 @@ fn a_different_live_face_ends_not_verified_with_the_reasons_and_the_alternatives
 #[test]
 fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_is_free_within_a_second()
  {
-    let mut daemon = simulated(&["--simulate"]);
+    let mut daemon = simulated(&[]);
     rt().block_on(async {
         let watcher = daemon.connect().await;
         let station = StationProxy::new(&watcher).await.expect("station");
@@ -343,7 +352,7 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
         session.release().await.expect("release");
     });
     // Staff read the audit log while the daemon runs (the store is open only while writing).
-    let (records, out) = audit_records(&daemon, "list");
+    let (records, out) = audit_records(&daemon);
     assert_eq!(records.len(), 2, "{out}");
     assert_eq!(records[0]["outcome"], "cancelled");
     assert_eq!(records[0]["cancelled_by"], "owner_gone");
@@ -355,7 +364,7 @@ fn typed_code_with_field_errors_then_the_owner_leaves_mid_read_and_the_station_i
 
 #[test]
 fn stopping_the_daemon_mid_verification_cancels_and_audits_it() {
-    let mut daemon = simulated(&["--simulate"]);
+    let mut daemon = simulated(&[]);
     rt().block_on(async {
         let conn = daemon.connect().await;
         let station = StationProxy::new(&conn).await.expect("station");
@@ -373,7 +382,7 @@ fn stopping_the_daemon_mid_verification_cancels_and_audits_it() {
             .expect("signal");
         assert_eq!(f.args().expect("args").outcome(), "cancelled");
     });
-    let (records, out) = audit_records(&daemon, "list");
+    let (records, out) = audit_records(&daemon);
     assert_eq!(records.len(), 1, "one record: {out}");
     assert_eq!(records[0]["outcome"], "cancelled");
     assert_eq!(records[0]["cancelled_by"], "shutdown");

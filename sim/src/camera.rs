@@ -12,7 +12,7 @@ use idgate_mrz::ocr::OcrbFont;
 use idgate_mrz::synth::{HandheldCamera, SceneParams};
 use image::{Rgb, RgbImage};
 
-use crate::devices::{Scene, SceneControl};
+use crate::scene::{Scene, SceneControl};
 
 /// How fast the simulated person moves when asked (zoom per second).
 const MOVE_SPEED: f32 = 0.25;

@@ -74,6 +74,10 @@ struct Seen {
     previews: usize,
     outcome: String,
     checks: Checks,
+    /// When each step was first seen, from `Start` (measured, printed; never asserted on time).
+    step_started: Vec<(String, Duration)>,
+    /// `Start` → `Finished`.
+    total: Duration,
 }
 
 async fn wait_for_devices(station: &StationProxy<'_>) {
@@ -99,6 +103,7 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
     let mut lines = session.receive_code_lines().await.expect("CodeLines");
     let mut challenge = session.receive_challenge().await.expect("Challenge");
     let mut preview = session.receive_preview().await.expect("Preview");
+    let started = Instant::now();
     session.start().await.expect("Start");
     let mut seen = Seen {
         statuses: Vec::new(),
@@ -108,6 +113,8 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
         previews: 0,
         outcome: String::new(),
         checks: Checks::default(),
+        step_started: Vec::new(),
+        total: Duration::ZERO,
     };
     let deadline = tokio::time::sleep(limit);
     tokio::pin!(deadline);
@@ -115,6 +122,9 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
         tokio::select! {
             Some(s) = status.next() => {
                 let a = s.args().expect("Status args");
+                if !seen.step_started.iter().any(|(step, _)| step == a.step()) {
+                    seen.step_started.push((a.step().clone(), started.elapsed()));
+                }
                 seen.statuses.push((a.step().clone(), a.code().clone()));
             }
             Some(_) = chip.next() => seen.chip_progress += 1,
@@ -132,6 +142,7 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
                 let a = f.args().expect("Finished args");
                 seen.outcome = a.outcome().clone();
                 seen.checks = a.checks().clone();
+                seen.total = started.elapsed();
                 return seen;
             }
             () = &mut deadline => panic!("no result within {limit:?}; statuses so far: {:?}", seen.statuses),
@@ -176,6 +187,17 @@ fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport()
         seen
     });
     eprintln!("statuses: {:?}", seen.statuses);
+    // The figure the issue asks for (Start → Finished, with the deliberate "place the passport"
+    // pause), printed for the notes; a timed assertion would flake on a loaded machine.
+    eprintln!(
+        "end to end (Start -> Finished): {:.2} s; steps first seen at {}",
+        seen.total.as_secs_f64(),
+        seen.step_started
+            .iter()
+            .map(|(step, at)| format!("{step} {:.2} s", at.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     assert_eq!(
         seen.outcome,
         Outcome::Verified.as_str(),

@@ -213,6 +213,7 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     max_bytes: u64::MAX,
                 },
             )?;
+            let writer = store.writer()?;
             let mut out = std::io::stdout().lock();
             for n in 0..count {
                 let record = idgated::audit::AuditRecord {
@@ -223,7 +224,7 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     guidance: "flow.cancelled".into(),
                     ..Default::default()
                 };
-                let id = store.commit(record)?;
+                let id = writer.commit(record)?;
                 writeln!(out, "committed {id}")?;
                 out.flush()?;
             }

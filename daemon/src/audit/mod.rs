@@ -86,17 +86,19 @@ impl AuditStore {
 
     /// Stores the record under a new time-ordered id, flushes to disk, and returns the id.
     /// Blocking (disk I/O): call it from a blocking thread.
-    pub fn commit(&self, mut record: AuditRecord) -> Result<String, AuditError> {
-        let db = self.db()?;
-        let seq = db.generate_id()?;
-        let key = record_key(record.started_unix_ms, seq);
-        let id = hex_key(&key);
-        record.id = id.clone();
-        let value = serde_json::to_vec(&record).map_err(AuditError::Encode)?;
-        db.insert(key, value)?;
-        db.flush()?;
-        trim(&db, &self.limits, now_unix_ms())?;
-        Ok(id)
+    pub fn commit(&self, record: AuditRecord) -> Result<String, AuditError> {
+        self.writer()?.commit(record)
+    }
+
+    /// Holds the store open for many commits in a row. Reopening per commit is right for the
+    /// daemon (one commit per session) but not for a batch: sled releases its file lock only when
+    /// its background threads wind down, so back-to-back reopens in one process contend with
+    /// their own predecessor.
+    pub fn writer(&self) -> Result<AuditWriter, AuditError> {
+        Ok(AuditWriter {
+            db: self.db()?,
+            limits: self.limits,
+        })
     }
 
     /// All records, oldest first.
@@ -116,6 +118,28 @@ impl AuditStore {
     /// Removes records past retention, then the oldest while over the count or size limit.
     pub fn trim(&self, now_unix_ms: u64) -> Result<usize, AuditError> {
         trim(&self.db()?, &self.limits, now_unix_ms)
+    }
+}
+
+/// The store held open; see [`AuditStore::writer`]. Dropping it closes the store.
+#[derive(Debug)]
+pub struct AuditWriter {
+    db: sled::Db,
+    limits: Limits,
+}
+
+impl AuditWriter {
+    /// As [`AuditStore::commit`]: returns only once the record is flushed to disk.
+    pub fn commit(&self, mut record: AuditRecord) -> Result<String, AuditError> {
+        let seq = self.db.generate_id()?;
+        let key = record_key(record.started_unix_ms, seq);
+        let id = hex_key(&key);
+        record.id = id.clone();
+        let value = serde_json::to_vec(&record).map_err(AuditError::Encode)?;
+        self.db.insert(key, value)?;
+        self.db.flush()?;
+        trim(&self.db, &self.limits, now_unix_ms())?;
+        Ok(id)
     }
 }
 

@@ -89,6 +89,7 @@ impl ChipJob {
         };
         let key = self.key.clone();
         let mut observer = |event: &ReadEvent| self.observe(event);
+        let started = std::time::Instant::now();
         let read = idgate_emrtd::read_passport_observed(
             &mut transport,
             key,
@@ -100,6 +101,14 @@ impl ChipJob {
             Ok(read) => read,
             Err(e) => return Err(self.failure(&e)),
         };
+        // For admins and the end-to-end bench: how long the card was on the reader, in APDUs.
+        tracing::info!(
+            apdus = read.stats.apdus,
+            bytes = read.stats.bytes_read,
+            resumes = read.stats.resumes,
+            ms = started.elapsed().as_millis() as u64,
+            "chip read done"
+        );
         // The hooks always report; "not run" only if a future read ran without them.
         let pa = read.authenticity.clone().unwrap_or_else(PaReport::not_run);
         let report = ChipReport {

@@ -28,6 +28,8 @@ pub struct Options<'a> {
     pub extra_config: &'a str,
     pub args: &'a [&'a str],
     pub env: &'a [(&'a str, &'a str)],
+    /// Where the daemon's log goes [default: the test's stderr].
+    pub log_to: Option<&'a Path>,
 }
 
 impl Default for Options<'_> {
@@ -40,6 +42,7 @@ impl Default for Options<'_> {
             extra_config: "",
             args: &[],
             env: &[],
+            log_to: None,
         }
     }
 }
@@ -79,8 +82,11 @@ impl Daemon {
             .args(opts.args)
             .env("IDGATE_SPECIMEN_DIR", specimen_dir())
             .env("RUST_LOG", "info,sled=warn,zbus=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stdout(Stdio::null());
+        match opts.log_to {
+            Some(path) => cmd.stderr(std::fs::File::create(path).expect("log file")),
+            None => cmd.stderr(Stdio::inherit()),
+        };
         for (k, v) in opts.env {
             cmd.env(k, v);
         }

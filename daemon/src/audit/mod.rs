@@ -68,10 +68,7 @@ impl AuditStore {
                 .open();
             match opened {
                 Ok(db) => return Ok(db),
-                Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        && started.elapsed() < LOCK_WAIT =>
-                {
+                Err(sled::Error::Io(e)) if is_lock_busy(&e) && started.elapsed() < LOCK_WAIT => {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Err(source) => {
@@ -173,6 +170,14 @@ fn trim(db: &sled::Db, limits: &Limits, now_unix_ms: u64) -> Result<usize, Audit
     }
 }
 
+/// Whether opening failed only because another handle holds the store's file lock. sled 0.34
+/// reports it as `ErrorKind::Other` with the OS error in the message, not as `WouldBlock`; in one
+/// process the lock also outlives a dropped handle until sled's background flusher has exited.
+fn is_lock_busy(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || e.to_string().starts_with("could not acquire lock on")
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_unix_ms() -> u64 {
     SystemTime::now()
@@ -216,6 +221,32 @@ mod tests {
             guidance: "flow.verified".into(),
             ..AuditRecord::default()
         }
+    }
+
+    #[test]
+    fn a_commit_waits_for_a_store_held_open_elsewhere() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = AuditStore::open(dir.path(), limits()).expect("open");
+        let held = store.writer().expect("held open");
+        let waiting = {
+            let store = store.clone();
+            std::thread::spawn(move || store.commit(record(now_unix_ms())))
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+        let committed = waiting.join().expect("thread");
+        assert!(committed.is_ok(), "{committed:?}");
+        assert_eq!(store.list().expect("list").len(), 1);
+    }
+
+    #[test]
+    fn sleds_lock_error_is_recognised() {
+        let sled_style = std::io::Error::other(
+            "could not acquire lock on \"/tmp/x/db\": Os { code: 11, kind: WouldBlock, message: \"Resource temporarily unavailable\" }",
+        );
+        assert!(is_lock_busy(&sled_style));
+        assert!(is_lock_busy(&std::io::ErrorKind::WouldBlock.into()));
+        assert!(!is_lock_busy(&std::io::ErrorKind::PermissionDenied.into()));
     }
 
     #[test]

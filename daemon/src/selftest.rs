@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, reader_name_matches};
+use crate::config::Config;
 
 /// The models the face engine loads, with the sha256 `scripts/setup` pins.
 pub const MODELS: [(&str, &str); 4] = [
@@ -136,11 +136,24 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
                 Ok(n) => n.into_iter().filter_map(|n| n.into_string().ok()).collect(),
                 Err(_) => Vec::new(),
             };
-            let chosen = names
-                .iter()
-                .find(|n| reader_name_matches(&cfg.reader.name_pattern, n));
-            out.push(match chosen {
-                Some(n) => check("reader", Verdict::Ok, n.clone()),
+            let policy = cfg.reader.policy();
+            let choice = policy.choose(&names);
+            out.push(match choice.chosen {
+                Some(n) if policy.is_virtual(&n) => check(
+                    "reader",
+                    Verdict::Warn,
+                    format!("{n} is virtual (allowed by [reader] allow_virtual)"),
+                ),
+                Some(n) => check("reader", Verdict::Ok, n),
+                None if !choice.refused_virtual.is_empty() => check(
+                    "reader",
+                    Verdict::Fail,
+                    format!(
+                        "only virtual readers match {:?} ({}): refused; a USB reader is needed",
+                        cfg.reader.name_pattern,
+                        choice.refused_virtual.join(", ")
+                    ),
+                ),
                 None => check(
                     "reader",
                     Verdict::Fail,

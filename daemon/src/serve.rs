@@ -19,6 +19,7 @@ use crate::audit::{AuditStore, Limits};
 use crate::bus::{Authority, StationIface, StationProps};
 use crate::config::Config;
 use crate::devices::{CameraHandle, ChipSettings, Devices, FaceEngine, FaceSettings};
+use crate::reader::ReaderPolicy;
 use crate::station::{Station, StationParts, StatusObserver};
 
 /// Where the camera comes from.
@@ -37,8 +38,9 @@ pub struct Backend {
     pub bus_address: Option<String>,
     /// The CSCAs Passive Authentication trusts: the configured store; a simulator's test CA.
     pub trust: TrustStore,
-    /// Which PC/SC reader to use: the configured pattern; a simulator's private vpcd reader.
-    pub reader_pattern: String,
+    /// Which PC/SC reader to use: the configured rule (virtual readers refused unless
+    /// configured); a simulator's private vpcd reader.
+    pub reader: ReaderPolicy,
     /// The configured camera; a simulator's frame source.
     pub camera: CameraSource,
     /// Passive anti-spoofing (PAD) on each face frame. Off only for a simulated camera, which
@@ -60,7 +62,7 @@ impl std::fmt::Debug for Backend {
         f.debug_struct("Backend")
             .field("bus_address", &self.bus_address)
             .field("cscas", &self.trust.cscas().len())
-            .field("reader_pattern", &self.reader_pattern)
+            .field("reader", &self.reader)
             .field("camera", &self.camera)
             .field("passive_pad", &self.passive_pad)
             .field("simulated", &self.simulated)
@@ -76,7 +78,7 @@ impl Backend {
         Self {
             bus_address,
             trust: load_trust(cfg),
-            reader_pattern: cfg.reader.name_pattern.clone(),
+            reader: cfg.reader.policy(),
             camera: CameraSource::Configured,
             passive_pad: face_engine_config(cfg).passive_pad,
             simulated: false,
@@ -152,7 +154,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
     let Backend {
         bus_address,
         trust,
-        reader_pattern,
+        reader,
         camera,
         passive_pad,
         simulated,
@@ -224,7 +226,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         simulated,
     );
     devices
-        .watch_reader(&reader_pattern)
+        .watch_reader(reader)
         .context("cannot start the reader monitor")?;
     if let Some(camera) = camera {
         devices.set_camera(camera);

@@ -53,3 +53,37 @@ fn the_reader_matching_the_pattern_is_found_and_no_other() {
         "a reader that does not match the pattern must not be used"
     );
 }
+
+#[test]
+fn a_virtual_reader_is_refused_unless_the_configuration_allows_it() {
+    let pcscd = idgate_testbed::pcscd().expect("private pcscd");
+    let lease = pcscd.lease(Duration::from_secs(30)).expect("reader");
+    let socket = pcscd.socket_path().to_path_buf();
+    let name = lease.reader_name().to_owned();
+
+    // As a production station is configured: vpcd's "Virtual PCD" takes its card from a socket.
+    let daemon = Daemon::start_with(Options {
+        pcsc_socket: Some(&socket),
+        reader_pattern: &name,
+        allow_virtual_reader: false,
+        // The testbed declares its vpcd readers under names of its own, as an admin could.
+        pcscd_config: Some(&pcscd.config_dir()),
+        ..Options::default()
+    });
+    assert!(
+        !reader_present(&daemon, Duration::from_secs(3)),
+        "{name} is virtual and must not be the station's reader by default"
+    );
+    drop(daemon);
+
+    let daemon = Daemon::start_with(Options {
+        pcsc_socket: Some(&socket),
+        reader_pattern: &name,
+        allow_virtual_reader: true,
+        ..Options::default()
+    });
+    assert!(
+        reader_present(&daemon, Duration::from_secs(10)),
+        "allowed by [reader] allow_virtual"
+    );
+}

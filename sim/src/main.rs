@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use idgated::config::Config;
+use idgated::reader::ReaderPolicy;
 use idgated::serve::{Backend, CameraSource, face_engine_config, serve};
 
 use crate::simulation::{SimOptions, Simulation};
@@ -94,8 +95,12 @@ fn backend(bus_address: String, sim: Simulation) -> Backend {
         bus_address: Some(bus_address),
         // The virtual passport is signed by a test CSCA made at start; no other is trusted.
         trust: sim.trust.clone(),
-        // The private pcscd's vpcd reader, not a USB reader.
-        reader_pattern: sim.reader_name.clone(),
+        // The private pcscd's vpcd reader, not a USB reader: a virtual one, allowed here only.
+        reader: ReaderPolicy {
+            pattern: sim.reader_name.clone(),
+            allow_virtual: true,
+            virtual_names: Vec::new(),
+        },
         // Frames rendered from the specimen's data page and photos.
         camera: CameraSource::Given(sim.camera.clone()),
         // Photographs are not live to passive PAD: liveness rests on the challenge here.

@@ -213,6 +213,11 @@ exec pcscd --foreground --config "$2" $3"#;
         &self.socket
     }
 
+    /// The private daemon's `--config` directory (its `reader.conf.d` entries, one per vpcd pair).
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.join("reader.conf.d")
+    }
+
     /// All slots of this pcscd.
     pub fn slots(&self) -> &[VpcdSlot] {
         &self.slots

@@ -38,8 +38,24 @@ pub struct StationConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ReaderConfig {
     /// PC/SC reader name pattern: `*` matches any run of characters, the match ignores case.
-    /// The first connected reader that matches is used.
+    /// The first connected reader that matches (in name order) is used.
     pub name_pattern: String,
+    /// Accept a virtual reader (vsmartcard's vpcd). Never on a production station: a virtual
+    /// reader takes its card from a socket, which is how a forged chip gets in.
+    pub allow_virtual: bool,
+    /// pcscd's configuration directory (`pcscd --config`): its vpcd entries name virtual readers.
+    pub pcscd_config: PathBuf,
+}
+
+impl ReaderConfig {
+    /// The rule that picks the station's reader (reads `pcscd_config`).
+    pub fn policy(&self) -> crate::reader::ReaderPolicy {
+        crate::reader::ReaderPolicy {
+            pattern: self.name_pattern.clone(),
+            allow_virtual: self.allow_virtual,
+            virtual_names: crate::reader::vpcd_names(&self.pcscd_config),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -194,6 +210,8 @@ impl Default for ReaderConfig {
     fn default() -> Self {
         Self {
             name_pattern: "*".into(),
+            allow_virtual: false,
+            pcscd_config: PathBuf::from("/etc/reader.conf.d"),
         }
     }
 }

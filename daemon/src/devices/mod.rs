@@ -127,16 +127,13 @@ impl Devices {
         }
     }
 
-    /// Starts following PC/SC readers that match `pattern`.
-    pub fn watch_reader(&mut self, pattern: &str) -> std::io::Result<()> {
+    /// Starts following the PC/SC reader the policy accepts.
+    pub fn watch_reader(&mut self, policy: crate::reader::ReaderPolicy) -> std::io::Result<()> {
         let events = self.events.clone();
-        let watch = crate::reader::spawn_monitor(
-            pattern.to_owned(),
-            self.stop_monitors.clone(),
-            move |present| {
+        let watch =
+            crate::reader::spawn_monitor(policy, self.stop_monitors.clone(), move |present| {
                 let _ = events.send(DeviceEvent::ReaderPresent(present));
-            },
-        )?;
+            })?;
         self.reader = Some(watch);
         Ok(())
     }

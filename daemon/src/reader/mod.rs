@@ -3,7 +3,9 @@
 //! read that runs on its own thread.
 
 mod monitor;
+mod policy;
 mod transport;
 
 pub use monitor::{ReaderWatch, spawn_monitor};
+pub use policy::{Choice, ReaderPolicy, vpcd_names};
 pub use transport::{PcscTransport, wait_for_card};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pcsc::{Context, PNP_NOTIFICATION, ReaderState, Scope, State};
 
-use crate::config::reader_name_matches;
+use super::ReaderPolicy;
 
 /// How long one wait for a change lasts: also how quickly the monitor notices a stop request.
 const POLL: Duration = Duration::from_millis(500);
@@ -37,10 +37,10 @@ impl ReaderWatch {
     }
 }
 
-/// Starts the monitor thread. `on_change(present)` is called whenever the matching reader
-/// appears or goes.
+/// Starts the monitor thread. `on_change(present)` is called whenever the reader the policy
+/// accepts appears or goes.
 pub fn spawn_monitor(
-    pattern: String,
+    policy: ReaderPolicy,
     stop: Arc<AtomicBool>,
     on_change: impl Fn(bool) + Send + 'static,
 ) -> std::io::Result<ReaderWatch> {
@@ -51,7 +51,7 @@ pub fn spawn_monitor(
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 match Context::establish(Scope::User) {
-                    Ok(ctx) => follow(&ctx, &pattern, &stop, &shared, &on_change),
+                    Ok(ctx) => follow(&ctx, &policy, &stop, &shared, &on_change),
                     Err(e) => tracing::debug!("pcscd not reachable: {e}"),
                 }
                 if shared.set(None) {
@@ -68,24 +68,37 @@ pub fn spawn_monitor(
 /// Follows readers on one PC/SC context until it fails or `stop` is set.
 fn follow(
     ctx: &Context,
-    pattern: &str,
+    policy: &ReaderPolicy,
     stop: &AtomicBool,
     watch: &ReaderWatch,
     on_change: &impl Fn(bool),
 ) {
     let mut pnp = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
+    let mut warned: Vec<String> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
-        let chosen = match ctx.list_readers_owned() {
+        let names: Vec<String> = match ctx.list_readers_owned() {
             Ok(names) => names
                 .into_iter()
                 .filter_map(|n| n.into_string().ok())
-                .find(|n| reader_name_matches(pattern, n)),
-            Err(pcsc::Error::NoReadersAvailable) => None,
+                .collect(),
+            Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
             Err(e) => {
                 tracing::debug!("listing readers failed: {e}");
                 return;
             }
         };
+        let choice = policy.choose(&names);
+        for name in &choice.refused_virtual {
+            if !warned.contains(name) {
+                tracing::warn!(
+                    reader = name.as_str(),
+                    "virtual reader refused (a card from a socket could be forged); \
+                     set [reader] allow_virtual = true only on a test station"
+                );
+                warned.push(name.clone());
+            }
+        }
+        let chosen = choice.chosen;
         if watch.set(chosen.clone()) {
             match &chosen {
                 Some(name) => tracing::info!(reader = name.as_str(), "reader connected"),

@@ -56,7 +56,9 @@ impl PcscTransport {
         self.card = None;
         let card = self
             .ctx
-            .connect(&self.reader, ShareMode::Shared, Protocols::ANY)
+            // Exclusive for the read: no other PC/SC client may talk to the passport meanwhile
+            // (it could reset the chip mid-session or read along).
+            .connect(&self.reader, ShareMode::Exclusive, Protocols::ANY)
             .map_err(card_error)?;
         let atr = card.status2_owned().map_err(card_error)?.atr().to_vec();
         self.card = Some(card);
@@ -89,7 +91,7 @@ impl Transport for PcscTransport {
         self.check_cancel()?;
         if let Some(card) = self.card.as_mut() {
             if card
-                .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::ResetCard)
+                .reconnect(ShareMode::Exclusive, Protocols::ANY, Disposition::ResetCard)
                 .is_ok()
             {
                 if let Ok(status) = card.status2_owned() {

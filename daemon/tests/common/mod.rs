@@ -25,6 +25,10 @@ pub struct Options<'a> {
     pub own_pcscd: bool,
     pub pcsc_socket: Option<&'a Path>,
     pub reader_pattern: &'a str,
+    /// `[reader] allow_virtual` [default: true — test readers are vpcd readers].
+    pub allow_virtual_reader: bool,
+    /// `[reader] pcscd_config` (where the virtual readers are declared) [default: pcscd's].
+    pub pcscd_config: Option<&'a Path>,
     pub extra_config: &'a str,
     pub args: &'a [&'a str],
     pub env: &'a [(&'a str, &'a str)],
@@ -39,6 +43,8 @@ impl Default for Options<'_> {
             own_pcscd: false,
             pcsc_socket: None,
             reader_pattern: "*",
+            allow_virtual_reader: true,
+            pcscd_config: None,
             extra_config: "",
             args: &[],
             env: &[],
@@ -57,11 +63,17 @@ impl Daemon {
         let dir = tempfile::tempdir().expect("tmp");
         let audit = dir.path().join("audit");
         let config = dir.path().join("idgated.toml");
+        let pcscd_config = opts.pcscd_config.map_or_else(
+            || "/etc/reader.conf.d".to_owned(),
+            |p| p.display().to_string(),
+        );
         std::fs::write(
             &config,
             format!(
-                "[reader]\nname_pattern = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}",
+                "[reader]\nname_pattern = \"{}\"\nallow_virtual = {}\npcscd_config = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}",
                 opts.reader_pattern,
+                opts.allow_virtual_reader,
+                pcscd_config,
                 audit.display(),
                 dir.path().join("csca").display(),
                 opts.extra_config

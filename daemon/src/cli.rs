@@ -47,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         command: MrzCommand,
     },
+    /// The chip step by hand: the PC/SC readers as the station sees them.
+    Chip {
+        #[command(subcommand)]
+        command: ChipCommand,
+    },
     /// Checks that this station is ready: runtime, models, pcscd, reader, camera, trust store,
     /// bus. One line per check; non-zero exit when one fails.
     Selftest {
@@ -56,6 +61,21 @@ pub enum Command {
         /// Check this bus instead of the system bus.
         #[arg(long, value_name = "ADDRESS")]
         bus_address: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChipCommand {
+    /// The PC/SC readers: card present, its ATR, virtual or not, and the one the configuration
+    /// picks (`*`). Looks only; never connects to a card. Exit 1 when pcscd is not reachable.
+    Readers {
+        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// One JSON object per reader and line
+        /// (`reader, card, atr, state, virtual, chosen, refused`).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -15,6 +15,7 @@
 pub mod audit;
 pub mod bus;
 pub mod camera;
+pub mod chip_cli;
 pub mod cli;
 pub mod config;
 pub mod contract;

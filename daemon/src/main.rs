@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use idgated::audit::{AuditStore, Limits};
-use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs};
+use idgated::cli::{
+    AuditCommand, ChipCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs,
+};
 use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{Backend, serve};
 
@@ -94,6 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit(command),
         Command::Face { command } => face(command),
         Command::Mrz { command } => mrz(command),
+        Command::Chip { command } => chip(command),
         Command::Selftest {
             config,
             bus_address,
@@ -120,6 +123,26 @@ fn mrz(command: MrzCommand) -> anyhow::Result<ExitCode> {
         }
     };
     Ok(ExitCode::from(code))
+}
+
+fn chip(command: ChipCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ChipCommand::Readers { config, json } => {
+            let cfg = load_config(config.as_deref())?;
+            let lines = idgated::chip_cli::readers(&cfg.reader.policy())?;
+            for line in &lines {
+                if json {
+                    emit(serde_json::to_string(line)?)?;
+                } else {
+                    emit(idgated::chip_cli::table_line(line))?;
+                }
+            }
+            if lines.is_empty() && !json {
+                emit("no readers (is the reader plugged in? `systemctl status pcscd`)")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Exit code when an image holds no usable face.

@@ -76,6 +76,12 @@ impl Transport for PcscTransport {
         self.check_cancel()?;
         let card = self.card.as_ref().ok_or(TransportError::NoCard)?;
         match card.transmit(apdu, &mut self.buffer) {
+            // No status word: the chip left the field mid-command (vpcd passes the empty answer
+            // on), not a chip speaking a broken protocol.
+            Ok(response) if response.len() < 2 => {
+                self.card = None;
+                Err(TransportError::CardRemoved)
+            }
             Ok(response) => Ok(response.to_vec()),
             Err(e) => {
                 let e = card_error(e);
@@ -142,9 +148,12 @@ pub fn wait_for_card(
 fn card_error(e: pcsc::Error) -> TransportError {
     match e {
         pcsc::Error::NoSmartcard => TransportError::NoCard,
-        pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::UnpoweredCard => {
-            TransportError::CardRemoved
-        }
+        // vpcd and some contactless readers report a card that vanished mid-exchange as "not
+        // transacted".
+        pcsc::Error::RemovedCard
+        | pcsc::Error::ResetCard
+        | pcsc::Error::UnpoweredCard
+        | pcsc::Error::NotTransacted => TransportError::CardRemoved,
         pcsc::Error::Timeout => TransportError::Timeout,
         pcsc::Error::InvalidParameter | pcsc::Error::InsufficientBuffer => {
             TransportError::Rejected(e.to_string())

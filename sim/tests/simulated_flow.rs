@@ -236,6 +236,20 @@ fn a_person_is_verified_end_to_end_through_pcscd_vpcd_and_the_virtual_passport()
     assert_eq!(records[0]["id"], audit_id.as_str());
     assert_eq!(records[0]["outcome"], "verified");
     assert_eq!(records[0]["devices"]["simulated"], true);
+    // The files the station read: what the verification needs, no other personal data (the
+    // virtual passport carries DG11 with an address and phone number too).
+    let files: Vec<&str> = records[0]["chip"]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    for needed in ["DG1", "DG2", "EF.SOD", "DG14", "DG15"] {
+        assert!(files.contains(&needed), "{needed} not read: {files:?}");
+    }
+    for unneeded in ["DG7", "DG11", "DG12"] {
+        assert!(!files.contains(&unneeded), "{unneeded} was read: {files:?}");
+    }
     for secret in ["IDG004211", "SPECIMEN", "Specimen", "610804", "350415"] {
         assert!(!out.contains(secret), "audit export leaks {secret}");
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use idgate_api::{CheckResult, Guidance};
 use idgate_emrtd::authenticity::ChipAuthenticity;
 use idgate_emrtd::exchange::Check;
+use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::pace::exchange::PreferPace;
 use idgate_emrtd::passive_auth::{PaReport, TrustStore};
 use idgate_emrtd::session::Event as ReadEvent;
@@ -85,6 +86,10 @@ impl ChipJob {
                 SystemTime::now(),
             )),
             deadline: self.settings.deadline,
+            // Besides DG1, DG2 and EF.SOD the verification needs DG14 (Chip Authentication) and
+            // DG15 (Active Authentication) only. DG7, DG11 and DG12 (signature image, address,
+            // phone) are personal data it has no use for: they are never read.
+            optional_files: vec![LdsFile::DG14, LdsFile::DG15],
             ..ReadOptions::default()
         };
         let key = self.key.clone();

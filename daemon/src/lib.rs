@@ -24,6 +24,7 @@ pub mod logging;
 pub mod mrz_cli;
 pub mod notify;
 pub mod reader;
+pub mod sandbox;
 pub mod selftest;
 pub mod serve;
 pub mod station;

@@ -13,6 +13,8 @@ use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{Backend, serve};
 
 fn main() -> ExitCode {
+    // Started as the locked-down chip-image decoder: decodes and exits here.
+    idgated::sandbox::child_main();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

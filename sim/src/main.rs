@@ -54,6 +54,8 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
+    // The daemon's chip-image decoder runs as a child of this executable too.
+    idgated::sandbox::child_main();
     let Command::Run(args) = Cli::parse().command;
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -44,14 +44,7 @@ pub enum ReadersError {
 /// The readers pcscd knows, in name order.
 pub fn readers(policy: &ReaderPolicy) -> Result<Vec<ReaderLine>, ReadersError> {
     let ctx = Context::establish(Scope::User).map_err(ReadersError::Pcscd)?;
-    let mut names: Vec<String> = match ctx.list_readers_owned() {
-        Ok(names) => names
-            .into_iter()
-            .filter_map(|n| n.into_string().ok())
-            .collect(),
-        Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
-        Err(e) => return Err(ReadersError::List(e)),
-    };
+    let mut names = crate::reader::reader_names(&ctx).map_err(ReadersError::List)?;
     names.sort();
     let choice = policy.choose(&names);
     let mut states: Vec<ReaderState> = names

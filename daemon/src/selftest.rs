@@ -132,10 +132,7 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
     match pcsc::Context::establish(pcsc::Scope::User) {
         Ok(ctx) => {
             out.push(check("pcscd", Verdict::Ok, "reachable"));
-            let names: Vec<String> = match ctx.list_readers_owned() {
-                Ok(n) => n.into_iter().filter_map(|n| n.into_string().ok()).collect(),
-                Err(_) => Vec::new(),
-            };
+            let names = crate::reader::reader_names(&ctx).unwrap_or_default();
             let policy = cfg.reader.policy();
             let choice = policy.choose(&names);
             out.push(match choice.chosen {

@@ -76,12 +76,8 @@ fn follow(
     let mut pnp = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
     let mut warned: Vec<String> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
-        let names: Vec<String> = match ctx.list_readers_owned() {
-            Ok(names) => names
-                .into_iter()
-                .filter_map(|n| n.into_string().ok())
-                .collect(),
-            Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
+        let names = match super::reader_names(ctx) {
+            Ok(names) => names,
             Err(e) => {
                 tracing::debug!("listing readers failed: {e}");
                 return;

@@ -1,13 +1,13 @@
-//! Timings of the part-2 cryptography on this machine (prints numbers; not a test):
-//! `cargo run -p idgate-emrtd --example part2_bench [--release]`.
+//! Timings of the PACE, CA, AA and PA cryptography on this machine (prints numbers; not a test):
+//! `cargo run -p idgate-emrtd --example auth_bench [--release]`.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
-use idgate_emrtd::apdu::ResponseApdu;
-use idgate_emrtd::pace::{Pace, PacePassword, PaceStep};
-use idgate_emrtd::passive_auth::{self, TrustStore};
-use idgate_emrtd::random::ScriptedRandom;
-use idgate_emrtd::security_infos::SecurityInfos;
+use idgate_emrtd::ScriptedRandom;
+use idgate_emrtd::TrustStore;
+use idgate_emrtd::emulator::{Pace, PacePassword, PaceStep};
+use idgate_emrtd::iso7816::apdu::ResponseApdu;
+use idgate_emrtd::lds::security_infos::SecurityInfos;
 use idgate_mrz::ChipAccessKey;
 
 fn h(s: &str) -> Vec<u8> {
@@ -72,8 +72,6 @@ mod testdata;
 
 fn main() {
     let ml = testdata::testdata("emrtd/masterlists/DE_ML_2025-10-14-12-26-34.ml");
-    let sod = h(include_str!("../tests/part2_data/at_sod.hex").trim());
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_717_200_000);
 
     time(
         "PACE ECDH-GM brainpoolP256r1 (ICAO G.1), terminal side",
@@ -85,11 +83,6 @@ fn main() {
         3,
         || TrustStore::new().add_master_list(ml).map(|n| n > 0),
     );
-    let mut store = TrustStore::new();
-    let _ = store.add_master_list(ml);
-    time(
-        "Passive Authentication of an AT EF.SOD (sig + chain)",
-        20,
-        || passive_auth::verify(&sod, &[], &store, now).any_fail(),
-    );
+    // Passive Authentication of a whole read is in idgate-vpass's bench_read (the emulator signs
+    // an EF.SOD; no issuer's EF.SOD is in the repository).
 }

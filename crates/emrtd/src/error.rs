@@ -19,12 +19,12 @@
 //!   photo our decoders reject, a file beyond our size limit, a chip answering reads
 //!   inconsistently, a broken reader → `chip.unsupported`.
 
-use crate::apdu::{ApduError, StatusWord};
 use crate::crypto::CryptoError;
+use crate::crypto::random::RandomError;
+use crate::iso7816::apdu::{ApduError, StatusWord};
+use crate::iso7816::sm::SmError;
+use crate::iso7816::transport::TransportError;
 use crate::lds::{LdsError, LdsFile};
-use crate::random::RandomError;
-use crate::sm::SmError;
-use crate::transport::TransportError;
 
 /// The access control protocol that opened the chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,10 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 use idgate_emrtd::ChipFailure;
-use idgate_emrtd::apdu::{ResponseApdu, StatusWord};
-use idgate_emrtd::pace::{Pace, PaceError, PaceOutcome, PacePassword, PaceStep};
-use idgate_emrtd::random::ScriptedRandom;
-use idgate_emrtd::security_infos::{PaceInfo, SecurityInfos};
+use idgate_emrtd::ScriptedRandom;
+use idgate_emrtd::emulator::{Pace, PaceError, PaceOutcome, PacePassword, PaceStep};
+use idgate_emrtd::iso7816::apdu::{ResponseApdu, StatusWord};
+use idgate_emrtd::lds::security_infos::{PaceInfo, SecurityInfos};
 use idgate_mrz::ChipAccessKey;
 
 fn h(s: &str) -> Vec<u8> {
@@ -355,7 +355,7 @@ fn new_zealand_passport_pace_3des_trace() {
     let outcome = replay(&mut pace, &mut rng, &trace);
     assert_eq!(
         outcome.cipher,
-        idgate_emrtd::pace::cipher::SymmetricCipher::Tdes
+        idgate_emrtd::emulator::SymmetricCipher::Tdes
     );
     assert_eq!(*outcome.k_enc, h("430e4c8c38dfefaed92067b919a897f8"));
     assert_eq!(*outcome.k_mac, h("c1bc1f075797b970b5a45e64a764b0cb"));

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use idgate_emrtd::transport::{Transport, TransportError};
 use idgate_emrtd::{AccessKey, ReadOptions, SystemClock, read_passport};
+use idgate_emrtd::{Transport, TransportError};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 
 /// Turns the specimen into one kind of chip.

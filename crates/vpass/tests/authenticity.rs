@@ -4,17 +4,17 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use idgate_emrtd::authenticity::ChipAuthenticity;
-use idgate_emrtd::exchange::{Check, CheckOutcome};
+use idgate_emrtd::ChipAuthenticity;
+use idgate_emrtd::PreferPace;
+use idgate_emrtd::emulator::SymmetricCipher;
 use idgate_emrtd::lds::LdsFile;
-use idgate_emrtd::pace::cipher::SymmetricCipher;
-use idgate_emrtd::pace::exchange::PreferPace;
-use idgate_emrtd::passive_auth::{CheckResult, PaReport};
-use idgate_emrtd::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
+use idgate_emrtd::lds::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
 use idgate_emrtd::{
     AccessKey, AccessProtocol, ChipError, ChipFailure, ChipRead, ReadOptions, SystemClock,
     read_passport,
 };
+use idgate_emrtd::{Check, CheckOutcome};
+use idgate_emrtd::{CheckResult, PaReport};
 use idgate_vpass::security::{AaKind, SecurityOptions, Tamper, personalise};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 
@@ -188,7 +188,7 @@ fn rsa_active_authentication_and_rsa_document_signer() {
                 ecdh: true,
                 cipher: SymmetricCipher::Tdes,
             },
-            idgate_emrtd::domain_params::NamedCurve::NistP256,
+            idgate_emrtd::emulator::domain_params::NamedCurve::NistP256,
         )),
         ..SecurityOptions::modern(now())
     });

@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use idgate_emrtd::transport::{Transport, TransportError};
 use idgate_emrtd::{
     AccessKey, ChipError, ChipFailure, ReadOptions, ReadSession, SystemClock, read_passport,
 };
+use idgate_emrtd::{Transport, TransportError};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};

@@ -9,16 +9,16 @@ use idgate_emrtd::ChipFailure;
 mod testdata;
 use testdata::testdata;
 
-use idgate_emrtd::exchange::{Check, CheckOutcome};
+use idgate_emrtd::ScriptedRandom;
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::dg2::FaceRecord;
 use idgate_emrtd::lds::image::ImageFormat;
-use idgate_emrtd::random::ScriptedRandom;
-use idgate_emrtd::transport::{Transport, TransportError};
 use idgate_emrtd::{
     AccessKey, AccessProtocol, ChipError, Event, MemoryProfileStore, ReadOptions, ReadProfileStore,
     SystemClock, read_passport, read_passport_observed,
 };
+use idgate_emrtd::{Check, CheckOutcome};
+use idgate_emrtd::{Transport, TransportError};
 use idgate_mrz::{ChipAccessKey, MrzFields, MrzFormat, Sex};
 use idgate_vpass::{
     FaceEncoding, FaceImage, InProcessTransport, PassportProfile, TestClock, VirtualPassport,
@@ -359,9 +359,12 @@ fn dg1_differing_from_the_mrz_that_opened_the_chip_is_not_genuine() {
     let mut profile = PassportProfile::specimen();
     let mut other = profile.mrz.clone();
     other.document_number = "X12345678".into();
-    let dg1 = idgate_emrtd::tlv::encode(
+    let dg1 = idgate_emrtd::iso7816::tlv::encode(
         0x61,
-        &idgate_emrtd::tlv::encode(0x5F1F, other.encode().expect("mrz").dg1_text().as_bytes()),
+        &idgate_emrtd::iso7816::tlv::encode(
+            0x5F1F,
+            other.encode().expect("mrz").dg1_text().as_bytes(),
+        ),
     );
     profile.extra_files = vec![(LdsFile::DG1, dg1)];
     let mut t = transport(&profile);
@@ -402,7 +405,7 @@ fn progress_events_count_up_to_each_file_size() {
 #[test]
 fn jpeg2000_portrait_is_decoded() {
     let mut profile = PassportProfile::specimen();
-    // JHOVE's monochrome.jp2 (../shared/testdata/emrtd/jp2/README.md).
+    // JHOVE's monochrome.jp2 (openpreserve/jhove test files).
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
         width: 512,
@@ -419,7 +422,7 @@ fn jpeg2000_portrait_is_decoded() {
 #[test]
 fn iso39794_5_portrait_is_extracted_and_decoded() {
     let mut profile = PassportProfile::specimen();
-    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (../shared/testdata/emrtd/iso39794).
+    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (as gmrtd publishes it).
     let sample = testdata("emrtd/iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
@@ -493,10 +496,10 @@ impl Transport for NoExtendedReader {
         self.0.connect()
     }
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        match idgate_emrtd::apdu::CommandApdu::parse(apdu) {
-            Ok((_, idgate_emrtd::apdu::LengthForm::Extended)) => Err(TransportError::Rejected(
-                "extended APDUs not supported by this reader".into(),
-            )),
+        match idgate_emrtd::iso7816::apdu::CommandApdu::parse(apdu) {
+            Ok((_, idgate_emrtd::iso7816::apdu::LengthForm::Extended)) => Err(
+                TransportError::Rejected("extended APDUs not supported by this reader".into()),
+            ),
             _ => self.0.transmit(apdu),
         }
     }

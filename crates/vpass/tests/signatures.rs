@@ -3,7 +3,7 @@
 
 use der::Decode;
 use ecdsa::signature::{SignatureEncoding, Signer};
-use idgate_emrtd::passive_auth::signature::{self, SignatureError, oids};
+use idgate_emrtd::emulator::signature::{self, SignatureError, oids};
 use idgate_vpass::pki::{KeyKind, SignerKey};
 use sha2::Sha256;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};

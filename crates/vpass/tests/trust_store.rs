@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use der::{Encode, EncodePem};
-use idgate_emrtd::passive_auth::{self, CheckResult, TrustStore};
+use idgate_emrtd::emulator::passive::{self, CheckResult, TrustStore};
 use idgate_vpass::pki::{Csca, KeyKind, sod, valid_around};
 
 #[test]
@@ -45,9 +45,8 @@ fn a_trust_store_directory_loads_certificates_and_crls() {
 
     // The DS is on the CRL loaded from the directory.
     let dg1 = b"\x61\x03\x5F\x1F\x00".to_vec();
-    let ef_sod =
-        sod::sign_sod(&ds, passive_auth::HashAlgorithm::Sha256, &[(1, &dg1)]).expect("sod");
-    let report = passive_auth::verify(&ef_sod, &[(1, &dg1)], &store, now);
+    let ef_sod = sod::sign_sod(&ds, passive::HashAlgorithm::Sha256, &[(1, &dg1)]).expect("sod");
+    let report = passive::verify(&ef_sod, &[(1, &dg1)], &store, now);
     assert_eq!(report.dg_hashes, CheckResult::Pass);
     assert_eq!(report.sod_signature, CheckResult::Pass);
     assert_eq!(report.ds_chain, CheckResult::Pass);

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use idgate_api::{CheckResult, Guidance};
-use idgate_emrtd::authenticity::ChipAuthenticity;
-use idgate_emrtd::exchange::Check;
-use idgate_emrtd::pace::exchange::PreferPace;
-use idgate_emrtd::passive_auth::{PaReport, TrustStore};
-use idgate_emrtd::session::Event as ReadEvent;
-use idgate_emrtd::transport::TransportError;
+use idgate_emrtd::Check;
+use idgate_emrtd::ChipAuthenticity;
+use idgate_emrtd::Event as ReadEvent;
+use idgate_emrtd::PreferPace;
+use idgate_emrtd::TransportError;
 use idgate_emrtd::{ChipError, ChipFailure, ReadOptions, SystemClock};
+use idgate_emrtd::{PaReport, TrustStore};
 use idgate_flow::{AccessKey, ChipReport, Event, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 

@@ -6,7 +6,6 @@ use std::fmt;
 use idgate_mrz::ChipAccessKey;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::crypto::kdf::{self, KeyCipher};
 use crate::crypto::padding::pad;
 use crate::crypto::{CryptoError, ct_eq, retail_mac::retail_mac, tdes};
@@ -14,7 +13,8 @@ use crate::error::{AccessProtocol, ChipError};
 use crate::exchange::{
     Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
 };
-use crate::sm::{SecureMessaging, SmCipher, SmError};
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::iso7816::sm::{SecureMessaging, SmCipher, SmError};
 
 /// K_enc and K_mac (or KS_enc and KS_mac): two 16-byte 3DES keys.
 #[derive(Clone, Zeroize)]
@@ -305,8 +305,8 @@ impl Exchange for Bac {
 mod tests {
     use super::*;
     use crate::ChipFailure;
+    use crate::crypto::random::ScriptedRandom;
     use crate::lds::RawFiles;
-    use crate::random::ScriptedRandom;
     use crate::testing::hex;
 
     fn arr<const N: usize>(s: &str) -> [u8; N] {

@@ -16,11 +16,11 @@ use der::{Decode, Encode, Tagged};
 use elliptic_curve::subtle::ConstantTimeEq;
 use spki::SubjectPublicKeyInfoOwned;
 
-use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
-use crate::domain_params::ec::left_pad;
-use crate::passive_auth::signature::{self, CurveRef, EcdsaSignature, HashAlgorithm, oids};
-use crate::random::{RandomError, RandomSource};
-use crate::security_infos::oid::ECDSA_PLAIN;
+use crate::crypto::domain_params::ec::left_pad;
+use crate::crypto::random::{RandomError, RandomSource};
+use crate::crypto::signature::{self, CurveRef, EcdsaSignature, HashAlgorithm, oids};
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::lds::security_infos::oid::ECDSA_PLAIN;
 
 /// Why Active Authentication did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,7 +210,7 @@ fn hash_for_key_size(coordinate_len: usize) -> HashAlgorithm {
 
 /// The pieces of an ISO/IEC 9796-2 scheme 1 message representative `6A ‖ M1 ‖ D ‖ trailer`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recovered {
+pub(crate) struct Recovered {
     pub m1: Vec<u8>,
     pub digest: Vec<u8>,
     pub hash: HashAlgorithm,
@@ -219,7 +219,7 @@ pub struct Recovered {
 /// Splits a recovered message representative F (ISO/IEC 9796-2 §7 / ICAO 9303 Part 11 §6.1.2.1):
 /// trailer `BC` means SHA-1 (implicit); `xx CC` names the hash (38 SHA-224, 34 SHA-256, 36 SHA-384,
 /// 35 SHA-512, as ISO/IEC 10118-3 numbers them).
-pub fn decode_iso9796_2(f: &[u8]) -> Result<Recovered, ActiveAuthError> {
+pub(crate) fn decode_iso9796_2(f: &[u8]) -> Result<Recovered, ActiveAuthError> {
     let bad = |r: &str| ActiveAuthError::BadSignature(format!("ISO/IEC 9796-2: {r}"));
     let (&first, _) = f.split_first().ok_or_else(|| bad("empty"))?;
     // Header: "01" (two bits), "1" (partial recovery), padding bits "1010" ⇒ 0x6A.
@@ -262,7 +262,7 @@ pub fn decode_iso9796_2(f: &[u8]) -> Result<Recovered, ActiveAuthError> {
 }
 
 /// RSA with ISO/IEC 9796-2 scheme 1: F = s^e mod n, then D = H(M1 ‖ challenge).
-pub fn verify_iso9796_2(
+pub(crate) fn verify_iso9796_2(
     n: &[u8],
     e: &[u8],
     challenge: &[u8],
@@ -309,7 +309,7 @@ pub fn verify_iso9796_2(
 
 /// One Active Authentication run: one INTERNAL AUTHENTICATE.
 #[derive(Debug)]
-pub struct ActiveAuthentication {
+pub(crate) struct ActiveAuthentication {
     key: AaPublicKey,
     algorithm: Option<ObjectIdentifier>,
     challenge: Option<[u8; 8]>,
@@ -317,7 +317,7 @@ pub struct ActiveAuthentication {
 
 impl ActiveAuthentication {
     /// For DG15's key and DG14's ActiveAuthenticationInfo algorithm (if any).
-    pub fn new(key: AaPublicKey, algorithm: Option<ObjectIdentifier>) -> Self {
+    pub(crate) fn new(key: AaPublicKey, algorithm: Option<ObjectIdentifier>) -> Self {
         Self {
             key,
             algorithm,
@@ -327,7 +327,10 @@ impl ActiveAuthentication {
 
     /// INTERNAL AUTHENTICATE with a fresh random 8-byte challenge. Le is 256, or extended (65536)
     /// for RSA keys whose signature does not fit a short response under secure messaging.
-    pub fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ActiveAuthError> {
+    pub(crate) fn start(
+        &mut self,
+        rng: &mut dyn RandomSource,
+    ) -> Result<CommandApdu, ActiveAuthError> {
         let mut challenge = [0u8; 8];
         rng.fill(&mut challenge)?;
         self.challenge = Some(challenge);
@@ -341,7 +344,7 @@ impl ActiveAuthentication {
     }
 
     /// Checks the chip's signature.
-    pub fn finish(&mut self, response: &ResponseApdu) -> Result<(), ActiveAuthError> {
+    pub(crate) fn finish(&mut self, response: &ResponseApdu) -> Result<(), ActiveAuthError> {
         if response.sw != StatusWord::OK {
             return Err(ActiveAuthError::Refused(response.sw));
         }
@@ -415,7 +418,7 @@ mod tests {
         let key = AaPublicKey::from_dg15(&h(DG15)).unwrap();
         assert_eq!(format!("{key:?}"), "AaPublicKey::Rsa(1792 bits)");
         let mut aa = ActiveAuthentication::new(key, None);
-        let mut rng = crate::random::ScriptedRandom::new(&[&h("96302b0f3d7e7864")]);
+        let mut rng = crate::crypto::random::ScriptedRandom::new(&[&h("96302b0f3d7e7864")]);
         let cmd = aa.start(&mut rng).unwrap();
         assert_eq!(cmd.to_bytes(), h("008800000896302b0f3d7e786400"));
         let resp = ResponseApdu::new(h(SIGNATURE), StatusWord::OK);
@@ -445,7 +448,7 @@ mod tests {
         let sk = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
         let point = sk.verifying_key().to_sec1_point(false).as_bytes().to_vec();
         let key = AaPublicKey::Ec {
-            curve: CurveRef::Named(crate::domain_params::NamedCurve::NistP256),
+            curve: CurveRef::Named(crate::crypto::domain_params::NamedCurve::NistP256),
             point,
         };
         let challenge = h("0102030405060708");

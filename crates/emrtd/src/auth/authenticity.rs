@@ -16,21 +16,23 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::active_auth::{AaPublicKey, ActiveAuthError, ActiveAuthentication};
-use crate::apdu::{CommandApdu, ResponseApdu};
-use crate::chip_auth::{ChipAuthError, ChipAuthOutcome, ChipAuthStep, ChipAuthentication, ChipKey};
-use crate::domain_params::Group;
+use crate::access::pace::ChipAuthenticationMappingData;
+use crate::auth::active::{AaPublicKey, ActiveAuthError, ActiveAuthentication};
+use crate::auth::chip::{
+    ChipAuthError, ChipAuthOutcome, ChipAuthStep, ChipAuthentication, ChipKey,
+};
+use crate::auth::passive::{self, CheckResult, PaReport, TrustStore};
+use crate::crypto::domain_params::Group;
+use crate::crypto::random::RandomSource;
 use crate::error::ChipError;
 use crate::exchange::{
     AuthenticationHooks, Check, CheckOutcome, CheckStatus, Exchange, ExchangeContext,
     ExchangeOutcome, ExchangeStep,
 };
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu};
+use crate::iso7816::sm::{SecureMessaging, SmError};
+use crate::lds::security_infos::SecurityInfos;
 use crate::lds::{LdsFile, RawFiles};
-use crate::pace::ChipAuthenticationMappingData;
-use crate::passive_auth::{self, CheckResult, PaReport, TrustStore};
-use crate::random::RandomSource;
-use crate::security_infos::SecurityInfos;
-use crate::sm::{SecureMessaging, SmError};
 
 /// The authentication hooks for one read.
 pub struct ChipAuthenticity {
@@ -82,7 +84,7 @@ impl ChipAuthenticity {
             reason: e.to_string(),
         })?;
         self.dg14 = Some(infos.clone());
-        let selected = crate::chip_auth::select(&infos);
+        let selected = crate::auth::chip::select(&infos);
         // PACE-CAM already proved the key: check its evidence against DG14's key (ICAO 9303 Part 11
         // §4.4.3.5.2) instead of running Chip Authentication again.
         if let Some(cam) = self.cam.take() {
@@ -159,7 +161,7 @@ impl AuthenticationHooks for ChipAuthenticity {
     }
 
     fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
-        let pa = passive_auth::verify_files(files, &self.trust, self.now);
+        let pa = passive::verify_files(files, &self.trust, self.now);
         self.set(|r| {
             r.dg_hashes = pa.dg_hashes.clone();
             r.sod_signature = pa.sod_signature.clone();

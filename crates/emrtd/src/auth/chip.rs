@@ -13,13 +13,15 @@ use der::asn1::{AnyRef, UintRef};
 use elliptic_curve::subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
-use crate::domain_params::{DhGroup, Group, GroupError};
-use crate::pace::cipher::{KdfPurpose, SymmetricCipher};
-use crate::passive_auth::signature::{self, CurveRef};
-use crate::random::{RandomError, RandomSource};
-use crate::security_infos::{CaProtocol, ChipAuthPublicKeyInfo, SecurityInfos, SecurityInfosError};
-use crate::tlv;
+use crate::crypto::cipher::{KdfPurpose, SymmetricCipher};
+use crate::crypto::domain_params::{DhGroup, Group, GroupError};
+use crate::crypto::random::{RandomError, RandomSource};
+use crate::crypto::signature::{self, CurveRef};
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::iso7816::tlv;
+use crate::lds::security_infos::{
+    CaProtocol, ChipAuthPublicKeyInfo, SecurityInfos, SecurityInfosError,
+};
 
 /// Why Chip Authentication did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,7 +125,7 @@ impl ChipKey {
                 .map_err(|e| ChipAuthError::Group(e.into()))?;
             let y = UintRef::from_der(bits)
                 .map_err(|e| ChipAuthError::Malformed(format!("DH public value: {e}")))?;
-            let public = crate::domain_params::ec::left_pad(y.as_bytes(), dh.byte_len());
+            let public = crate::crypto::domain_params::ec::left_pad(y.as_bytes(), dh.byte_len());
             (Group::Dh(dh), public)
         };
         group.check_public(&public).map_err(ChipAuthError::Group)?;
@@ -143,7 +145,7 @@ pub fn select_from_dg14(dg14: &[u8]) -> Result<(CaProtocol, ChipKey), ChipAuthEr
 
 /// As [`select_from_dg14`] on parsed SecurityInfos. Without a ChipAuthenticationInfo (early
 /// passports) the protocol is CA with 3DES and the key's algorithm (ICAO 9303 Part 11 §6.2.3).
-pub fn select(infos: &SecurityInfos) -> Result<(CaProtocol, ChipKey), ChipAuthError> {
+pub(crate) fn select(infos: &SecurityInfos) -> Result<(CaProtocol, ChipKey), ChipAuthError> {
     let keys: Vec<&ChipAuthPublicKeyInfo> = infos.chip_auth_public_keys().collect();
     if keys.is_empty() {
         return Err(ChipAuthError::NotOffered);
@@ -179,7 +181,7 @@ pub fn select(infos: &SecurityInfos) -> Result<(CaProtocol, ChipKey), ChipAuthEr
 }
 
 /// New secure messaging keys after Chip Authentication.
-pub struct ChipAuthOutcome {
+pub(crate) struct ChipAuthOutcome {
     pub cipher: SymmetricCipher,
     pub k_enc: Zeroizing<Vec<u8>>,
     pub k_mac: Zeroizing<Vec<u8>>,
@@ -193,14 +195,16 @@ impl fmt::Debug for ChipAuthOutcome {
 
 impl ChipAuthOutcome {
     /// Secure messaging with the new keys, SSC 0.
-    pub fn secure_messaging(&self) -> Result<crate::sm::SecureMessaging, crate::sm::SmError> {
-        self.cipher.secure_messaging(&self.k_enc, &self.k_mac)
+    pub(crate) fn secure_messaging(
+        &self,
+    ) -> Result<crate::iso7816::sm::SecureMessaging, crate::iso7816::sm::SmError> {
+        crate::iso7816::sm::SecureMessaging::for_cipher(self.cipher, &self.k_enc, &self.k_mac)
     }
 }
 
 /// The next move.
 #[derive(Debug)]
-pub enum ChipAuthStep {
+pub(crate) enum ChipAuthStep {
     Send(CommandApdu),
     Done(ChipAuthOutcome),
 }
@@ -214,7 +218,7 @@ enum State {
 }
 
 /// One Chip Authentication run.
-pub struct ChipAuthentication {
+pub(crate) struct ChipAuthentication {
     protocol: CaProtocol,
     key: ChipKey,
     state: State,
@@ -229,7 +233,7 @@ impl fmt::Debug for ChipAuthentication {
 }
 
 impl ChipAuthentication {
-    pub fn new(protocol: CaProtocol, key: ChipKey) -> Self {
+    pub(crate) fn new(protocol: CaProtocol, key: ChipKey) -> Self {
         Self {
             protocol,
             key,
@@ -248,7 +252,10 @@ impl ChipAuthentication {
     }
 
     /// Generates the ephemeral key pair and returns the first command.
-    pub fn start(&mut self, rng: &mut dyn RandomSource) -> Result<CommandApdu, ChipAuthError> {
+    pub(crate) fn start(
+        &mut self,
+        rng: &mut dyn RandomSource,
+    ) -> Result<CommandApdu, ChipAuthError> {
         let sk = self.key.group.random_private(rng).map_err(|e| match e {
             GroupError::Random(r) => ChipAuthError::Random(r),
             other => ChipAuthError::Group(other),
@@ -263,7 +270,8 @@ impl ChipAuthentication {
     }
 
     /// As [`start`](Self::start) with a given ephemeral private key (worked examples).
-    pub fn start_with_key(&mut self, private: &[u8]) -> Result<CommandApdu, ChipAuthError> {
+    #[cfg(test)]
+    pub(crate) fn start_with_key(&mut self, private: &[u8]) -> Result<CommandApdu, ChipAuthError> {
         self.eph_public = self
             .key
             .group
@@ -307,7 +315,10 @@ impl ChipAuthentication {
     }
 
     /// Feeds the response to the last command.
-    pub fn on_response(&mut self, resp: &ResponseApdu) -> Result<ChipAuthStep, ChipAuthError> {
+    pub(crate) fn on_response(
+        &mut self,
+        resp: &ResponseApdu,
+    ) -> Result<ChipAuthStep, ChipAuthError> {
         let state = std::mem::replace(&mut self.state, State::Finished);
         let step = match state {
             State::SetKat => "MSE:Set KAT",
@@ -379,7 +390,7 @@ impl ChipAuthentication {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::domain_params::NamedCurve;
+    use crate::crypto::domain_params::NamedCurve;
     use crate::testing::hex as h;
 
     /// The chip's static key of the worked example's ECDH variant (brainpoolP256r1).

@@ -1,11 +1,11 @@
 //! The symmetric primitives PACE and Chip Authentication name by OID: 2-key 3DES (CBC, retail MAC) and
-//! AES-128/192/256 (CBC, CMAC), and the key derivation function of ICAO 9303 Part 11 §9.7.1. The
-//! cryptography itself is `crate::crypto`'s (the secure messaging layer's); this names it by cipher.
+//! AES-128/192/256 (CBC, CMAC), and the key derivation function of ICAO 9303 Part 11 §9.7.1. This
+//! names the primitives of the sibling modules by cipher (secure messaging builds on it:
+//! `SecureMessaging::for_cipher`).
 
 use zeroize::Zeroizing;
 
 use crate::crypto::{CryptoError, aes_sm, padding, retail_mac, tdes};
-use crate::sm::{SecureMessaging, SmCipher, SmError};
 
 /// Which block cipher (and so which MAC, key length and KDF hash) a protocol OID selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,12 +73,6 @@ impl SymmetricCipher {
             Self::Aes192 => KeyCipher::Aes192,
             Self::Aes256 => KeyCipher::Aes256,
         }
-    }
-
-    /// Secure messaging with keys of this cipher and the SSC at zero (after PACE or Chip
-    /// Authentication, ICAO 9303 Part 11 §9.8.6.3).
-    pub fn secure_messaging(self, k_enc: &[u8], k_mac: &[u8]) -> Result<SecureMessaging, SmError> {
-        SecureMessaging::with_zero_ssc(SmCipher::for_key(self.key_cipher()), k_enc, k_mac)
     }
 
     fn check_key(self, key: &[u8]) -> Result<(), CipherError> {

@@ -9,7 +9,7 @@ use super::CryptoError;
 
 /// MAC over already padded `data` with the 16-byte key K1‖K2: DES-CBC-MAC under K1, then the last
 /// block decrypted under K2 and encrypted again under K1.
-pub fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
+pub(crate) fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
     if key.len() != 16 {
         return Err(CryptoError::KeyLength(key.len()));
     }

@@ -9,8 +9,8 @@ use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
-use crate::domain_params::ec::{self, NamedCurve};
-use crate::domain_params::weierstrass::{self, CurveParams};
+use crate::crypto::domain_params::ec::{self, NamedCurve};
+use crate::crypto::domain_params::weierstrass::{self, CurveParams};
 
 /// Why a signature did not verify (or could not be checked).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -284,7 +284,7 @@ pub fn verify_ecdsa_prehash(
         NamedCurve::BrainpoolP256r1 => verify!(bp256::BrainpoolP256r1),
         NamedCurve::BrainpoolP384r1 => verify!(bp384::BrainpoolP384r1),
         NamedCurve::BrainpoolP512r1 => {
-            verify!(crate::domain_params::brainpool_p512r1::BrainpoolP512r1)
+            verify!(crate::crypto::domain_params::brainpool_p512r1::BrainpoolP512r1)
         }
     }
 }

@@ -17,7 +17,7 @@ fn check(key: &[u8], data: &[u8]) -> Result<(), CryptoError> {
 }
 
 /// 3DES-CBC encryption of block-aligned `data` with a 16-byte key and 8-byte IV.
-pub fn cbc_encrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn cbc_encrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     check(key, data)?;
     let enc = cbc::Encryptor::<TdesEde2>::new_from_slices(key, iv)
         .map_err(|_| CryptoError::KeyLength(key.len()))?;
@@ -29,7 +29,7 @@ pub fn cbc_encrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, Cry
 }
 
 /// 3DES-CBC decryption of block-aligned `data`.
-pub fn cbc_decrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn cbc_decrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     check(key, data)?;
     let dec = cbc::Decryptor::<TdesEde2>::new_from_slices(key, iv)
         .map_err(|_| CryptoError::KeyLength(key.len()))?;

@@ -9,11 +9,11 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::apdu::{ApduError, CommandApdu, LengthForm, ResponseApdu, StatusWord};
 use crate::crypto::kdf::KeyCipher;
 use crate::crypto::padding::{pad, unpad};
 use crate::crypto::{CryptoError, aes_sm, ct_eq, retail_mac, tdes};
-use crate::tlv::{self, TlvError};
+use crate::iso7816::apdu::{ApduError, CommandApdu, LengthForm, ResponseApdu, StatusWord};
+use crate::iso7816::tlv::{self, TlvError};
 
 /// Tag of the encrypted body for even INS (with the padding-content indicator `01`).
 const DO_87: u32 = 0x87;
@@ -114,6 +114,16 @@ impl SecureMessaging {
             k_mac: Zeroizing::new(k_mac.to_vec()),
             ssc: Zeroizing::new(ssc.to_vec()),
         })
+    }
+
+    /// Secure messaging with keys of a protocol's cipher and the SSC at zero (after PACE or Chip
+    /// Authentication, ICAO 9303 Part 11 §9.8.6.3).
+    pub fn for_cipher(
+        cipher: crate::crypto::cipher::SymmetricCipher,
+        k_enc: &[u8],
+        k_mac: &[u8],
+    ) -> Result<Self, SmError> {
+        Self::with_zero_ssc(SmCipher::for_key(cipher.key_cipher()), k_enc, k_mac)
     }
 
     /// A session whose SSC starts at zero (PACE, Chip Authentication).

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::LdsError;
-use crate::tlv::{self, Tlv};
+use crate::iso7816::tlv::{self, Tlv};
 
 /// id-PACE = 0.4.0.127.0.7.2.2.4 (BSI TR-03110), as DER OID content bytes.
 pub const ID_PACE: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04];

@@ -1,7 +1,7 @@
 //! EF.COM (ICAO 9303 Part 10 §4.6.1): LDS version, Unicode version and the data groups present.
 
 use super::{LdsError, LdsFile, utf8};
-use crate::tlv;
+use crate::iso7816::tlv;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EfCom {

@@ -7,7 +7,7 @@ use idgate_mrz::ChipAccessKey;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::LdsError;
-use crate::tlv;
+use crate::iso7816::tlv;
 
 /// The MRZ layout by length: TD1 (3×30), TD2 (2×36), TD3 (2×44).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,7 +2,7 @@
 //! 8th ed.), the ASN.1 (DER, implicit tags) successor of 19794-5's binary `FAC` record.
 //!
 //! Schema: ICAO-TRIP-ISO-WG3 `ID-ICAO-ISO-IEC-39794-5-ed-1-v1.asn` (the ICAO application profile).
-//! Walked with [`crate::tlv`] rather than `der` derives: the schema's extension markers (`...`) admit
+//! Walked with [`crate::iso7816::tlv`] rather than `der` derives: the schema's extension markers (`...`) admit
 //! unknown fields that derived decoders reject, and its CHOICEs of one alternative need explicit tags.
 //!
 //! Path to the image (tags as encoded):
@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use super::LdsError;
 use super::dg2::{Dg2Error, Dg2Unsupported, FaceImage, FaceRecord};
 use super::image::ImageFormat;
-use crate::tlv::{self, Tlv};
+use crate::iso7816::tlv::{self, Tlv};
 
 /// The 39794-5 fields of one face representation that are useful beside the image.
 ///

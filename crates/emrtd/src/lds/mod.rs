@@ -10,6 +10,7 @@ pub mod dg2;
 pub mod dg7;
 pub mod face39794;
 pub mod image;
+pub mod security_infos;
 mod tag_list;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::tlv::TlvError;
+use crate::iso7816::tlv::TlvError;
 
 /// Why an LDS file's contents are not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

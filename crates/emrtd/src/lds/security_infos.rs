@@ -12,7 +12,7 @@ use der::asn1::{AnyRef, UintRef};
 use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use spki::SubjectPublicKeyInfoOwned;
 
-use crate::pace::cipher::SymmetricCipher;
+use crate::crypto::cipher::SymmetricCipher;
 
 /// Why SecurityInfos could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,6 +159,23 @@ pub struct PaceInfo {
     pub version: u64,
     /// Standardized domain parameter id (§9.5.1); `None` means proprietary parameters.
     pub parameter_id: Option<u32>,
+}
+
+impl PaceInfo {
+    /// Whether this implementation can run the protocol this PACEInfo names.
+    pub fn is_supported(&self) -> bool {
+        let Some(id) = self.parameter_id else {
+            // Proprietary domain parameters (PACEDomainParameterInfo) are not supported.
+            return false;
+        };
+        let Ok(group) = crate::crypto::domain_params::Group::standardized(id) else {
+            return false;
+        };
+        let ec = matches!(group, crate::crypto::domain_params::Group::Ec { .. });
+        ec == self.protocol.mapping.is_ec()
+            && !(self.protocol.mapping == PaceMapping::EcdhChipAuthentication
+                && self.protocol.cipher == SymmetricCipher::Tdes)
+    }
 }
 
 /// Chip Authentication key agreement and cipher, from an `id-CA-*` OID.
@@ -405,7 +422,7 @@ impl SecurityInfos {
     /// authenticates the chip), then stronger ciphers, then EC over DH and GM over IM.
     pub fn best_pace(&self) -> Option<&PaceInfo> {
         self.pace_infos()
-            .filter(|p| p.version == 2 && crate::pace::is_supported(p))
+            .filter(|p| p.version == 2 && p.is_supported())
             .max_by_key(|p| pace_rank(p))
     }
 

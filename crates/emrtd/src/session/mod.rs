@@ -5,7 +5,8 @@
 //! or [`ReadSession::on_card_present`]. The time is passed in; the session never blocks or sleeps.
 
 mod file_read;
-pub mod read_mode;
+pub(crate) mod profile;
+pub(crate) mod read_mode;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -15,13 +16,16 @@ use std::time::{Duration, Instant};
 use idgate_mrz::ChipAccessKey;
 
 use crate::access::{AccessKey, AccessSelector, BacOnly};
-use crate::apdu::{CommandApdu, LengthForm, ResponseApdu};
-use crate::card;
+use crate::crypto::random::{OsRandom, RandomSource};
 use crate::error::{AccessProtocol, ChipError, KeyKind};
 use crate::exchange::{
     AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome,
     ExchangeStep, NoAuthentication,
 };
+use crate::iso7816::apdu::{CommandApdu, LengthForm, ResponseApdu};
+use crate::iso7816::card;
+use crate::iso7816::sm::SecureMessaging;
+use crate::iso7816::transport::TransportError;
 use crate::lds::atr_info::AtrInfo;
 use crate::lds::card_access::CardAccess;
 use crate::lds::com::EfCom;
@@ -32,12 +36,9 @@ use crate::lds::dg11::Dg11;
 use crate::lds::dg12::Dg12;
 use crate::lds::image::{self, RgbImage};
 use crate::lds::{LdsFile, RawFiles};
-use crate::profile::{ChipKind, ReadProfile, ReadProfileStore};
-use crate::random::{OsRandom, RandomSource};
-use crate::sm::SecureMessaging;
-use crate::transport::TransportError;
+use crate::session::profile::{ChipKind, ReadProfile, ReadProfileStore};
 use file_read::{FileRead, ReadNext, ReadOutcome};
-pub use read_mode::{ReadMode, ReadModes};
+pub(crate) use read_mode::{ReadMode, ReadModes};
 
 /// The eMRTD application identifier (ICAO 9303 Part 10 §3.10).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
@@ -64,9 +65,9 @@ const MAX_SM_BREAKS: u32 = 2;
 
 /// How to read.
 pub struct ReadOptions {
-    /// Chooses the access control (BAC only; part 2 adds PACE).
+    /// Chooses the access control (BAC by default; `PreferPace` for PACE).
     pub access: Arc<dyn AccessSelector>,
-    /// Chip/Active/Passive Authentication (none by default; part 2).
+    /// Chip/Active/Passive Authentication (none by default; `ChipAuthenticity`).
     pub hooks: Box<dyn AuthenticationHooks>,
     /// Randomness for nonces and keys.
     pub rng: Box<dyn RandomSource>,
@@ -210,11 +211,11 @@ pub struct ChipRead {
     pub dg12: Option<Dg12>,
     /// Every file exactly as read (EF.SOD, DG14, DG15 and the rest, for Passive Authentication).
     pub raw: RawFiles,
-    /// Checks performed (access control, DG1 = code, and part 2's CA/AA/PA).
+    /// Checks performed (access control, DG1 = code, CA, AA and PA).
     pub checks: Vec<CheckOutcome>,
     /// Every authenticity check's result with its reason, from the read's hooks (`None` without
     /// authentication hooks). API change: formerly read from the hooks' shared slot afterwards.
-    pub authenticity: Option<crate::passive_auth::PaReport>,
+    pub authenticity: Option<crate::auth::passive::PaReport>,
     pub chip_kind: ChipKind,
     /// The read sizes that worked (the driver stores it under `chip_kind`).
     pub profile: ReadProfile,

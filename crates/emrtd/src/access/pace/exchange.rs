@@ -5,16 +5,16 @@ use std::fmt;
 
 use super::{Pace, PacePassword, PaceStep};
 use crate::access::{AccessKey, AccessPlan, AccessSelector, BacOnly};
-use crate::apdu::ResponseApdu;
 use crate::error::{AccessProtocol, ChipError};
 use crate::exchange::{
     Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
 };
+use crate::iso7816::apdu::ResponseApdu;
 use crate::lds::card_access::CardAccess;
-use crate::security_infos::SecurityInfos;
+use crate::lds::security_infos::SecurityInfos;
 
 /// PACE as a session exchange.
-pub struct PaceExchange {
+pub(crate) struct PaceExchange {
     pace: Pace,
     started: bool,
 }
@@ -26,7 +26,7 @@ impl fmt::Debug for PaceExchange {
 }
 
 impl PaceExchange {
-    pub fn new(pace: Pace) -> Self {
+    pub(crate) fn new(pace: Pace) -> Self {
         Self {
             pace,
             started: false,

@@ -7,9 +7,9 @@ use crypto_bigint::BoxedUint;
 use crypto_bigint::modular::BoxedMontyForm;
 use zeroize::Zeroizing;
 
-use super::cipher::{CipherError, SymmetricCipher};
-use crate::domain_params::ec::{EcGroup, ModPrime};
-use crate::domain_params::{DhGroup, EcError};
+use crate::crypto::cipher::{CipherError, SymmetricCipher};
+use crate::crypto::domain_params::ec::{EcGroup, ModPrime};
+use crate::crypto::domain_params::{DhGroup, EcError};
 
 const C0_128: [u8; 16] = [
     0xa6, 0x68, 0x89, 0x2a, 0x7c, 0x41, 0xe3, 0xca, 0x73, 0x9f, 0x40, 0xb0, 0x57, 0xd8, 0x59, 0x04,
@@ -157,8 +157,8 @@ pub fn map_dh(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain_params::NamedCurve;
-    use crate::domain_params::ec::group;
+    use crate::crypto::domain_params::NamedCurve;
+    use crate::crypto::domain_params::ec::group;
     use crate::testing::hex as h;
 
     // ICAO 9303-11 Appendix H (PACE Integrated Mapping, ECDH, brainpoolP256r1, AES-128), values as

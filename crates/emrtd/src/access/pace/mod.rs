@@ -7,8 +7,8 @@
 //! send [`Pace::start`]'s command, then feed each response to [`Pace::on_response`] until it returns
 //! [`PaceStep::Done`]. A failure is final: the caller must not fall back to BAC silently.
 
-pub mod cipher;
-pub mod exchange;
+pub(crate) use crate::checks::ChipAuthenticationMappingData;
+pub(crate) mod exchange;
 pub mod integrated_mapping;
 
 use std::fmt;
@@ -17,13 +17,13 @@ use elliptic_curve::subtle::ConstantTimeEq;
 use sha1::{Digest, Sha1};
 use zeroize::Zeroizing;
 
-use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::crypto::cipher::{CipherError, KdfPurpose, SymmetricCipher};
+use crate::crypto::domain_params::{Group, GroupError};
 use crate::crypto::padding;
-use crate::domain_params::{Group, GroupError, NamedCurve};
-use crate::random::{RandomError, RandomSource};
-use crate::security_infos::{PaceInfo, PaceMapping};
-use crate::tlv;
-use cipher::{CipherError, KdfPurpose, SymmetricCipher};
+use crate::crypto::random::{RandomError, RandomSource};
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::iso7816::tlv;
+use crate::lds::security_infos::{PaceInfo, PaceMapping};
 use integrated_mapping::MappingError;
 
 /// The PACE password: the MRZ information or the 6-digit Card Access Number.
@@ -137,56 +137,6 @@ impl From<PaceError> for crate::ChipError {
     }
 }
 
-/// Whether this implementation can run the protocol a PACEInfo names.
-pub fn is_supported(info: &PaceInfo) -> bool {
-    let Some(id) = info.parameter_id else {
-        // Proprietary domain parameters (PACEDomainParameterInfo) are not supported.
-        return false;
-    };
-    let Ok(group) = Group::standardized(id) else {
-        return false;
-    };
-    let ec = matches!(group, Group::Ec { .. });
-    ec == info.protocol.mapping.is_ec()
-        && !(info.protocol.mapping == PaceMapping::EcdhChipAuthentication
-            && info.protocol.cipher == SymmetricCipher::Tdes)
-}
-
-/// What PACE-CAM proved, to be checked against DG14's Chip Authentication public key once DG14 is
-/// read and passively authenticated (ICAO 9303 Part 11 §4.4.3.5.2).
-#[derive(Clone)]
-pub struct ChipAuthenticationMappingData {
-    curve: NamedCurve,
-    chip_mapping_public: Vec<u8>,
-    ca_data: Zeroizing<Vec<u8>>,
-}
-
-impl fmt::Debug for ChipAuthenticationMappingData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ChipAuthenticationMappingData({:?})", self.curve)
-    }
-}
-
-impl ChipAuthenticationMappingData {
-    /// Verifies PK_Map,IC = CA_IC · PK_IC for the chip's static public key (SEC1 point).
-    pub fn verify(&self, chip_static_public: &[u8]) -> Result<(), PaceError> {
-        let group = crate::domain_params::ec::group(self.curve);
-        let expected = group
-            .mul(chip_static_public, &self.ca_data)
-            .map_err(|_| PaceError::ChipAuthenticationMappingFailed)?;
-        if bool::from(expected.ct_eq(&self.chip_mapping_public)) {
-            Ok(())
-        } else {
-            Err(PaceError::ChipAuthenticationMappingFailed)
-        }
-    }
-
-    /// The curve the mapping ran on (DG14's key must be on it).
-    pub fn curve(&self) -> NamedCurve {
-        self.curve
-    }
-}
-
 /// A PACE session's result.
 pub struct PaceOutcome {
     pub cipher: SymmetricCipher,
@@ -210,8 +160,10 @@ impl fmt::Debug for PaceOutcome {
 
 impl PaceOutcome {
     /// Secure messaging with the session keys and SSC = 0 (ICAO 9303 Part 11 §9.8.6.3).
-    pub fn secure_messaging(&self) -> Result<crate::sm::SecureMessaging, crate::sm::SmError> {
-        self.cipher.secure_messaging(&self.k_enc, &self.k_mac)
+    pub fn secure_messaging(
+        &self,
+    ) -> Result<crate::iso7816::sm::SecureMessaging, crate::iso7816::sm::SmError> {
+        crate::iso7816::sm::SecureMessaging::for_cipher(self.cipher, &self.k_enc, &self.k_mac)
     }
 }
 
@@ -279,7 +231,7 @@ impl fmt::Debug for Pace {
 impl Pace {
     /// Prepares PACE for `info` with `password`.
     pub fn new(info: &PaceInfo, password: &PacePassword) -> Result<Self, PaceError> {
-        if !is_supported(info) {
+        if !info.is_supported() {
             return Err(PaceError::Unsupported(format!("{info:?}")));
         }
         let id = info
@@ -614,8 +566,8 @@ pub fn encrypt_ca_data(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::random::ScriptedRandom;
-    use crate::security_infos::PaceProtocol;
+    use crate::crypto::random::ScriptedRandom;
+    use crate::lds::security_infos::PaceProtocol;
     use crate::testing::hex as h;
 
     fn resp(s: &str) -> ResponseApdu {

@@ -6,116 +6,18 @@
 //! No I/O and no clock: the files and the time come in (only [`TrustStore::load_dir`] reads files).
 
 pub mod chain;
-pub mod signature;
 pub mod sod;
 pub mod trust_store;
 
-use std::fmt;
 use std::time::SystemTime;
 
 use elliptic_curve::subtle::ConstantTimeEq;
 
+pub use crate::checks::{CheckResult, PaReport};
+pub use crate::crypto::signature::{HashAlgorithm, SignatureError};
 use crate::lds::{LdsFile, RawFiles};
-pub use signature::{HashAlgorithm, SignatureError};
 pub use sod::{Sod, SodError};
 pub use trust_store::{TrustError, TrustStore};
-
-/// The outcome of one check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckResult {
-    Pass,
-    /// The check ran and the document failed it.
-    Fail(String),
-    /// The check could not run (not offered by the chip, not configured, unsupported algorithm).
-    NotSupported(String),
-}
-
-impl CheckResult {
-    pub fn is_fail(&self) -> bool {
-        matches!(self, CheckResult::Fail(_))
-    }
-
-    pub fn is_pass(&self) -> bool {
-        matches!(self, CheckResult::Pass)
-    }
-}
-
-/// Every authenticity check of the chip step, each on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaReport {
-    /// Each data group read hashes to EF.SOD's value.
-    pub dg_hashes: CheckResult,
-    /// EF.SOD's signature verifies with the DS certificate (and messageDigest matches).
-    pub sod_signature: CheckResult,
-    /// The DS certificate chains to a trusted CSCA and both are valid now.
-    pub ds_chain: CheckResult,
-    /// The DS certificate is not on the CSCA's CRL.
-    pub ds_revocation: CheckResult,
-    /// Chip Authentication (or PACE-CAM) proved the chip holds DG14's key.
-    pub chip_auth: CheckResult,
-    /// Active Authentication proved the chip holds DG15's key.
-    pub active_auth: CheckResult,
-}
-
-impl PaReport {
-    /// Every check "not run" yet (the state before Passive, Chip and Active Authentication).
-    pub fn not_run() -> Self {
-        let not_run = || CheckResult::NotSupported("not run".into());
-        PaReport {
-            dg_hashes: not_run(),
-            sod_signature: not_run(),
-            ds_chain: not_run(),
-            ds_revocation: not_run(),
-            chip_auth: not_run(),
-            active_auth: not_run(),
-        }
-    }
-
-    /// Whether any check failed.
-    pub fn any_fail(&self) -> bool {
-        self.checks().iter().any(|(_, c)| c.is_fail())
-    }
-
-    /// The named checks, in a fixed order.
-    pub fn checks(&self) -> [(&'static str, &CheckResult); 6] {
-        [
-            ("dg_hashes", &self.dg_hashes),
-            ("sod_signature", &self.sod_signature),
-            ("ds_chain", &self.ds_chain),
-            ("ds_revocation", &self.ds_revocation),
-            ("chip_auth", &self.chip_auth),
-            ("active_auth", &self.active_auth),
-        ]
-    }
-
-    /// `Some(NotGenuine { check })`, naming the first failed check, when any check failed: the
-    /// document must not pass silently.
-    pub fn verdict(&self) -> Option<crate::ChipFailure> {
-        self.first_failure()
-            .map(|(check, _)| crate::ChipFailure::NotGenuine { check })
-    }
-
-    /// The first failed check and its reason.
-    pub fn first_failure(&self) -> Option<(&'static str, &str)> {
-        self.checks().into_iter().find_map(|(name, c)| match c {
-            CheckResult::Fail(r) => Some((name, r.as_str())),
-            _ => None,
-        })
-    }
-}
-
-impl fmt::Display for PaReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (name, c) in self.checks() {
-            match c {
-                CheckResult::Pass => writeln!(f, "{name}: pass")?,
-                CheckResult::Fail(r) => writeln!(f, "{name}: FAIL ({r})")?,
-                CheckResult::NotSupported(r) => writeln!(f, "{name}: not checked ({r})")?,
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Passive Authentication of `ef_sod` over the data groups `(number, bytes)` at time `now`.
 /// `chip_auth` and `active_auth` start as "not run"; the CA/AA steps fill them in.
@@ -217,7 +119,7 @@ fn check_sod_signature(sod: &Sod, ds: &x509_cert::Certificate) -> CheckResult {
         Ok(s) => s,
         Err(e) => return CheckResult::Fail(e.to_string()),
     };
-    match signature::verify(
+    match crate::crypto::signature::verify(
         ds.tbs_certificate().subject_public_key_info(),
         &signer.signature_algorithm,
         Some(digest_alg),

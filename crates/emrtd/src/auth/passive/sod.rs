@@ -10,7 +10,7 @@ use der::{Decode, Encode, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
-use super::signature::HashAlgorithm;
+use crate::crypto::signature::HashAlgorithm;
 
 /// Why EF.SOD could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,8 +13,8 @@ use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 
 use super::chain;
-use super::signature::{self, HashAlgorithm};
 use super::sod::{ID_MESSAGE_DIGEST, identifies};
+use crate::crypto::signature::{self, HashAlgorithm};
 
 /// id-icao-cscaMasterList
 pub const ID_CSCA_MASTER_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.2");

@@ -11,7 +11,7 @@ use std::fmt;
 use crypto_bigint::{BoxedUint, NonZero};
 use zeroize::Zeroizing;
 
-use crate::random::{RandomError, RandomSource};
+use crate::crypto::random::{RandomError, RandomSource};
 pub use dh::{DhError, DhGroup};
 pub use ec::{EcError, EcGroup, NamedCurve};
 

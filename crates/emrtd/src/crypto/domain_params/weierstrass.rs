@@ -199,7 +199,7 @@ pub fn ecdsa_verify(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::domain_params::ec::{NamedCurve, group};
+    use crate::crypto::domain_params::ec::{NamedCurve, group};
     use ecdsa::signature::hazmat::PrehashSigner;
 
     fn params(c: NamedCurve) -> CurveParams {

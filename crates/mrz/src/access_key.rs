@@ -197,7 +197,7 @@ impl fmt::Debug for ChipAccessKey {
 mod tests {
     use super::*;
 
-    // ICAO 9303 Part 11 Appendix D.2 (../shared/REFERENCES.md §2.1): MRZ_information `L898902C<369080619406236`.
+    // ICAO 9303 Part 11 Appendix D.2: MRZ_information `L898902C<369080619406236`.
     #[test]
     fn icao_appendix_d_mrz_information() {
         let key = ChipAccessKey::new("L898902C", "690806", "940623").expect("valid");

@@ -1,6 +1,5 @@
 //! ICAO Doc 9303 specimens as published in gmrtd/gmrtd@7f23b50ad912f10364f66ddc3423683cfc18e134
-//! `mrz/mrz_test.go` (TestMrzDecode, TestMrzDecodeMrziEncode, TestMrzDecodeErrors, TestDecodeTD*Errors),
-//! listed in ../shared/REFERENCES.md §2.3.
+//! `mrz/mrz_test.go` (TestMrzDecode, TestMrzDecodeMrziEncode, TestMrzDecodeErrors, TestDecodeTD*Errors).
 
 use idgate_mrz::{Date, Field, Mrz, MrzError, MrzFormat, Sex};
 

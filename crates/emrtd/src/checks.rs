@@ -12,6 +12,31 @@ use zeroize::Zeroizing;
 use crate::crypto::domain_params::NamedCurve;
 use crate::crypto::domain_params::ec;
 
+/// What a failed read means at the desk. Each variant is one piece of guidance the station gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChipFailure {
+    /// No card on the reader when the read started (→ "place the passport").
+    NoCard,
+    /// The card left mid-read and did not come back in time, or the reader keeps losing it
+    /// (→ "keep it still").
+    CardLost,
+    /// The read's overall deadline passed.
+    Timeout,
+    /// The key does not open this chip, or the code and the passport do not belong together.
+    WrongKey,
+    /// The chip or its data is not what the issuer made; `check` names what showed it (`dg1`,
+    /// `secure_messaging`, `lds`, `missing_file`, or the failed authentication check:
+    /// `dg_hashes`, `sod_signature`, `ds_chain`, `ds_revocation`, `chip_auth`, `active_auth`, …).
+    NotGenuine {
+        /// The check that showed it.
+        check: &'static str,
+    },
+    /// What this station cannot handle but a genuine document may carry.
+    Unsupported,
+    /// The reader itself failed: the station's fault, not the document's.
+    ReaderFault,
+}
+
 /// A check the chip step performed, for the result and the audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Check {
@@ -138,9 +163,24 @@ impl PaReport {
 
     /// `Some(NotGenuine { check })`, naming the first failed check, when any check failed: the
     /// document must not pass silently.
-    pub fn verdict(&self) -> Option<crate::ChipFailure> {
+    pub fn verdict(&self) -> Option<ChipFailure> {
         self.first_failure()
-            .map(|(check, _)| crate::ChipFailure::NotGenuine { check })
+            .map(|(check, _)| ChipFailure::NotGenuine { check })
+    }
+
+    /// Records `check` (one of [`Self::checks`]' names) as failed for `reason`; another name (an
+    /// access control's, e.g. "pace") leaves the report as it is.
+    pub fn record_failure(&mut self, check: &str, reason: &str) {
+        let slot = match check {
+            "dg_hashes" => &mut self.dg_hashes,
+            "sod_signature" => &mut self.sod_signature,
+            "ds_chain" => &mut self.ds_chain,
+            "ds_revocation" => &mut self.ds_revocation,
+            "chip_auth" => &mut self.chip_auth,
+            "active_auth" => &mut self.active_auth,
+            _ => return,
+        };
+        *slot = CheckResult::Fail(reason.to_string());
     }
 
     /// The first failed check and its reason.

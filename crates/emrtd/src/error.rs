@@ -19,6 +19,8 @@
 //!   photo our decoders reject, a file beyond our size limit, a chip answering reads
 //!   inconsistently, a broken reader → `chip.unsupported`.
 
+pub use crate::checks::ChipFailure;
+use crate::checks::PaReport;
 use crate::crypto::CryptoError;
 use crate::crypto::random::RandomError;
 use crate::iso7816::apdu::{ApduError, StatusWord};
@@ -81,8 +83,14 @@ pub enum ChipError {
     Image(String),
     #[error("DG1 {field} differs from the code entered (chip opened with {via:?})")]
     Dg1Mismatch { field: &'static str, via: KeyKind },
+    /// The chip or its data failed an authenticity check. `report` holds every check's result
+    /// when the read ran authentication hooks (the session attaches it; API change, issue 14).
     #[error("{check} failed: {reason}")]
-    Authenticity { check: &'static str, reason: String },
+    Authenticity {
+        check: &'static str,
+        reason: String,
+        report: Option<Box<PaReport>>,
+    },
     #[error("{protocol}: {reason}")]
     Protocol {
         protocol: &'static str,
@@ -92,28 +100,6 @@ pub enum ChipError {
     Crypto(#[from] CryptoError),
     #[error("{0}")]
     Random(#[from] RandomError),
-}
-
-/// What a failed read means at the desk. Each variant is one piece of guidance the station gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChipFailure {
-    /// No card on the reader when the read started (→ "place the passport").
-    NoCard,
-    /// The card left mid-read and did not come back in time, or the reader keeps losing it
-    /// (→ "keep it still").
-    CardLost,
-    /// The read's overall deadline passed.
-    Timeout,
-    /// The key does not open this chip, or the code and the passport do not belong together.
-    WrongKey,
-    /// The chip or its data is not what the issuer made; `check` names what showed it (`dg1`,
-    /// `secure_messaging`, `lds`, `missing_file`, or the failed authentication check:
-    /// `dg_hashes`, `sod_signature`, `ds_chain`, `ds_revocation`, `chip_auth`, `active_auth`, …).
-    NotGenuine { check: &'static str },
-    /// What this station cannot handle but a genuine document may carry.
-    Unsupported,
-    /// The reader itself failed: the station's fault, not the document's.
-    ReaderFault,
 }
 
 /// Which secret opened the chip (decides how a DG1 mismatch is explained).
@@ -143,9 +129,24 @@ impl ChipError {
     ) -> Self {
         let reason = e.to_string();
         if authenticity_failure {
-            ChipError::Authenticity { check, reason }
+            ChipError::Authenticity {
+                check,
+                reason,
+                report: None,
+            }
         } else {
             ChipError::Protocol { protocol, reason }
+        }
+    }
+
+    /// Every authenticity check's result, when an authenticity check failed during a read with
+    /// authentication hooks: which checks passed before the failing one, and why it failed.
+    pub fn authenticity_report(&self) -> Option<&PaReport> {
+        match self {
+            ChipError::Authenticity {
+                report: Some(r), ..
+            } => Some(r),
+            _ => None,
         }
     }
 

@@ -58,6 +58,7 @@ fn every_error() -> Vec<(ChipError, ChipFailure)> {
             ChipError::Authenticity {
                 check: "PA",
                 reason: "x".into(),
+                report: None,
             },
             ChipFailure::NotGenuine { check: "PA" },
         ),

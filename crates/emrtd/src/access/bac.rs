@@ -281,6 +281,7 @@ impl Exchange for Bac {
                         BacError::Mac | BacError::Nonce => ChipError::Authenticity {
                             check: "BAC",
                             reason: e.to_string(),
+                            report: None,
                         },
                         other => ChipError::Protocol {
                             protocol: "BAC",

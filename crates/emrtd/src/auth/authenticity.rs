@@ -75,7 +75,11 @@ impl ChipAuthenticity {
         set: impl FnOnce(&mut PaReport, CheckResult),
     ) -> ChipError {
         self.set(|r| set(r, CheckResult::Fail(reason.clone())));
-        ChipError::Authenticity { check, reason }
+        ChipError::Authenticity {
+            check,
+            reason,
+            report: Some(Box::new(self.report.clone())),
+        }
     }
 
     fn after_dg14(&mut self, dg14: &[u8]) -> Result<Option<Box<dyn Exchange>>, ChipError> {
@@ -182,6 +186,7 @@ impl AuthenticationHooks for ChipAuthenticity {
             return Err(ChipError::Authenticity {
                 check,
                 reason: reason.to_string(),
+                report: Some(Box::new(report.clone())),
             });
         }
         let status = |c: &CheckResult, check| match c {

@@ -406,7 +406,22 @@ impl ReadSession {
         self.result.take()
     }
 
-    fn fail(&mut self, e: ChipError) {
+    fn fail(&mut self, mut e: ChipError) {
+        // A failed authenticity check carries every check's result (which passed before it).
+        // (A failure inside Chip or Active Authentication's exchange is recorded here.)
+        if let ChipError::Authenticity {
+            check,
+            reason,
+            report,
+        } = &mut e
+        {
+            if report.is_none() {
+                *report = self.opts.hooks.report().map(|mut r| {
+                    r.record_failure(check, reason);
+                    Box::new(r)
+                });
+            }
+        }
         if self.result.is_none() {
             self.result = Some(Err(e));
         }

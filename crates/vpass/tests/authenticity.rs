@@ -47,7 +47,6 @@ fn read_with(opts: &SecurityOptions) -> Outcome {
         access: Arc::new(PreferPace),
         hooks: Box::new(ChipAuthenticity::new(Arc::new(security.trust), opts.now)),
         optional_files: vec![LdsFile::DG11, LdsFile::DG12, LdsFile::DG14, LdsFile::DG15],
-        decode_images: false,
         ..ReadOptions::default()
     };
     let read = read_passport(&mut transport, key, options, &SystemClock);
@@ -274,7 +273,6 @@ fn a_can_opens_a_pace_chip() {
         hooks: Box::new(ChipAuthenticity::new(Arc::new(security.trust), opts.now)),
         optional_files: vec![LdsFile::DG14, LdsFile::DG15],
         expected_mrz: Some(PassportProfile::specimen().access_key().expect("key")),
-        decode_images: false,
         ..ReadOptions::default()
     };
     let can = AccessKey::Can(idgate_emrtd::Can::parse("123456").expect("CAN"));

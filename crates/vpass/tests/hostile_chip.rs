@@ -120,7 +120,6 @@ fn run(seed: u64, every: bool, profile: &PassportProfile) -> Result<(), ChipErro
     };
     let key = AccessKey::Mrz(profile.access_key().expect("key"));
     let options = ReadOptions {
-        decode_images: false,
         ..ReadOptions::default()
     };
     read_passport(&mut t, key, options, &SystemClock).map(|_| ())

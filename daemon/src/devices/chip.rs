@@ -116,15 +116,15 @@ impl ChipJob {
             chip_auth: contract::check_result(&pa.chip_auth),
             active_auth: contract::check_result(&pa.active_auth),
         };
-        match read.face {
-            Some(face) => {
+        match read.decode_face() {
+            Ok(Some(face)) => {
                 if let Ok(mut slot) = self.photo.lock() {
                     *slot = Some(face);
                 }
                 Ok(report)
             }
             // No photo our decoders read: the face step cannot run here.
-            None => Err(Guidance::ChipUnsupported),
+            Ok(None) | Err(_) => Err(Guidance::ChipUnsupported),
         }
     }
 

@@ -5,40 +5,33 @@
 //! or [`ReadSession::on_card_present`]. The time is passed in; the session never blocks or sleeps.
 
 mod file_read;
+mod link;
+mod options;
 pub(crate) mod profile;
 pub(crate) mod read_mode;
+mod result;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use idgate_mrz::ChipAccessKey;
-
-use crate::access::{AccessKey, AccessSelector, BacOnly};
-use crate::crypto::random::{OsRandom, RandomSource};
-use crate::error::{AccessProtocol, ChipError, KeyKind};
-use crate::exchange::{
-    AuthenticationHooks, Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome,
-    ExchangeStep, NoAuthentication,
-};
+use crate::access::AccessKey;
+use crate::error::{AccessProtocol, ChipError};
+use crate::exchange::{CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep};
 use crate::iso7816::apdu::{CommandApdu, LengthForm, ResponseApdu};
 use crate::iso7816::card;
-use crate::iso7816::sm::SecureMessaging;
 use crate::iso7816::transport::TransportError;
 use crate::lds::atr_info::AtrInfo;
 use crate::lds::card_access::CardAccess;
 use crate::lds::com::EfCom;
 use crate::lds::dg1::Dg1;
-use crate::lds::dg2::{Dg2, Dg2Error, Dg2Unsupported};
-use crate::lds::dg7::Dg7;
-use crate::lds::dg11::Dg11;
-use crate::lds::dg12::Dg12;
-use crate::lds::image::{self, RgbImage};
 use crate::lds::{LdsFile, RawFiles};
-use crate::session::profile::{ChipKind, ReadProfile, ReadProfileStore};
+use crate::session::profile::{ChipKind, ReadProfile};
 use file_read::{FileRead, ReadNext, ReadOutcome};
+use link::{Answer, ApduLink};
+pub use options::ReadOptions;
 pub(crate) use read_mode::{ReadMode, ReadModes};
+pub use result::{ChipRead, ReadStats};
 
 /// The eMRTD application identifier (ICAO 9303 Part 10 §3.10).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
@@ -56,86 +49,8 @@ pub const READ_ORDER: [LdsFile; 8] = [
     LdsFile::DG7,
 ];
 
-/// Bound on commands for one read (a full read is ~100-150): a misbehaving chip cannot keep us busy.
-const MAX_APDUS: u32 = 4000;
-/// Bound on GET RESPONSE rounds for one command.
-const MAX_GET_RESPONSE: u8 = 64;
 /// Secure messaging sessions the chip may drop before we give up.
 const MAX_SM_BREAKS: u32 = 2;
-
-/// How to read.
-pub struct ReadOptions {
-    /// Chooses the access control (BAC by default; `PreferPace` for PACE).
-    pub access: Arc<dyn AccessSelector>,
-    /// Chip/Active/Passive Authentication (none by default; `ChipAuthenticity`).
-    pub hooks: Box<dyn AuthenticationHooks>,
-    /// Randomness for nonces and keys.
-    pub rng: Box<dyn RandomSource>,
-    /// Data groups wanted besides the mandatory DG1, DG2 and EF.SOD (read if EF.COM lists them).
-    pub optional_files: Vec<LdsFile>,
-    /// The whole read must end within this time.
-    pub deadline: Duration,
-    /// A card that left must be back within this time.
-    pub card_return_timeout: Duration,
-    /// Largest file accepted.
-    pub max_file_len: usize,
-    /// Issuing state from the code step: lets the read profile be looked up before DG1.
-    pub issuing_state: Option<String>,
-    /// The MRZ from the code step when the chip is opened with a CAN (DG1 is compared with it).
-    pub expected_mrz: Option<ChipAccessKey>,
-    /// Read sizes to start with (the driver fills this from `profiles`).
-    pub profile: Option<ReadProfile>,
-    /// Where the driver loads and saves read profiles.
-    pub profiles: Option<Arc<dyn ReadProfileStore>>,
-    /// Decode the facial image to RGB.
-    pub decode_images: bool,
-    /// Try READ BINARY with short file identifiers.
-    pub use_sfi: bool,
-    /// Read EF.CardAccess and EF.ATR/INFO before access control.
-    pub read_master_file: bool,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        Self {
-            access: Arc::new(BacOnly),
-            hooks: Box::new(NoAuthentication),
-            rng: Box::new(OsRandom),
-            optional_files: vec![
-                LdsFile::DG7,
-                LdsFile::DG11,
-                LdsFile::DG12,
-                LdsFile::DG14,
-                LdsFile::DG15,
-            ],
-            deadline: Duration::from_secs(60),
-            card_return_timeout: Duration::from_secs(20),
-            max_file_len: 512 * 1024,
-            issuing_state: None,
-            expected_mrz: None,
-            profile: None,
-            profiles: None,
-            decode_images: true,
-            use_sfi: true,
-            read_master_file: true,
-        }
-    }
-}
-
-impl fmt::Debug for ReadOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadOptions")
-            .field("optional_files", &self.optional_files)
-            .field("deadline", &self.deadline)
-            .field("card_return_timeout", &self.card_return_timeout)
-            .field("max_file_len", &self.max_file_len)
-            .field("issuing_state", &self.issuing_state)
-            .field("profile", &self.profile)
-            .field("decode_images", &self.decode_images)
-            .field("use_sfi", &self.use_sfi)
-            .finish_non_exhaustive()
-    }
-}
 
 /// What the caller should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,73 +98,6 @@ pub enum Event {
     ReadMode(ReadMode),
 }
 
-/// Counters of one read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReadStats {
-    /// Command APDUs sent (including GET RESPONSE).
-    pub apdus: u32,
-    /// File bytes read.
-    pub bytes_read: usize,
-    /// Times the read resumed after the card came back or SM broke.
-    pub resumes: u32,
-    /// Read sizes refused.
-    pub step_downs: u32,
-}
-
-/// Everything read from the chip.
-pub struct ChipRead {
-    pub access: AccessProtocol,
-    /// EF.CardAccess parsed, when present (raw bytes in `raw`).
-    pub card_access: Option<CardAccess>,
-    pub com: Option<EfCom>,
-    pub dg1: Dg1,
-    pub dg2: Dg2,
-    /// DG2's first facial image, decoded (when `decode_images`).
-    pub face: Option<RgbImage>,
-    pub dg7: Option<Dg7>,
-    pub dg11: Option<Dg11>,
-    pub dg12: Option<Dg12>,
-    /// Every file exactly as read (EF.SOD, DG14, DG15 and the rest, for Passive Authentication).
-    pub raw: RawFiles,
-    /// Checks performed (access control, DG1 = code, CA, AA and PA).
-    pub checks: Vec<CheckOutcome>,
-    /// Every authenticity check's result with its reason, from the read's hooks (`None` without
-    /// authentication hooks). API change: formerly read from the hooks' shared slot afterwards.
-    pub authenticity: Option<crate::auth::passive::PaReport>,
-    pub chip_kind: ChipKind,
-    /// The read sizes that worked (the driver stores it under `chip_kind`).
-    pub profile: ReadProfile,
-    pub stats: ReadStats,
-}
-
-impl fmt::Debug for ChipRead {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChipRead")
-            .field("access", &self.access)
-            .field("raw", &self.raw)
-            .field("checks", &self.checks)
-            .field("chip_kind", &self.chip_kind)
-            .field("profile", &self.profile)
-            .field("stats", &self.stats)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ChipRead {
-    pub fn sod(&self) -> Option<&[u8]> {
-        self.raw.get(LdsFile::Sod)
-    }
-    pub fn dg14(&self) -> Option<&[u8]> {
-        self.raw.get(LdsFile::DG14)
-    }
-    pub fn dg15(&self) -> Option<&[u8]> {
-        self.raw.get(LdsFile::DG15)
-    }
-    pub fn card_access_raw(&self) -> Option<&[u8]> {
-        self.raw.get(LdsFile::CardAccess)
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     MasterFile,
@@ -261,18 +109,6 @@ enum Stage {
     Finished,
 }
 
-struct InFlight {
-    plain: CommandApdu,
-    form: LengthForm,
-    protected: bool,
-    bytes: Vec<u8>,
-    sent: bool,
-    collected: Vec<u8>,
-    rounds: u8,
-    resent: bool,
-    ssc_before: Vec<u8>,
-}
-
 /// One chip read, from the ATR to the last file.
 pub struct ReadSession {
     key: AccessKey,
@@ -281,7 +117,7 @@ pub struct ReadSession {
     historical: Vec<u8>,
     modes: ReadModes,
     use_sfi: bool,
-    sm: Option<SecureMessaging>,
+    link: ApduLink,
     stage: Stage,
     master_file_done: bool,
     access: Option<AccessProtocol>,
@@ -289,7 +125,6 @@ pub struct ReadSession {
     exchange: Option<Box<dyn Exchange>>,
     hook_file: Option<LdsFile>,
     ready: Option<(CommandApdu, LengthForm)>,
-    inflight: Option<InFlight>,
     master_queue: VecDeque<LdsFile>,
     queue: VecDeque<(LdsFile, bool)>,
     current: Option<FileRead>,
@@ -335,6 +170,7 @@ impl ReadSession {
             VecDeque::new()
         };
         let issuing_state = opts.issuing_state.clone();
+        let link = ApduLink::new(opts.max_file_len);
         let mut s = Self {
             key,
             opts,
@@ -342,7 +178,7 @@ impl ReadSession {
             historical,
             modes,
             use_sfi,
-            sm: None,
+            link,
             stage: Stage::MasterFile,
             master_file_done: false,
             access: None,
@@ -350,7 +186,6 @@ impl ReadSession {
             exchange: None,
             hook_file: None,
             ready: None,
-            inflight: None,
             master_queue,
             queue: [(LdsFile::Com, true)].into(),
             current: None,
@@ -394,7 +229,10 @@ impl ReadSession {
     }
 
     pub fn stats(&self) -> ReadStats {
-        self.stats
+        ReadStats {
+            apdus: self.link.apdus(),
+            ..self.stats
+        }
     }
 
     pub fn is_done(&self) -> bool {
@@ -426,10 +264,9 @@ impl ReadSession {
             self.result = Some(Err(e));
         }
         self.stage = Stage::Finished;
-        self.sm = None;
+        self.link.reset();
         self.exchange = None;
         self.ready = None;
-        self.inflight = None;
     }
 
     /// What to do now.
@@ -449,14 +286,13 @@ impl ReadSession {
             }
             return Action::WaitForCard;
         }
-        if let Some(inf) = &mut self.inflight {
-            inf.sent = true;
-            return Action::Transmit(inf.bytes.clone());
+        if let Some(bytes) = self.link.pending() {
+            return Action::Transmit(bytes);
         }
         // Each turn either readies a command, changes stage or finishes; stages are finite.
         for _ in 0..64 {
             if let Some((cmd, form)) = self.ready.take() {
-                return match self.launch(cmd, form) {
+                return match self.link.send(cmd, form) {
                     Ok(bytes) => Action::Transmit(bytes),
                     Err(e) => {
                         self.fail(e);
@@ -479,36 +315,6 @@ impl ReadSession {
             reason: "no progress".into(),
         });
         Action::Done
-    }
-
-    fn launch(&mut self, cmd: CommandApdu, form: LengthForm) -> Result<Vec<u8>, ChipError> {
-        self.stats.apdus += 1;
-        if self.stats.apdus > MAX_APDUS {
-            return Err(ChipError::Protocol {
-                protocol: "session",
-                reason: "too many commands".into(),
-            });
-        }
-        let (bytes, protected, ssc_before) = match self.sm.as_mut() {
-            Some(sm) => {
-                let ssc_before = sm.ssc().to_vec();
-                let wrapped = sm.protect_command(&cmd, form)?;
-                (wrapped.encode(form)?, true, ssc_before)
-            }
-            None => (cmd.encode(form)?, false, Vec::new()),
-        };
-        self.inflight = Some(InFlight {
-            plain: cmd,
-            form,
-            protected,
-            bytes: bytes.clone(),
-            sent: true,
-            collected: Vec::new(),
-            rounds: 0,
-            resent: false,
-            ssc_before,
-        });
-        Ok(bytes)
     }
 
     /// Readies the next command of the current stage, or moves to the next stage.
@@ -642,7 +448,7 @@ impl ReadSession {
                         reason: "finished without secure messaging".into(),
                     });
                 };
-                self.sm = Some(sm);
+                self.link.set_secure_messaging(sm);
                 if self.select_first {
                     self.enter_files();
                 } else {
@@ -653,7 +459,7 @@ impl ReadSession {
             }
             _ => {
                 if let Some(sm) = outcome.secure_messaging {
-                    self.sm = Some(sm);
+                    self.link.set_secure_messaging(sm);
                 }
                 self.hook_file = None;
                 self.stage = Stage::Files;
@@ -690,81 +496,32 @@ impl ReadSession {
     /// The card answered.
     pub fn on_response(&mut self, bytes: &[u8], now: Instant) {
         let _ = now;
-        let Some(mut inf) = self.inflight.take() else {
-            return;
-        };
         if self.result.is_some() {
             return;
         }
-        let resp = match ResponseApdu::parse(bytes) {
-            Ok(r) => r,
-            Err(e) => return self.fail(e.into()),
-        };
-        if let Some(n) = resp.sw.more_data() {
-            inf.collected.extend_from_slice(&resp.data);
-            inf.rounds += 1;
-            if inf.rounds > MAX_GET_RESPONSE || inf.collected.len() > self.opts.max_file_len {
-                return self.fail(ChipError::Protocol {
-                    protocol: "GET RESPONSE",
-                    reason: "the chip never stops offering more data".into(),
-                });
-            }
-            inf.bytes = CommandApdu::new(0x00, 0xC0, 0x00, 0x00)
-                .with_le(n)
-                .to_bytes();
-            inf.sent = false;
-            self.stats.apdus += 1;
-            self.inflight = Some(inf);
-            return;
-        }
-        let mut data = std::mem::take(&mut inf.collected);
-        data.extend_from_slice(&resp.data);
-        let full = ResponseApdu::new(data, resp.sw);
-        if !inf.protected && !inf.resent {
-            if let Some(n) = full.sw.exact_length() {
-                // 6Cxx: same command, exact Le (plain commands only; under SM the Le is inside).
-                inf.plain.le = Some(n);
-                match inf.plain.encode(inf.plain.natural_form()) {
-                    Ok(b) => inf.bytes = b,
-                    Err(e) => return self.fail(e.into()),
+        match self.link.on_answer(bytes) {
+            None | Some(Ok(Answer::Again)) => {}
+            Some(Ok(Answer::SmBroken)) => self.session_broken(),
+            Some(Ok(Answer::Complete {
+                response,
+                protected,
+            })) => {
+                if let Err(e) = self.dispatch(&response, protected) {
+                    self.fail(e);
                 }
-                inf.resent = true;
-                inf.sent = false;
-                self.stats.apdus += 1;
-                self.inflight = Some(inf);
-                return;
             }
-        }
-        let plain = if inf.protected {
-            let Some(sm) = self.sm.as_mut() else {
-                return self.fail(ChipError::Protocol {
-                    protocol: "session",
-                    reason: "protected answer without a session".into(),
-                });
-            };
-            match sm.unprotect_response(&full) {
-                Ok(p) => p,
-                Err(e) => return self.fail(e.into()),
-            }
-        } else {
-            full
-        };
-        if inf.protected && plain.sw.is_sm_error() {
-            return self.session_broken();
-        }
-        if let Err(e) = self.dispatch(&plain, &inf) {
-            self.fail(e);
+            Some(Err(e)) => self.fail(e),
         }
     }
 
-    fn dispatch(&mut self, resp: &ResponseApdu, inf: &InFlight) -> Result<(), ChipError> {
+    fn dispatch(&mut self, resp: &ResponseApdu, protected: bool) -> Result<(), ChipError> {
         match self.stage {
             Stage::MasterFile => self.on_master_file(resp),
             Stage::SelectApplet => {
                 if !resp.sw.is_ok() {
                     return Err(ChipError::NotEmrtd(resp.sw));
                 }
-                if self.sm.is_none() {
+                if !self.link.has_secure_messaging() {
                     self.stage = Stage::Access;
                     if let Some(p) = self.access {
                         self.events.push_back(Event::Phase(Phase::AccessControl(p)));
@@ -780,7 +537,7 @@ impl ReadSession {
                 }
                 Ok(())
             }
-            Stage::Files => self.on_file(resp, inf.protected),
+            Stage::Files => self.on_file(resp, protected),
             Stage::WaitCard | Stage::Finished => Ok(()),
         }
     }
@@ -930,24 +687,21 @@ impl ReadSession {
 
     /// The transport failed instead of answering.
     pub fn on_transport_error(&mut self, err: TransportError, now: Instant) {
-        let inf = self.inflight.take();
+        let refused = self.link.on_failure();
         if self.result.is_some() {
             return;
         }
         if err.is_card_absent() {
             return self.card_lost(now);
         }
-        if let (TransportError::Rejected(_), Some(inf)) = (&err, &inf) {
+        if let (TransportError::Rejected(_), Some(refused)) = (&err, &refused) {
             let reading = matches!(self.stage, Stage::Files | Stage::MasterFile)
                 && self.current.is_some()
-                && inf.form == LengthForm::Extended;
+                && refused.form == LengthForm::Extended;
             if reading {
-                // The command never reached the card: the card's SSC did not move, so ours must not.
-                if let Some(sm) = self.sm.as_mut() {
-                    sm.restore_ssc(&inf.ssc_before);
-                }
+                self.link.undo_refused(refused);
                 self.stats.step_downs += 1;
-                match self.modes.step_down(inf.protected) {
+                match self.modes.step_down(refused.protected) {
                     Some(mode) => self.events.push_back(Event::ReadMode(mode)),
                     None => self.fail(ChipError::Reader(err)),
                 }
@@ -958,7 +712,7 @@ impl ReadSession {
     }
 
     fn card_lost(&mut self, now: Instant) {
-        self.sm = None;
+        self.link.reset();
         self.exchange = None;
         self.ready = None;
         self.lost_since = Some(now);
@@ -1000,7 +754,7 @@ impl ReadSession {
         if self.sm_breaks > MAX_SM_BREAKS {
             return self.fail(ChipError::SessionBroken);
         }
-        self.sm = None;
+        self.link.reset();
         self.exchange = None;
         self.ready = None;
         self.stats.resumes += 1;
@@ -1011,104 +765,7 @@ impl ReadSession {
         self.events.push_back(Event::Phase(Phase::Finishing));
         let result = self.build_result();
         self.stage = Stage::Finished;
-        self.sm = None;
+        self.link.reset();
         self.result = Some(result);
-    }
-
-    fn build_result(&mut self) -> Result<ChipRead, ChipError> {
-        let pa_checks = self.opts.hooks.after_read(&self.files)?;
-        self.checks.extend(pa_checks);
-        let lds = |file: LdsFile| move |error| ChipError::Lds { file, error };
-        let dg1_raw = self
-            .files
-            .get(LdsFile::DG1)
-            .ok_or(ChipError::MissingFile(LdsFile::DG1))?;
-        let dg1 = Dg1::parse(dg1_raw).map_err(lds(LdsFile::DG1))?;
-        let expected = match &self.key {
-            AccessKey::Mrz(k) => Some(k),
-            AccessKey::Can(_) => self.opts.expected_mrz.as_ref(),
-        };
-        if let Some(expected) = expected {
-            if let Err(field) = dg1.matches(expected) {
-                return Err(ChipError::Dg1Mismatch {
-                    field: field.name(),
-                    via: KeyKind::of(&self.key),
-                });
-            }
-            self.checks
-                .push(CheckOutcome::passed(Check::Dg1MatchesCode));
-        }
-        if !self.files.contains(LdsFile::Sod) {
-            return Err(ChipError::MissingFile(LdsFile::Sod));
-        }
-        let dg2_raw = self
-            .files
-            .get(LdsFile::DG2)
-            .ok_or(ChipError::MissingFile(LdsFile::DG2))?;
-        let dg2 = Dg2::parse(dg2_raw).map_err(|e| match e {
-            Dg2Error::Malformed(error) => ChipError::Lds {
-                file: LdsFile::DG2,
-                error,
-            },
-            Dg2Error::Unsupported(what) => ChipError::UnsupportedFormat {
-                file: LdsFile::DG2,
-                what: match what {
-                    Dg2Unsupported::Iso39794Extension(_) => "ISO/IEC 39794-5 extension",
-                    Dg2Unsupported::UnknownImageType(_) => "facial image type",
-                },
-            },
-        })?;
-        let face = match (self.opts.decode_images, dg2.faces.first()) {
-            (true, Some(f)) => {
-                Some(image::decode(&f.data).map_err(|e| ChipError::Image(e.to_string()))?)
-            }
-            _ => None,
-        };
-        let dg7 = self
-            .files
-            .get(LdsFile::DG7)
-            .map(Dg7::parse)
-            .transpose()
-            .map_err(lds(LdsFile::DG7))?;
-        let dg11 = self
-            .files
-            .get(LdsFile::DG11)
-            .map(Dg11::parse)
-            .transpose()
-            .map_err(lds(LdsFile::DG11))?;
-        let dg12 = self
-            .files
-            .get(LdsFile::DG12)
-            .map(Dg12::parse)
-            .transpose()
-            .map_err(lds(LdsFile::DG12))?;
-        let access = self.access.ok_or(ChipError::Protocol {
-            protocol: "session",
-            reason: "finished without access control".into(),
-        })?;
-        let chip_kind = ChipKind {
-            historical_bytes: self.historical.clone(),
-            issuing_state: self
-                .issuing_state
-                .clone()
-                .unwrap_or_else(|| dg1.issuing_state.clone()),
-        };
-        Ok(ChipRead {
-            access,
-            card_access: self.card_access.take(),
-            com: self.com.take(),
-            dg1,
-            dg2,
-            face,
-            dg7,
-            dg11,
-            dg12,
-            raw: std::mem::take(&mut self.files),
-            checks: std::mem::take(&mut self.checks),
-            authenticity: self.opts.hooks.report(),
-            chip_kind,
-            profile: self.modes.profile(self.use_sfi),
-            stats: self.stats,
-        })
     }
 }

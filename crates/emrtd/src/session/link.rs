@@ -70,10 +70,6 @@ impl ApduLink {
         self.apdus
     }
 
-    pub(super) fn has_secure_messaging(&self) -> bool {
-        self.sm.is_some()
-    }
-
     /// The bytes to put on the wire, while a command is in flight.
     pub(super) fn pending(&self) -> Option<Vec<u8>> {
         self.inflight.as_ref().map(|i| i.bytes.clone())

@@ -98,15 +98,58 @@ pub enum Event {
     ReadMode(ReadMode),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the read is, with what only that stage needs (the way rustls types its handshake
+/// states): an exchange lives in the stage that runs it and is dropped by leaving it.
 enum Stage {
-    MasterFile,
-    Access,
-    SelectApplet,
+    /// Reading EF.CardAccess and EF.ATR/INFO (plain, before access control); `queue`: the files
+    /// still to read.
+    MasterFile {
+        queue: VecDeque<LdsFile>,
+    },
+    /// SELECT the eMRTD application, then run `access` (BAC selects first) or, when `None`
+    /// (after PACE), read the files.
+    SelectApplet {
+        access: Option<Box<dyn Exchange>>,
+    },
+    /// Access control; `select_after`: SELECT the application once it is done (PACE).
+    Access {
+        exchange: Box<dyn Exchange>,
+        select_after: bool,
+    },
+    /// Reading the planned files.
     Files,
-    Hook,
-    WaitCard,
+    /// An authentication exchange the hooks started after `file` was read.
+    Hook {
+        exchange: Box<dyn Exchange>,
+        file: LdsFile,
+    },
+    /// The card left at `since`; `master_file`: the master-file reads to resume, when it left
+    /// before access control.
+    WaitCard {
+        since: Instant,
+        master_file: Option<VecDeque<LdsFile>>,
+    },
     Finished,
+}
+
+impl fmt::Debug for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stage::MasterFile { queue } => write!(f, "MasterFile({queue:?})"),
+            Stage::SelectApplet { access } => {
+                write!(
+                    f,
+                    "SelectApplet(then {})",
+                    access.as_ref().map_or("files", |e| e.name())
+                )
+            }
+            Stage::Access { exchange, .. } => write!(f, "Access({})", exchange.name()),
+            Stage::Files => f.write_str("Files"),
+            Stage::Hook { exchange, file } => write!(f, "Hook({} after {file:?})", exchange.name()),
+            Stage::WaitCard { .. } => f.write_str("WaitCard"),
+            Stage::Finished => f.write_str("Finished"),
+        }
+    }
 }
 
 /// One chip read, from the ATR to the last file.
@@ -119,13 +162,11 @@ pub struct ReadSession {
     use_sfi: bool,
     link: ApduLink,
     stage: Stage,
-    master_file_done: bool,
     access: Option<AccessProtocol>,
-    select_first: bool,
-    exchange: Option<Box<dyn Exchange>>,
-    hook_file: Option<LdsFile>,
+    /// The file whose authentication exchange a card loss or an SM break interrupted: run again
+    /// once files are read again.
+    interrupted_hook: Option<LdsFile>,
     ready: Option<(CommandApdu, LengthForm)>,
-    master_queue: VecDeque<LdsFile>,
     queue: VecDeque<(LdsFile, bool)>,
     current: Option<FileRead>,
     files: RawFiles,
@@ -135,7 +176,6 @@ pub struct ReadSession {
     checks: Vec<CheckOutcome>,
     events: VecDeque<Event>,
     stats: ReadStats,
-    lost_since: Option<Instant>,
     sm_breaks: u32,
     files_done: usize,
     files_planned: usize,
@@ -179,14 +219,12 @@ impl ReadSession {
             modes,
             use_sfi,
             link,
-            stage: Stage::MasterFile,
-            master_file_done: false,
+            stage: Stage::MasterFile {
+                queue: master_queue,
+            },
             access: None,
-            select_first: true,
-            exchange: None,
-            hook_file: None,
+            interrupted_hook: None,
             ready: None,
-            master_queue,
             queue: [(LdsFile::Com, true)].into(),
             current: None,
             files: RawFiles::default(),
@@ -196,7 +234,6 @@ impl ReadSession {
             checks: Vec::new(),
             events: VecDeque::new(),
             stats: ReadStats::default(),
-            lost_since: None,
             sm_breaks: 0,
             files_done: 0,
             files_planned: 1,
@@ -265,7 +302,6 @@ impl ReadSession {
         }
         self.stage = Stage::Finished;
         self.link.reset();
-        self.exchange = None;
         self.ready = None;
     }
 
@@ -278,8 +314,7 @@ impl ReadSession {
             self.fail(ChipError::Timeout);
             return Action::Done;
         }
-        if self.stage == Stage::WaitCard {
-            let since = self.lost_since.unwrap_or(now);
+        if let Stage::WaitCard { since, .. } = self.stage {
             if now.saturating_duration_since(since) >= self.opts.card_return_timeout {
                 self.fail(ChipError::CardLost);
                 return Action::Done;
@@ -306,7 +341,7 @@ impl ReadSession {
             if self.result.is_some() {
                 return Action::Done;
             }
-            if self.stage == Stage::WaitCard {
+            if matches!(self.stage, Stage::WaitCard { .. }) {
                 return Action::WaitForCard;
             }
         }
@@ -319,29 +354,26 @@ impl ReadSession {
 
     /// Readies the next command of the current stage, or moves to the next stage.
     fn plan(&mut self) -> Result<(), ChipError> {
-        match self.stage {
-            Stage::MasterFile => {
+        match &mut self.stage {
+            Stage::MasterFile { queue } => {
                 if self.current.is_none() {
-                    match self.master_queue.pop_front() {
+                    match queue.pop_front() {
                         Some(file) => {
                             self.current = Some(FileRead::new(file, true, self.opts.max_file_len))
                         }
-                        None => {
-                            self.master_file_done = true;
-                            return self.begin_access();
-                        }
+                        None => return self.begin_access(),
                     }
                 }
                 self.ready_file_command(false)
             }
-            Stage::SelectApplet => {
+            Stage::SelectApplet { .. } => {
                 self.ready = Some((
                     CommandApdu::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID),
                     LengthForm::Short,
                 ));
                 Ok(())
             }
-            Stage::Access | Stage::Hook => {
+            Stage::Access { .. } | Stage::Hook { .. } => {
                 if let Some(outcome) = self.drive_exchange(None)? {
                     self.exchange_done(outcome)?;
                 }
@@ -362,7 +394,7 @@ impl ReadSession {
                 }
                 self.ready_file_command(true)
             }
-            Stage::WaitCard | Stage::Finished => Ok(()),
+            Stage::WaitCard { .. } | Stage::Finished => Ok(()),
         }
     }
 
@@ -392,26 +424,30 @@ impl ReadSession {
             .access
             .select(self.card_access.as_ref(), &self.key)?;
         self.access = Some(plan.protocol);
-        self.select_first = plan.select_applet_first;
-        self.exchange = Some(plan.exchange);
-        if self.select_first {
-            self.stage = Stage::SelectApplet;
+        if plan.select_applet_first {
+            self.stage = Stage::SelectApplet {
+                access: Some(plan.exchange),
+            };
             self.events
                 .push_back(Event::Phase(Phase::SelectingApplication));
         } else {
-            self.stage = Stage::Access;
+            self.stage = Stage::Access {
+                exchange: plan.exchange,
+                select_after: true,
+            };
             self.events
                 .push_back(Event::Phase(Phase::AccessControl(plan.protocol)));
         }
         Ok(())
     }
 
-    /// Runs the current exchange one step; `Some(outcome)` when it finished.
+    /// Runs the current stage's exchange one step; `Some(outcome)` when it finished.
     fn drive_exchange(
         &mut self,
         response: Option<&ResponseApdu>,
     ) -> Result<Option<ExchangeOutcome>, ChipError> {
-        let Some(mut exchange) = self.exchange.take() else {
+        let (Stage::Access { exchange, .. } | Stage::Hook { exchange, .. }) = &mut self.stage
+        else {
             return Err(ChipError::Protocol {
                 protocol: "session",
                 reason: "no exchange to run".into(),
@@ -426,13 +462,13 @@ impl ReadSession {
             ExchangeStep::Send(cmd) => {
                 let form = cmd.natural_form();
                 self.ready = Some((cmd, form));
-                self.exchange = Some(exchange);
                 Ok(None)
             }
             ExchangeStep::Done(outcome) => Ok(Some(outcome)),
         }
     }
 
+    /// The stage's exchange finished: leave the stage (dropping the exchange).
     fn exchange_done(&mut self, mut outcome: ExchangeOutcome) -> Result<(), ChipError> {
         self.opts.hooks.exchange_done(&mut outcome);
         for check in outcome.checks {
@@ -440,8 +476,8 @@ impl ReadSession {
                 self.checks.push(check);
             }
         }
-        match self.stage {
-            Stage::Access => {
+        match std::mem::replace(&mut self.stage, Stage::Files) {
+            Stage::Access { select_after, .. } => {
                 let Some(sm) = outcome.secure_messaging else {
                     return Err(ChipError::Protocol {
                         protocol: "access control",
@@ -449,30 +485,28 @@ impl ReadSession {
                     });
                 };
                 self.link.set_secure_messaging(sm);
-                if self.select_first {
-                    self.enter_files();
-                } else {
-                    self.stage = Stage::SelectApplet;
+                if select_after {
+                    self.stage = Stage::SelectApplet { access: None };
                     self.events
                         .push_back(Event::Phase(Phase::SelectingApplication));
+                } else {
+                    self.enter_files();
                 }
             }
             _ => {
                 if let Some(sm) = outcome.secure_messaging {
                     self.link.set_secure_messaging(sm);
                 }
-                self.hook_file = None;
-                self.stage = Stage::Files;
             }
         }
         Ok(())
     }
 
-    /// Into file reading, or back into the authentication hook a card loss interrupted.
+    /// Into file reading, or back into the authentication exchange a card loss interrupted.
     fn enter_files(&mut self) {
         self.stage = Stage::Files;
         self.events.push_back(Event::Phase(Phase::ReadingFiles));
-        if let Some(file) = self.hook_file {
+        if let Some(file) = self.interrupted_hook.take() {
             if let Err(e) = self.start_hook(file) {
                 self.fail(e);
             }
@@ -480,15 +514,10 @@ impl ReadSession {
     }
 
     fn start_hook(&mut self, file: LdsFile) -> Result<(), ChipError> {
-        match self.opts.hooks.after_file(file, &self.files)? {
-            Some(exchange) => {
-                self.events
-                    .push_back(Event::Phase(Phase::Authenticating(exchange.name())));
-                self.exchange = Some(exchange);
-                self.hook_file = Some(file);
-                self.stage = Stage::Hook;
-            }
-            None => self.hook_file = None,
+        if let Some(exchange) = self.opts.hooks.after_file(file, &self.files)? {
+            self.events
+                .push_back(Event::Phase(Phase::Authenticating(exchange.name())));
+            self.stage = Stage::Hook { exchange, file };
         }
         Ok(())
     }
@@ -515,30 +544,34 @@ impl ReadSession {
     }
 
     fn dispatch(&mut self, resp: &ResponseApdu, protected: bool) -> Result<(), ChipError> {
-        match self.stage {
-            Stage::MasterFile => self.on_master_file(resp),
-            Stage::SelectApplet => {
+        match &mut self.stage {
+            Stage::MasterFile { .. } => self.on_master_file(resp),
+            Stage::SelectApplet { access } => {
                 if !resp.sw.is_ok() {
                     return Err(ChipError::NotEmrtd(resp.sw));
                 }
-                if !self.link.has_secure_messaging() {
-                    self.stage = Stage::Access;
-                    if let Some(p) = self.access {
-                        self.events.push_back(Event::Phase(Phase::AccessControl(p)));
+                match access.take() {
+                    Some(exchange) => {
+                        self.stage = Stage::Access {
+                            exchange,
+                            select_after: false,
+                        };
+                        if let Some(p) = self.access {
+                            self.events.push_back(Event::Phase(Phase::AccessControl(p)));
+                        }
                     }
-                } else {
-                    self.enter_files();
+                    None => self.enter_files(),
                 }
                 Ok(())
             }
-            Stage::Access | Stage::Hook => {
+            Stage::Access { .. } | Stage::Hook { .. } => {
                 if let Some(outcome) = self.drive_exchange(Some(resp))? {
                     self.exchange_done(outcome)?;
                 }
                 Ok(())
             }
             Stage::Files => self.on_file(resp, protected),
-            Stage::WaitCard | Stage::Finished => Ok(()),
+            Stage::WaitCard { .. } | Stage::Finished => Ok(()),
         }
     }
 
@@ -695,7 +728,7 @@ impl ReadSession {
             return self.card_lost(now);
         }
         if let (TransportError::Rejected(_), Some(refused)) = (&err, &refused) {
-            let reading = matches!(self.stage, Stage::Files | Stage::MasterFile)
+            let reading = matches!(self.stage, Stage::Files | Stage::MasterFile { .. })
                 && self.current.is_some()
                 && refused.form == LengthForm::Extended;
             if reading {
@@ -713,34 +746,54 @@ impl ReadSession {
 
     fn card_lost(&mut self, now: Instant) {
         self.link.reset();
-        self.exchange = None;
         self.ready = None;
-        self.lost_since = Some(now);
-        self.stage = Stage::WaitCard;
+        let master_file = self.leave_interrupted();
+        self.stage = Stage::WaitCard {
+            since: now,
+            master_file,
+        };
         if let Some(current) = self.current.as_mut() {
             current.reselect();
         }
         self.events.push_back(Event::CardLost);
     }
 
+    /// Leaves the stage a card loss or an SM break interrupted (its exchange is dropped): what
+    /// must be done again is kept — the master-file reads still to do (returned), the
+    /// authentication exchange of a file ([`Self::interrupted_hook`]).
+    fn leave_interrupted(&mut self) -> Option<VecDeque<LdsFile>> {
+        match std::mem::replace(&mut self.stage, Stage::Finished) {
+            Stage::MasterFile { queue } => Some(queue),
+            Stage::WaitCard { master_file, .. } => master_file,
+            Stage::Hook { file, .. } => {
+                self.interrupted_hook = Some(file);
+                None
+            }
+            Stage::SelectApplet { .. } | Stage::Access { .. } | Stage::Files | Stage::Finished => {
+                None
+            }
+        }
+    }
+
     /// The card is back (reconnected and reset): redo access control, keep what was read.
     pub fn on_card_present(&mut self, atr: &[u8], now: Instant) {
         let _ = (atr, now);
-        if self.stage != Stage::WaitCard {
+        let Stage::WaitCard { master_file, .. } = &mut self.stage else {
             return;
-        }
-        self.lost_since = None;
+        };
+        let master_file = master_file.take();
         self.stats.resumes += 1;
         self.events.push_back(Event::CardBack);
-        self.restart();
+        self.restart(master_file);
     }
 
-    fn restart(&mut self) {
+    /// Starts again where the chip needs it: the master file's remaining reads, or access control.
+    fn restart(&mut self, master_file: Option<VecDeque<LdsFile>>) {
         if let Some(current) = self.current.as_mut() {
             current.reselect();
         }
-        if !self.master_file_done {
-            self.stage = Stage::MasterFile;
+        if let Some(queue) = master_file {
+            self.stage = Stage::MasterFile { queue };
             return;
         }
         if let Err(e) = self.begin_access() {
@@ -755,10 +808,10 @@ impl ReadSession {
             return self.fail(ChipError::SessionBroken);
         }
         self.link.reset();
-        self.exchange = None;
         self.ready = None;
         self.stats.resumes += 1;
-        self.restart();
+        let master_file = self.leave_interrupted();
+        self.restart(master_file);
     }
 
     fn finish(&mut self) {

@@ -27,6 +27,9 @@ pub enum LdsError {
     Tlv(#[from] TlvError),
     #[error("{0}")]
     Invalid(&'static str),
+    /// DG1's MRZ breaks the rules of ICAO 9303 Parts 3-5 (layout, characters, check digits).
+    #[error("DG1 MRZ: {0}")]
+    Mrz(#[from] idgate_mrz::MrzError),
 }
 
 /// An elementary file of the eMRTD (or of the master file, before access control).

@@ -70,7 +70,7 @@ fn replay(pace: &mut Pace, rng: &mut ScriptedRandom, trace: &[(&str, &str)]) -> 
 }
 
 // ICAO 9303-11 Appendix G.1, ECDH Generic Mapping on brainpoolP256r1 with AES-128, as traced in
-// gmrtd/gmrtd@7f23b50 pace/pace_test.go TestDoPace_GM_ECDH (REFERENCES.md §2.2).
+// gmrtd/gmrtd@7f23b50 pace/pace_test.go TestDoPace_GM_ECDH.
 #[test]
 fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
     let info = best_pace("31143012060A04007F0007020204020202010202010D");
@@ -212,7 +212,7 @@ fn a_chip_point_off_the_curve_is_rejected() {
 }
 
 // ICAO 9303-11 Appendix G.2, DH Generic Mapping on the RFC 5114 1024-bit group (parameter id 0),
-// AES-128, as in ZeroPass/dmrtd@fb6f08f test/pace_test_dh.dart (REFERENCES.md §2.4).
+// AES-128, as in ZeroPass/dmrtd@fb6f08f test/pace_test_dh.dart.
 #[test]
 fn icao_g2_dh_generic_mapping_tokens_and_keys() {
     // PACEInfo { id-PACE-DH-GM-AES-CBC-CMAC-128, 2, 0 }
@@ -278,7 +278,7 @@ fn a_can_must_be_six_digits() {
 }
 
 // A German passport's PACE-CAM (brainpoolP256r1, AES-128) as recorded in gmrtd/gmrtd@7f23b50
-// pace/pace_test.go TestDoPace_CAM_ECDH_DE (REFERENCES.md §2.2): CardAccess offers GM and CAM, CAM is
+// pace/pace_test.go TestDoPace_CAM_ECDH_DE: CardAccess offers GM and CAM, CAM is
 // chosen, the APDUs match the recording byte for byte and the keys are the recorded ones.
 #[test]
 fn german_passport_pace_cam_trace() {
@@ -323,8 +323,7 @@ fn german_passport_pace_cam_trace() {
 }
 
 // A New Zealand passport's PACE-ECDH-GM with 3DES (brainpoolP256r1; retail-MAC tokens, 16-byte
-// nonce) as recorded in gmrtd/gmrtd@7f23b50 pace/pace_test.go TestDoPace_GM_ECDH_TDES_CBC_NZ
-// (REFERENCES.md §2.2).
+// nonce) as recorded in gmrtd/gmrtd@7f23b50 pace/pace_test.go TestDoPace_GM_ECDH_TDES_CBC_NZ.
 #[test]
 fn new_zealand_passport_pace_3des_trace() {
     let info = best_pace("31143012060a04007f0007020204020102010202010d");

@@ -1,6 +1,6 @@
 //! The state machine of one verification: idle → code → chip → face → result.
 //!
-//! Rules (after the seed's tips and DESIGN.md):
+//! Rules (after the design notes):
 //! - every transition emits a [`Status`] with a stable guidance code;
 //! - a step that times out is restarted, counting an attempt;
 //! - when a step's attempts are used up the flow ends `not_verified` with its reasons and the

@@ -78,7 +78,7 @@ fn reads_the_whole_specimen_passport() {
 /// ICAO 9303 Part 11 Appendix D end to end: with the Appendix D MRZ, RND.IC/K.IC on the chip and
 /// RND.IFD/K.IFD in the reader scripted, and EF.COM = the Appendix D EF.COM, the session sends the
 /// D.4 protected SELECT and READ BINARY APDUs byte for byte and the chip answers the D.4 responses
-/// (REFERENCES.md §2.1, gmrtd iso7816/nfc_session_test.go TestNfcSessionSecureMessagingTDES).
+/// (gmrtd iso7816/nfc_session_test.go TestNfcSessionSecureMessagingTDES).
 #[test]
 fn icao_appendix_d_exchange_end_to_end() {
     let mut profile = PassportProfile::specimen();

@@ -314,7 +314,7 @@ mod tests {
         hex(s).try_into().expect("length")
     }
 
-    // Every value below: ICAO 9303 Part 11 Appendix D (REFERENCES.md §2.1; gmrtd/gmrtd@7f23b50
+    // Every value below: ICAO 9303 Part 11 Appendix D (gmrtd/gmrtd@7f23b50
     // bac/bac_test.go TestGenerateKseed, TestBuildRequest, TestProcessResponse, TestDoBAC).
     const RND_IC: &str = "4608F91988702212";
     const RND_IFD: &str = "781723860C06C226";

@@ -427,8 +427,8 @@ mod tests {
     }
 
     // BSI TR-03110 "Worked Example for EAC v2", CA with ECDH on brainpoolP256r1,
-    // id-CA-ECDH-AES-CBC-CMAC-128, as in frankmorgner/openpace@40a5181 src/eactest.c (tc_ecdh_ca_*;
-    // REFERENCES.md §2.5): PCD ephemeral key, nonce and token give K_ENC/K_MAC.
+    // id-CA-ECDH-AES-CBC-CMAC-128, as in frankmorgner/openpace@40a5181 src/eactest.c (tc_ecdh_ca_*):
+    // PCD ephemeral key, nonce and token give K_ENC/K_MAC.
     #[test]
     fn tr03110_worked_example_ca_ecdh() {
         let key = worked_example_ecdh_key();
@@ -459,7 +459,7 @@ mod tests {
     }
 
     // The same worked example's DH variant (RFC 5114 1024-bit group, id-CA-DH-AES-CBC-CMAC-128;
-    // openpace@40a5181 src/eactest.c tc_dh_ca_*, REFERENCES.md §2.5).
+    // openpace@40a5181 src/eactest.c tc_dh_ca_*).
     #[test]
     fn tr03110_worked_example_ca_dh() {
         let key = ChipKey {

@@ -124,7 +124,7 @@ mod tests {
     use crate::crypto::padding::pad;
     use crate::testing::hex;
 
-    // BSI TR-03110 worked example, secure messaging part (REFERENCES.md §2.5, openpace src/eactest.c):
+    // BSI TR-03110 worked example, secure messaging part (openpace src/eactest.c):
     // K_ENC 68406B4162100563D9C901A6154D2901, K_MAC 73FF268784F72AF833FDC9464049AFC9.
     #[test]
     fn bsi_worked_example_encrypt_with_ssc_iv() {

@@ -163,7 +163,7 @@ mod tests {
     use super::*;
     use crate::testing::hex as h;
 
-    // KDF vectors: ZeroPass/dmrtd@fb6f08f test/kdf_test.dart (REFERENCES.md §2.4):
+    // KDF vectors: ZeroPass/dmrtd@fb6f08f test/kdf_test.dart:
     // ECDH G.1 shared secret K -> KS.Enc, KS.MAC.
     #[test]
     fn kdf_icao_g1_ecdh_session_keys() {
@@ -209,7 +209,7 @@ mod tests {
         );
     }
 
-    // ICAO 9303-11 G.1 (REFERENCES.md §2.2): K_π = KDF(SHA-1(MRZ information), 3).
+    // ICAO 9303-11 G.1: K_π = KDF(SHA-1(MRZ information), 3).
     #[test]
     fn kdf_password_key() {
         let seed = h("7E2D2A41C74EA0B38CD36F863939BFA8E9032AAD");
@@ -237,7 +237,7 @@ mod tests {
         );
     }
 
-    // BAC D.3 worked example (REFERENCES.md §2.1): M.IFD = retail MAC of E.IFD under K_MAC.
+    // BAC D.3 worked example: M.IFD = retail MAC of E.IFD under K_MAC.
     #[test]
     fn retail_mac_icao_appendix_d() {
         let mac = SymmetricCipher::Tdes

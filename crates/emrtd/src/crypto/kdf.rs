@@ -75,7 +75,7 @@ mod tests {
     use super::*;
     use crate::testing::hex;
 
-    // ICAO 9303 Part 11 Appendix D.2 (REFERENCES.md §2.1, gmrtd bac/bac_test.go TestGenerateKseed).
+    // ICAO 9303 Part 11 Appendix D.2 (gmrtd bac/bac_test.go TestGenerateKseed).
     #[test]
     fn icao_appendix_d_key_seed_and_keys() {
         let seed = bac_key_seed("L898902C<369080619406236");
@@ -90,7 +90,7 @@ mod tests {
         );
     }
 
-    // ICAO 9303 Part 11 Appendix D.3 session keys from K_seed = K.IFD xor K.IC (REFERENCES.md §2.4 "BAC D.3").
+    // ICAO 9303 Part 11 Appendix D.3 session keys from K_seed = K.IFD xor K.IC.
     #[test]
     fn icao_appendix_d_session_keys() {
         let seed = hex("0036D272F5C350ACAC50C3F572D23600");
@@ -104,7 +104,7 @@ mod tests {
         );
     }
 
-    // ICAO 9303 Part 11 Appendix G.1 (REFERENCES.md §2.2 and dmrtd test/kdf_test.dart): PACE keys, AES-128.
+    // ICAO 9303 Part 11 Appendix G.1 (and dmrtd test/kdf_test.dart): PACE keys, AES-128.
     #[test]
     fn icao_appendix_g_pace_keys() {
         let seed = hex("7E2D2A41C74EA0B38CD36F863939BFA8E9032AAD");

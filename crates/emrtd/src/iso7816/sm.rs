@@ -420,7 +420,7 @@ mod tests {
     use super::*;
     use crate::testing::hex;
 
-    // ICAO 9303 Part 11 Appendix D.4 (REFERENCES.md §2.1; gmrtd iso7816/nfc_session_test.go
+    // ICAO 9303 Part 11 Appendix D.4 (gmrtd iso7816/nfc_session_test.go
     // TestNfcSessionSecureMessagingTDES "Worked example from 9303p11 D.4").
     const KS_ENC: &str = "979EC13B1CBFE9DCD01AB0FED307EAE5";
     const KS_MAC: &str = "F1CB1F1FB5ADF208806B89DC579DC1F8";
@@ -513,7 +513,7 @@ mod tests {
 
     #[test]
     fn aes_round_trip_with_16_byte_ssc() {
-        // Keys of ICAO 9303 Part 11 Appendix G.1 (REFERENCES.md §2.2); SSC starts at 0.
+        // Keys of ICAO 9303 Part 11 Appendix G.1; SSC starts at 0.
         let k_enc = hex("F5F0E35C0D7161EE6724EE513A0D9A7F");
         let k_mac = hex("FE251C7858B356B24514B3BD5F4297D1");
         let mut reader =

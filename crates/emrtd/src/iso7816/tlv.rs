@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn ef_com_sample_parses() {
-        // ICAO 9303 Part 10 Appendix A EF.COM (REFERENCES.md §2.7, gmrtd document/sample_document.go).
+        // ICAO 9303 Part 10 Appendix A EF.COM (gmrtd document/sample_document.go).
         let com = hex("60145F0104303130365F36063034303030305C026175");
         let t = parse_tagged(&com, 0x60).expect("EF.COM");
         assert!(t.constructed);

@@ -471,7 +471,7 @@ mod tests {
     use super::*;
     use crate::testing::hex as h;
 
-    // ICAO 9303-11 G.1 EF.CardAccess (REFERENCES.md §2.2, gmrtd/gmrtd@7f23b50 pace/pace_test.go).
+    // ICAO 9303-11 G.1 EF.CardAccess (gmrtd/gmrtd@7f23b50 pace/pace_test.go).
     #[test]
     fn icao_g1_card_access() {
         let infos = SecurityInfos::parse(&h("31143012060A04007F0007020204020202010202010D"))

@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn icao_d4_sequence_select_header_rest() {
-        // ICAO 9303 Part 11 Appendix D.4 (REFERENCES.md §2.1): SELECT EF.COM, READ 4, READ 0x12 @ 4.
+        // ICAO 9303 Part 11 Appendix D.4: SELECT EF.COM, READ 4, READ 0x12 @ 4.
         let mut r = FileRead::new(LdsFile::Com, false, 1 << 16);
         assert_eq!(
             send(&mut r, 0xDF, false),

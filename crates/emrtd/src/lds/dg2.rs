@@ -3,110 +3,15 @@
 //! facial record (`FAC\0`), or `7F2E`, an ISO/IEC 39794-5 face image data block (see
 //! [`super::face39794`]).
 
-use std::fmt;
-
 use zeroize::Zeroizing;
 
 use super::LdsError;
+pub use super::face::{
+    Dg2Error, Dg2Unsupported, FaceImage, FaceRecord, Iso19794Face, Iso39794Face,
+};
 use super::face39794;
-pub use super::face39794::Iso39794Face;
 use super::image::ImageFormat;
 use crate::iso7816::tlv::{self, Tlv};
-
-/// Where DG2's facial record is in a form we do not implement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dg2Unsupported {
-    /// A 39794-5 CHOICE holds an alternative added after edition 1 (named: where).
-    Iso39794Extension(&'static str),
-    UnknownImageType(u8),
-}
-
-/// Why DG2 cannot be used: malformed, or in a format we do not support.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Dg2Error {
-    #[error(transparent)]
-    Malformed(#[from] LdsError),
-    #[error("unsupported facial record: {0:?}")]
-    Unsupported(Dg2Unsupported),
-}
-
-impl From<tlv::TlvError> for Dg2Error {
-    fn from(e: tlv::TlvError) -> Self {
-        Dg2Error::Malformed(e.into())
-    }
-}
-
-/// One facial image: the encoded image, its declared size, and the record's own fields.
-#[derive(Clone, PartialEq, Eq)]
-pub struct FaceImage {
-    pub format: ImageFormat,
-    /// Width and height as the record declares them (0 when a 39794-5 record omits its optional
-    /// image size); the decoder reads the real size from the image.
-    pub width: u16,
-    pub height: u16,
-    /// Which standard encoded the record, with the fields it carries beside the image.
-    pub record: FaceRecord,
-    /// The encoded image (JPEG or JPEG 2000).
-    pub data: Zeroizing<Vec<u8>>,
-}
-
-impl fmt::Debug for FaceImage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "FaceImage({:?} {:?} {}×{}, {} bytes, <redacted>)",
-            self.record,
-            self.format,
-            self.width,
-            self.height,
-            self.data.len()
-        )
-    }
-}
-
-/// The facial record's encoding and its descriptive fields (gender etc.: personal data, so
-/// `Debug` names only the encoding).
-#[derive(Clone, PartialEq, Eq)]
-pub enum FaceRecord {
-    Iso19794_5(Iso19794Face),
-    Iso39794_5(Iso39794Face),
-}
-
-impl fmt::Debug for FaceRecord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FaceRecord::Iso19794_5(_) => "ISO/IEC 19794-5",
-            FaceRecord::Iso39794_5(_) => "ISO/IEC 39794-5",
-        })
-    }
-}
-
-/// The 19794-5 header fields of one image that matter for matching.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Iso19794Face {
-    pub gender: u8,
-    pub eye_colour: u8,
-    pub hair_colour: u8,
-    pub expression: u16,
-    /// Yaw, pitch, roll as encoded (0 = unspecified, else 1 + (angle+180)/2).
-    pub pose: [u8; 3],
-    pub feature_points: u16,
-    /// 19794-5 face image type (0 basic, 1 full frontal, 2 token frontal).
-    pub image_type: u8,
-    pub colour_space: u8,
-    pub source_type: u8,
-    pub quality: u16,
-}
-
-impl fmt::Debug for Iso19794Face {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Iso19794Face(image type {}, <redacted>)",
-            self.image_type
-        )
-    }
-}
 
 /// DG2's facial images.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod dg11;
 pub mod dg12;
 pub mod dg2;
 pub mod dg7;
+mod face;
 pub mod face39794;
 pub mod image;
 pub mod security_infos;

@@ -66,31 +66,45 @@ pub enum Action {
 /// Where the read is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Reading EF.CardAccess and EF.ATR/INFO.
     ReadingMasterFile,
+    /// Running access control.
     AccessControl(AccessProtocol),
+    /// Selecting the eMRTD application.
     SelectingApplication,
+    /// Reading the data groups and EF.SOD.
     ReadingFiles,
+    /// Running an authentication exchange (its name).
     Authenticating(&'static str),
+    /// Assembling the result (Passive Authentication runs here).
     Finishing,
 }
 
 /// Progress of one file, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// The file being read.
     pub file: LdsFile,
+    /// Bytes of it read so far.
     pub read: usize,
     /// Known once the file's TLV header is read.
     pub total: Option<usize>,
+    /// Files finished.
     pub files_done: usize,
+    /// Files planned in all.
     pub files_planned: usize,
 }
 
 /// Something the caller may want to show or act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// The read entered a phase.
     Phase(Phase),
+    /// A file read progressed.
     Progress(Progress),
+    /// The card left the reader.
     CardLost,
+    /// The card is back.
     CardBack,
     /// The chip kind is known: the driver may look up a read profile and apply it.
     ChipKind(ChipKind),
@@ -265,6 +279,7 @@ impl ReadSession {
         self.events.pop_front()
     }
 
+    /// Counters so far.
     pub fn stats(&self) -> ReadStats {
         ReadStats {
             apdus: self.link.apdus(),
@@ -272,6 +287,7 @@ impl ReadSession {
         }
     }
 
+    /// Whether the result is ready (or was taken).
     pub fn is_done(&self) -> bool {
         self.result.is_some()
     }

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 /// A kind of chip: same historical bytes from the same issuer.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChipKind {
+    /// The ATR historical bytes.
     pub historical_bytes: Vec<u8>,
     /// Three-letter issuing state code from the MRZ (e.g. `D`, `NLD`, `UTO`).
     pub issuing_state: String,
@@ -57,6 +58,7 @@ impl ReadProfile {
         ]
     }
 
+    /// From [`Self::to_bytes`]; `None` for anything else.
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
         match bytes {
             [1, ext, sfi, a, b, c] if *ext <= 1 && *sfi <= 1 => Some(Self {
@@ -71,7 +73,9 @@ impl ReadProfile {
 
 /// Where read profiles are kept (the daemon persists them in sled).
 pub trait ReadProfileStore: Send + Sync {
+    /// The profile stored for `kind`, if any.
     fn load(&self, kind: &ChipKind) -> Option<ReadProfile>;
+    /// Stores `profile` for `kind`.
     fn save(&self, kind: &ChipKind, profile: ReadProfile);
 }
 

@@ -7,7 +7,9 @@ use crate::session::profile::ReadProfile;
 /// One READ BINARY size: the plain Le and the APDU length form carrying it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadMode {
+    /// Short or extended length.
     pub form: LengthForm,
+    /// The plain Le (bytes asked for).
     pub le: u32,
 }
 

@@ -32,14 +32,21 @@ pub struct ReadStats {
 
 /// Everything read from the chip.
 pub struct ChipRead {
+    /// The access control that opened the chip.
     pub access: AccessProtocol,
     /// EF.CardAccess parsed, when present (raw bytes in `raw`).
     pub card_access: Option<CardAccess>,
+    /// EF.COM, when the chip has one.
     pub com: Option<EfCom>,
+    /// DG1: the MRZ.
     pub dg1: Dg1,
+    /// DG2: the facial images (encoded; see [`ChipRead::decode_face`]).
     pub dg2: Dg2,
+    /// DG7: displayed signature, when read.
     pub dg7: Option<Dg7>,
+    /// DG11: additional personal details, when read.
     pub dg11: Option<Dg11>,
+    /// DG12: additional document details, when read.
     pub dg12: Option<Dg12>,
     /// Every file exactly as read (EF.SOD, DG14, DG15 and the rest, for Passive Authentication).
     pub raw: RawFiles,
@@ -48,9 +55,11 @@ pub struct ChipRead {
     /// Every authenticity check's result with its reason, from the read's hooks (`None` without
     /// authentication hooks). API change: formerly read from the hooks' shared slot afterwards.
     pub authenticity: Option<crate::auth::passive::PaReport>,
+    /// The chip kind the read profile is stored under.
     pub chip_kind: ChipKind,
     /// The read sizes that worked (the driver stores it under `chip_kind`).
     pub profile: ReadProfile,
+    /// Counters of the read.
     pub stats: ReadStats,
 }
 
@@ -68,15 +77,19 @@ impl fmt::Debug for ChipRead {
 }
 
 impl ChipRead {
+    /// EF.SOD as read.
     pub fn sod(&self) -> Option<&[u8]> {
         self.raw.get(LdsFile::Sod)
     }
+    /// DG14 as read.
     pub fn dg14(&self) -> Option<&[u8]> {
         self.raw.get(LdsFile::DG14)
     }
+    /// DG15 as read.
     pub fn dg15(&self) -> Option<&[u8]> {
         self.raw.get(LdsFile::DG15)
     }
+    /// EF.CardAccess as read.
     pub fn card_access_raw(&self) -> Option<&[u8]> {
         self.raw.get(LdsFile::CardAccess)
     }

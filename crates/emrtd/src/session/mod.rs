@@ -167,7 +167,153 @@ impl fmt::Debug for Stage {
 }
 
 /// One chip read, from the ATR to the last file.
+///
+/// While the read runs, everything it needs — the access key, the options, the secure messaging
+/// keys, the stage machine — lives in the `Reading` state; when the read ends the session becomes
+/// `Done`, which holds only the result and the last events: the keys are dropped by leaving the
+/// state, not cleared by hand.
 pub struct ReadSession {
+    state: SessionState,
+}
+
+// `Done` is reached once per read and never moved around: boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum SessionState {
+    Reading(Box<Reading>),
+    Done {
+        result: Option<Result<ChipRead, ChipError>>,
+        events: VecDeque<Event>,
+        stats: ReadStats,
+    },
+}
+
+impl fmt::Debug for ReadSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.state {
+            SessionState::Reading(r) => r.fmt(f),
+            SessionState::Done { stats, .. } => f
+                .debug_struct("Done")
+                .field("stats", stats)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl ReadSession {
+    /// A read of the card whose ATR is `atr`, opened with `key`.
+    pub fn new(atr: &[u8], key: AccessKey, opts: ReadOptions, now: Instant) -> Self {
+        Self {
+            state: SessionState::Reading(Box::new(Reading::new(atr, key, opts, now))),
+        }
+    }
+
+    // Getters.
+
+    /// The chip kind, once the issuing state is known (while reading).
+    pub fn chip_kind(&self) -> Option<ChipKind> {
+        match &self.state {
+            SessionState::Reading(r) => r.chip_kind(),
+            SessionState::Done { .. } => None,
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ReadStats {
+        match &self.state {
+            SessionState::Reading(r) => r.stats(),
+            SessionState::Done { stats, .. } => *stats,
+        }
+    }
+
+    /// Whether the read has ended (the result is ready, or was taken).
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, SessionState::Done { .. })
+    }
+
+    // Inputs.
+
+    /// The card answered.
+    pub fn on_response(&mut self, bytes: &[u8], now: Instant) {
+        if let SessionState::Reading(r) = &mut self.state {
+            r.on_response(bytes, now);
+        }
+        self.settle();
+    }
+
+    /// The transport failed instead of answering.
+    pub fn on_transport_error(&mut self, err: TransportError, now: Instant) {
+        if let SessionState::Reading(r) = &mut self.state {
+            r.on_transport_error(err, now);
+        }
+        self.settle();
+    }
+
+    /// The card is back (reconnected and reset): redo access control, keep what was read.
+    pub fn on_card_present(&mut self, atr: &[u8], now: Instant) {
+        if let SessionState::Reading(r) = &mut self.state {
+            r.on_card_present(atr, now);
+        }
+        self.settle();
+    }
+
+    /// Starts from a remembered read profile (on [`Event::ChipKind`]).
+    pub fn apply_profile(&mut self, profile: &ReadProfile) {
+        if let SessionState::Reading(r) = &mut self.state {
+            r.apply_profile(profile);
+        }
+    }
+
+    // Outputs.
+
+    /// What to do now.
+    pub fn poll(&mut self, now: Instant) -> Action {
+        let action = match &mut self.state {
+            SessionState::Reading(r) => r.poll(now),
+            SessionState::Done { .. } => Action::Done,
+        };
+        self.settle();
+        action
+    }
+
+    /// The next event for the caller, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        match &mut self.state {
+            SessionState::Reading(r) => r.poll_event(),
+            SessionState::Done { events, .. } => events.pop_front(),
+        }
+    }
+
+    /// The result, once [`Action::Done`] was returned.
+    pub fn take_result(&mut self) -> Option<Result<ChipRead, ChipError>> {
+        match &mut self.state {
+            SessionState::Done { result, .. } => result.take(),
+            SessionState::Reading(_) => None,
+        }
+    }
+
+    /// Leaves the reading state once the read has a result: the key, the options and the
+    /// secure messaging keys are dropped with it.
+    fn settle(&mut self) {
+        if !matches!(&self.state, SessionState::Reading(r) if r.result.is_some()) {
+            return;
+        }
+        let done = SessionState::Done {
+            result: None,
+            events: VecDeque::new(),
+            stats: ReadStats::default(),
+        };
+        if let SessionState::Reading(mut r) = std::mem::replace(&mut self.state, done) {
+            self.state = SessionState::Done {
+                stats: r.stats(),
+                events: std::mem::take(&mut r.events),
+                result: r.result.take(),
+            };
+        }
+    }
+}
+
+/// A read in progress: everything it needs, the access key and the secure messaging keys included.
+struct Reading {
     key: AccessKey,
     opts: ReadOptions,
     started: Instant,
@@ -196,9 +342,9 @@ pub struct ReadSession {
     result: Option<Result<ChipRead, ChipError>>,
 }
 
-impl fmt::Debug for ReadSession {
+impl fmt::Debug for Reading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadSession")
+        f.debug_struct("Reading")
             .field("stage", &self.stage)
             .field("access", &self.access)
             .field("files", &self.files)
@@ -207,9 +353,9 @@ impl fmt::Debug for ReadSession {
     }
 }
 
-impl ReadSession {
+impl Reading {
     /// A read of the card whose ATR is `atr`, opened with `key`.
-    pub fn new(atr: &[u8], key: AccessKey, opts: ReadOptions, now: Instant) -> Self {
+    fn new(atr: &[u8], key: AccessKey, opts: ReadOptions, now: Instant) -> Self {
         let historical = card::historical_bytes(atr).unwrap_or_default().to_vec();
         let extended = card::extended_length_from_historical(&historical).unwrap_or(false);
         let mut modes = ReadModes::new(extended, None);
@@ -261,7 +407,7 @@ impl ReadSession {
     }
 
     /// The chip kind, once the issuing state is known.
-    pub fn chip_kind(&self) -> Option<ChipKind> {
+    fn chip_kind(&self) -> Option<ChipKind> {
         self.issuing_state.as_ref().map(|state| ChipKind {
             historical_bytes: self.historical.clone(),
             issuing_state: state.clone(),
@@ -269,32 +415,22 @@ impl ReadSession {
     }
 
     /// Starts from a remembered read profile (on [`Event::ChipKind`]).
-    pub fn apply_profile(&mut self, profile: &ReadProfile) {
+    fn apply_profile(&mut self, profile: &ReadProfile) {
         self.modes.apply(profile);
         self.use_sfi &= profile.short_file_ids;
     }
 
     /// The next event for the caller, if any.
-    pub fn poll_event(&mut self) -> Option<Event> {
+    fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// Counters so far.
-    pub fn stats(&self) -> ReadStats {
+    fn stats(&self) -> ReadStats {
         ReadStats {
             apdus: self.link.apdus(),
             ..self.stats
         }
-    }
-
-    /// Whether the result is ready (or was taken).
-    pub fn is_done(&self) -> bool {
-        self.result.is_some()
-    }
-
-    /// The result, once [`Action::Done`] was returned.
-    pub fn take_result(&mut self) -> Option<Result<ChipRead, ChipError>> {
-        self.result.take()
     }
 
     fn fail(&mut self, mut e: ChipError) {
@@ -322,7 +458,7 @@ impl ReadSession {
     }
 
     /// What to do now.
-    pub fn poll(&mut self, now: Instant) -> Action {
+    fn poll(&mut self, now: Instant) -> Action {
         if self.result.is_some() {
             return Action::Done;
         }
@@ -539,7 +675,7 @@ impl ReadSession {
     }
 
     /// The card answered.
-    pub fn on_response(&mut self, bytes: &[u8], now: Instant) {
+    fn on_response(&mut self, bytes: &[u8], now: Instant) {
         let _ = now;
         if self.result.is_some() {
             return;
@@ -735,7 +871,7 @@ impl ReadSession {
     }
 
     /// The transport failed instead of answering.
-    pub fn on_transport_error(&mut self, err: TransportError, now: Instant) {
+    fn on_transport_error(&mut self, err: TransportError, now: Instant) {
         let refused = self.link.on_failure();
         if self.result.is_some() {
             return;
@@ -792,7 +928,7 @@ impl ReadSession {
     }
 
     /// The card is back (reconnected and reset): redo access control, keep what was read.
-    pub fn on_card_present(&mut self, atr: &[u8], now: Instant) {
+    fn on_card_present(&mut self, atr: &[u8], now: Instant) {
         let _ = (atr, now);
         let Stage::WaitCard { master_file, .. } = &mut self.stage else {
             return;

@@ -14,7 +14,7 @@ use crate::lds::dg11::Dg11;
 use crate::lds::dg12::Dg12;
 use crate::lds::image::{self, RgbImage};
 use crate::lds::{LdsFile, RawFiles};
-use crate::session::ReadSession;
+use crate::session::Reading;
 use crate::session::profile::{ChipKind, ReadProfile};
 
 /// Counters of one read.
@@ -106,7 +106,7 @@ impl ChipRead {
     }
 }
 
-impl ReadSession {
+impl Reading {
     /// The result from everything read (runs the hooks' `after_read`, i.e. Passive Authentication).
     pub(super) fn build_result(&mut self) -> Result<ChipRead, ChipError> {
         let pa_checks = self.opts.hooks.after_read(&self.files)?;

@@ -3,8 +3,8 @@
 //! until it is given its guidance or wire value here. No guidance id string is parsed back.
 
 use idgate_api::{CheckResult, ChipAccess, FieldProblem, Guidance, ManualField};
-use idgate_emrtd::passive_auth::{self, PaReport};
 use idgate_emrtd::{AccessProtocol, ChipFailure};
+use idgate_emrtd::{PaReport, checks as passive_auth};
 use idgate_mrz::manual::Problem;
 
 /// The guidance for a failed chip read. A reader fault is the station's, not the document's.

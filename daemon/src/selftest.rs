@@ -183,7 +183,7 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
     });
 
     out.push(
-        match idgate_emrtd::passive_auth::TrustStore::load_dir(&cfg.chip.trust_store) {
+        match idgate_emrtd::TrustStore::load_dir(&cfg.chip.trust_store) {
             Ok((store, problems)) if !store.cscas().is_empty() => check(
                 "trust store",
                 if problems.is_empty() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use idgate_api::names::{BUS_NAME, STATION_PATH};
-use idgate_emrtd::passive_auth::TrustStore;
+use idgate_emrtd::TrustStore;
 use tokio::sync::mpsc;
 
 use crate::audit::{AuditStore, Limits};

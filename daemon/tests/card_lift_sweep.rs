@@ -11,10 +11,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use idgate_api::Guidance;
-use idgate_emrtd::authenticity::ChipAuthenticity;
-use idgate_emrtd::exchange::{Check, CheckOutcome};
-use idgate_emrtd::pace::exchange::PreferPace;
+use idgate_emrtd::ChipAuthenticity;
+use idgate_emrtd::PreferPace;
 use idgate_emrtd::{AccessKey, ChipError, ChipRead, ReadOptions, SystemClock};
+use idgate_emrtd::{Check, CheckOutcome};
 use idgate_vpass::security::{PassportSecurity, SecurityOptions, personalise};
 use idgate_vpass::vpcd::Card;
 use idgate_vpass::{ChipBehaviour, Inserted, PassportProfile, VirtualPassport};

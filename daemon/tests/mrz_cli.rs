@@ -9,7 +9,7 @@ use idgate_mrz::ocr::{DEFAULT_FONT_PATH, OcrbFont};
 use idgate_mrz::synth::{SceneParams, SynthRng, random_passport, render_frame};
 use serde_json::Value;
 
-/// ICAO Doc 9303 Part 4 Appendix A specimen (../shared/REFERENCES.md §2.3).
+/// ICAO Doc 9303 Part 4 Appendix A specimen.
 const TD3: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\n";
 /// ICAO Doc 9303 Part 5 Appendix A specimen.

@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
+use idgate_emrtd::TrustStore;
 use idgate_emrtd::lds::image::ImageFormat;
-use idgate_emrtd::passive_auth::TrustStore;
 use idgate_mrz::ocr::OcrbFont;
 use idgate_mrz::{MrzFields, MrzFormat, Sex};
 use idgate_testbed::ReaderLease;

@@ -431,7 +431,7 @@ mod tests {
 
     #[test]
     fn a_td1_long_document_number_is_sent_whole() {
-        // ICAO 9303 Part 5 TD1 overflow specimen number (REFERENCES.md §2.3).
+        // ICAO 9303 Part 5 TD1 overflow specimen number.
         let mut f = ManualForm::new();
         typed(&mut f, "D23145890734");
         f.move_focus(true);

@@ -1,5 +1,5 @@
 //! Guidance codes: the stable ids that the D-Bus API, the TUI, logs and the audit store share,
-//! each with the sentence a person at the desk reads (after the MitID help page, `../shared/seed/`).
+//! each with the sentence a person at the desk reads (after MitID's help page).
 //!
 //! The id strings are an API: never rename one, only add.
 
@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn the_design_notes_codes_are_all_present() {
-        // The table in ../shared/DESIGN.md, verbatim ids.
+        // The design notes' guidance table, verbatim ids.
         let design = [
             "code.show_page",
             "code.hold_still",

@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use crate::access::AccessKey;
 use crate::error::ChipError;
+use crate::iso7816::transport::{Transport, TransportError};
 use crate::session::{Action, ChipRead, Event, ReadOptions, ReadSession};
-use crate::transport::{Transport, TransportError};
 
 /// How long one reconnect attempt waits for the card before the session is asked again (so the
 /// session's timeouts are checked at least this often while the card is away).
@@ -13,6 +13,7 @@ pub const RECONNECT_WAIT: Duration = Duration::from_millis(250);
 
 /// The time source (the real clock, or a test clock the in-process transport advances).
 pub trait Clock {
+    /// The current instant.
     fn now(&self) -> Instant;
 }
 

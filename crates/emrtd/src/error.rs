@@ -19,107 +19,152 @@
 //!   photo our decoders reject, a file beyond our size limit, a chip answering reads
 //!   inconsistently, a broken reader → `chip.unsupported`.
 
-use crate::apdu::{ApduError, StatusWord};
+pub use crate::checks::ChipFailure;
+use crate::checks::PaReport;
 use crate::crypto::CryptoError;
+use crate::crypto::random::RandomError;
+use crate::iso7816::apdu::{ApduError, StatusWord};
+use crate::iso7816::sm::SmError;
+use crate::iso7816::transport::TransportError;
 use crate::lds::{LdsError, LdsFile};
-use crate::random::RandomError;
-use crate::sm::SmError;
-use crate::transport::TransportError;
 
 /// The access control protocol that opened the chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccessProtocol {
+    /// Basic Access Control (ICAO 9303 Part 11 §4.3).
     Bac,
+    /// Password Authenticated Connection Establishment (ICAO 9303 Part 11 §4.4).
     Pace,
 }
 
-/// Why a chip read failed.
+/// Why a chip read failed ([`ChipError::failure`] says what it means at the desk).
 #[derive(Debug, thiserror::Error)]
 pub enum ChipError {
+    /// No card on the reader when the read started.
     #[error("no card on the reader")]
     NoCard,
+    /// The card left and was not back within `ReadOptions::card_return_timeout`.
     #[error("the card left the reader and did not come back in time")]
     CardLost,
+    /// The read's overall deadline passed.
     #[error("reading the chip took too long")]
     Timeout,
+    /// The reader or the transport failed.
     #[error("the reader failed: {0}")]
     Reader(TransportError),
+    /// Access control refused the key (BAC `6300`, a refused PACE password).
     #[error("{protocol:?} access control refused the key")]
-    WrongKey { protocol: AccessProtocol },
+    WrongKey {
+        /// The protocol that refused it.
+        protocol: AccessProtocol,
+    },
+    /// SELECT of the eMRTD application failed: not a passport chip.
     #[error("the chip has no eMRTD application (SELECT AID answered {0})")]
     NotEmrtd(StatusWord),
+    /// No access control this reader implements is possible with this chip and key.
     #[error("access control not possible: {0}")]
     AccessUnsupported(&'static str),
+    /// A command was answered with a status word the protocol does not allow.
     #[error("{command} answered {sw}")]
     UnexpectedStatus {
+        /// The command.
         command: &'static str,
+        /// Its status word.
         sw: StatusWord,
     },
+    /// A response APDU could not be parsed or a command not encoded.
     #[error("malformed response: {0}")]
     Apdu(#[from] ApduError),
+    /// A secure messaging MAC does not verify.
     #[error("secure messaging MAC does not verify")]
     MacMismatch,
+    /// Secure messaging failed otherwise.
     #[error("secure messaging: {0}")]
     SecureMessaging(SmError),
+    /// The chip dropped secure messaging more often than allowed.
     #[error("the chip keeps dropping secure messaging")]
     SessionBroken,
+    /// A file's content is malformed.
     #[error("{file:?}: {error}")]
-    Lds { file: LdsFile, error: LdsError },
+    Lds {
+        /// The file.
+        file: LdsFile,
+        /// What is wrong with it.
+        error: LdsError,
+    },
+    /// A mandatory file (DG1, DG2, EF.SOD) is missing.
     #[error("mandatory file {0:?} is missing")]
     MissingFile(LdsFile),
+    /// A file declares more bytes than `ReadOptions::max_file_len`.
     #[error("{file:?} declares {len} bytes, more than the {limit} allowed")]
     FileTooLarge {
+        /// The file.
         file: LdsFile,
+        /// Its declared length.
         len: usize,
+        /// The limit.
         limit: usize,
     },
+    /// The chip answered a file read inconsistently.
     #[error("the chip answered a read of {file:?} inconsistently: {reason}")]
-    ReadProtocol { file: LdsFile, reason: &'static str },
+    ReadProtocol {
+        /// The file.
+        file: LdsFile,
+        /// What was inconsistent.
+        reason: &'static str,
+    },
+    /// A file uses a format this reader does not implement.
     #[error("{file:?} uses an unsupported format: {what}")]
-    UnsupportedFormat { file: LdsFile, what: &'static str },
+    UnsupportedFormat {
+        /// The file.
+        file: LdsFile,
+        /// The format.
+        what: &'static str,
+    },
+    /// The photo could not be decoded (from `ChipRead::decode_face`).
     #[error("the photo could not be decoded: {0}")]
     Image(String),
+    /// DG1 differs from the MRZ of the code step.
     #[error("DG1 {field} differs from the code entered (chip opened with {via:?})")]
-    Dg1Mismatch { field: &'static str, via: KeyKind },
+    Dg1Mismatch {
+        /// The first field that differs.
+        field: &'static str,
+        /// The secret that opened the chip.
+        via: KeyKind,
+    },
+    /// The chip or its data failed an authenticity check. `report` holds every check's result
+    /// when the read ran authentication hooks (the session attaches it; API change, issue 14).
     #[error("{check} failed: {reason}")]
-    Authenticity { check: &'static str, reason: String },
+    Authenticity {
+        /// The failed check (`dg_hashes`, `ds_chain`, `chip_auth`, …, or `BAC`, `pace`).
+        check: &'static str,
+        /// Why.
+        reason: String,
+        /// Every check's result.
+        report: Option<Box<PaReport>>,
+    },
+    /// A sub-protocol exchange went wrong.
     #[error("{protocol}: {reason}")]
     Protocol {
+        /// The protocol.
         protocol: &'static str,
+        /// What went wrong.
         reason: String,
     },
+    /// A cryptographic operation could not run.
     #[error("cryptography: {0}")]
     Crypto(#[from] CryptoError),
+    /// The random source failed.
     #[error("{0}")]
     Random(#[from] RandomError),
-}
-
-/// What a failed read means at the desk. Each variant is one piece of guidance the station gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChipFailure {
-    /// No card on the reader when the read started (→ "place the passport").
-    NoCard,
-    /// The card left mid-read and did not come back in time, or the reader keeps losing it
-    /// (→ "keep it still").
-    CardLost,
-    /// The read's overall deadline passed.
-    Timeout,
-    /// The key does not open this chip, or the code and the passport do not belong together.
-    WrongKey,
-    /// The chip or its data is not what the issuer made; `check` names what showed it (`dg1`,
-    /// `secure_messaging`, `lds`, `missing_file`, or the failed authentication check:
-    /// `dg_hashes`, `sod_signature`, `ds_chain`, `ds_revocation`, `chip_auth`, `active_auth`, …).
-    NotGenuine { check: &'static str },
-    /// What this station cannot handle but a genuine document may carry.
-    Unsupported,
-    /// The reader itself failed: the station's fault, not the document's.
-    ReaderFault,
 }
 
 /// Which secret opened the chip (decides how a DG1 mismatch is explained).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyKind {
+    /// The MRZ's document number, birth and expiry dates.
     Mrz,
+    /// The card access number.
     Can,
 }
 
@@ -143,9 +188,24 @@ impl ChipError {
     ) -> Self {
         let reason = e.to_string();
         if authenticity_failure {
-            ChipError::Authenticity { check, reason }
+            ChipError::Authenticity {
+                check,
+                reason,
+                report: None,
+            }
         } else {
             ChipError::Protocol { protocol, reason }
+        }
+    }
+
+    /// Every authenticity check's result, when an authenticity check failed during a read with
+    /// authentication hooks: which checks passed before the failing one, and why it failed.
+    pub fn authenticity_report(&self) -> Option<&PaReport> {
+        match self {
+            ChipError::Authenticity {
+                report: Some(r), ..
+            } => Some(r),
+            _ => None,
         }
     }
 

@@ -5,12 +5,14 @@
 
 use std::fmt;
 
-use crate::apdu::{CommandApdu, ResponseApdu};
+pub use crate::checks::{Check, CheckOutcome, CheckStatus};
+use crate::checks::{ChipAuthenticationMappingData, PaReport};
+use crate::crypto::random::RandomSource;
 use crate::error::ChipError;
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu};
+use crate::iso7816::sm::SecureMessaging;
 use crate::lds::RawFiles;
 use crate::lds::card_access::CardAccess;
-use crate::random::RandomSource;
-use crate::sm::SecureMessaging;
 
 /// What an exchange sees of the session.
 pub struct ExchangeContext<'a> {
@@ -48,7 +50,7 @@ pub struct ExchangeOutcome {
     pub checks: Vec<CheckOutcome>,
     /// PACE-CAM's evidence, handed to the hooks (which check it against DG14's key once DG14 is
     /// read) through the session rather than a shared slot.
-    pub pace_cam: Option<crate::pace::ChipAuthenticationMappingData>,
+    pub pace_cam: Option<ChipAuthenticationMappingData>,
 }
 
 /// A sub-protocol run by the session.
@@ -66,49 +68,7 @@ pub trait Exchange: Send {
     ) -> Result<ExchangeStep, ChipError>;
 }
 
-/// A check the chip step performed, for the result and the audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Check {
-    Bac,
-    Pace,
-    ChipAuthentication,
-    ActiveAuthentication,
-    PassiveAuthentication,
-    /// DG1 equals the MRZ from the code step.
-    Dg1MatchesCode,
-}
-
-/// How a check ended (failures are errors, they never reach a result).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CheckStatus {
-    Passed,
-    /// The chip does not offer it (e.g. no DG15: no Active Authentication).
-    NotOffered,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CheckOutcome {
-    pub check: Check,
-    pub status: CheckStatus,
-}
-
-impl CheckOutcome {
-    pub fn passed(check: Check) -> Self {
-        Self {
-            check,
-            status: CheckStatus::Passed,
-        }
-    }
-
-    pub fn not_offered(check: Check) -> Self {
-        Self {
-            check,
-            status: CheckStatus::NotOffered,
-        }
-    }
-}
-
-/// Hooks for the authentication steps (part 2: CA, AA, PA) into the read.
+/// Hooks for the authentication steps (Chip, Active and Passive Authentication) into the read.
 pub trait AuthenticationHooks: Send {
     /// Called after `file` was read in full (raw bytes in `files`). Returning an exchange runs it
     /// right away, under the current secure messaging — e.g. Chip Authentication after DG14,
@@ -135,7 +95,7 @@ pub trait AuthenticationHooks: Send {
     }
 
     /// The authenticity report, put into the read's result ([`crate::ChipRead::authenticity`]).
-    fn report(&self) -> Option<crate::passive_auth::PaReport> {
+    fn report(&self) -> Option<PaReport> {
         None
     }
 }

@@ -1,10 +1,10 @@
 //! DG2 in the ISO/IEC 39794-5 encoding (biometric data block `7F2E`), on the ICAO application-profile
-//! samples published by gmrtd (../shared/testdata/emrtd/iso39794/README.md: gmrtd/gmrtd@7f23b50, MIT): both parse,
+//! samples published by gmrtd (gmrtd/gmrtd@7f23b50, MIT; the ICAO ISO/IEC 39794-5 application-profile test data): both parse,
 //! the image is the published one byte for byte and decodes, and hostile variants give typed errors.
 
+use idgate_emrtd::iso7816::tlv;
 use idgate_emrtd::lds::dg2::{Dg2, Dg2Error, FaceRecord, Iso39794Face};
 use idgate_emrtd::lds::image::{self, ImageFormat};
-use idgate_emrtd::tlv;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 

@@ -1,12 +1,12 @@
 //! Every chip error maps to its documented typed failure (ARCHITECTURE.md, "Guidance mapping");
 //! the daemon's `contract` module maps each failure to the bus contract's guidance.
 
-use idgate_emrtd::apdu::{ApduError, StatusWord};
-use idgate_emrtd::crypto::CryptoError;
+use idgate_emrtd::CryptoError;
+use idgate_emrtd::RandomError;
+use idgate_emrtd::TransportError;
+use idgate_emrtd::iso7816::apdu::{ApduError, StatusWord};
+use idgate_emrtd::iso7816::sm::SmError;
 use idgate_emrtd::lds::{LdsError, LdsFile};
-use idgate_emrtd::random::RandomError;
-use idgate_emrtd::sm::SmError;
-use idgate_emrtd::transport::TransportError;
 use idgate_emrtd::{AccessProtocol, ChipError, ChipFailure, KeyKind};
 
 fn every_error() -> Vec<(ChipError, ChipFailure)> {
@@ -58,6 +58,7 @@ fn every_error() -> Vec<(ChipError, ChipFailure)> {
             ChipError::Authenticity {
                 check: "PA",
                 reason: "x".into(),
+                report: None,
             },
             ChipFailure::NotGenuine { check: "PA" },
         ),

@@ -45,7 +45,8 @@ const YUNET_OUTPUTS: &[Spec] = &[
     spec("kps_32", &[1, -1, 10]),
 ];
 
-/// As documented in ../shared/models/SOURCES.md (and the preprocessing in detect, embed, pad).
+/// The input and output tensors of the published models (opencv_zoo YuNet and SFace model cards,
+/// MiniFASNet from its repository; the preprocessing is in detect, embed, pad).
 const SIGNATURES: &[Signature] = &[
     Signature {
         file: "face_detection_yunet_2023mar_dynamic.onnx",

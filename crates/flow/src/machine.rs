@@ -1,6 +1,6 @@
 //! The state machine of one verification: idle → code → chip → face → result.
 //!
-//! Rules (after the seed's tips and DESIGN.md):
+//! Rules (after the design notes):
 //! - every transition emits a [`Status`] with a stable guidance code;
 //! - a step that times out is restarted, counting an attempt;
 //! - when a step's attempts are used up the flow ends `not_verified` with its reasons and the
@@ -26,14 +26,20 @@ pub enum FlowError {
     WrongStep { step: Step, event: &'static str },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the verification is, with what only that step needs (the way rustls types its handshake
+/// states): the chip step holds the access key, so leaving it drops the key (zeroized by its type)
+/// instead of clearing a field by hand.
+#[derive(Debug)]
 enum State {
     Idle,
     /// `manual`: waiting for typed fields (no OCR running, no timeout).
     Code {
         manual: bool,
     },
-    Chip,
+    /// Reading the chip with `key` (kept for another attempt in this step).
+    Chip {
+        key: AccessKey,
+    },
     Face,
     Result(Outcome),
 }
@@ -57,8 +63,6 @@ pub struct Flow {
     step_since: Option<Instant>,
     steps: Vec<StepTime>,
     code_source: Option<CodeSource>,
-    /// Kept only while the chip step may still need it (zeroized on drop by its types).
-    key: Option<AccessKey>,
     chip: Option<crate::io::ChipReport>,
     face: Option<FaceVerdict>,
     /// The camera's last quality hint in this face attempt: the likely reason if it times out.
@@ -81,7 +85,6 @@ impl Flow {
             step_since: None,
             steps: Vec::new(),
             code_source: None,
-            key: None,
             chip: None,
             face: None,
             face_hint: None,
@@ -97,7 +100,7 @@ impl Flow {
         match self.state {
             State::Idle => Step::Idle,
             State::Code { .. } => Step::Code,
-            State::Chip => Step::Chip,
+            State::Chip { .. } => Step::Chip,
             State::Face => Step::Face,
             State::Result(_) => Step::Result,
         }
@@ -108,7 +111,7 @@ impl Flow {
         match self.state {
             State::Idle | State::Result(_) => 0,
             State::Code { .. } => self.attempts.code,
-            State::Chip => self.attempts.chip,
+            State::Chip { .. } => self.attempts.chip,
             State::Face => self.attempts.face,
         }
     }
@@ -123,7 +126,10 @@ impl Flow {
 
     /// Whether a verification is in progress (code, chip or face).
     pub fn is_running(&self) -> bool {
-        matches!(self.state, State::Code { .. } | State::Chip | State::Face)
+        matches!(
+            self.state,
+            State::Code { .. } | State::Chip { .. } | State::Face
+        )
     }
 
     /// When the current attempt times out, if it can.
@@ -144,7 +150,7 @@ impl Flow {
             step: state.step(),
             event: name,
         };
-        match (self.state, event) {
+        match (&self.state, event) {
             (State::Idle | State::Result(_), Event::Start { camera }) => {
                 self.begin(now, camera, &mut out);
             }
@@ -201,14 +207,14 @@ impl Flow {
             }
 
             // --- chip ---
-            (State::Chip, Event::ChipHint { run, guidance }) => {
+            (State::Chip { .. }, Event::ChipHint { run, guidance }) => {
                 if self.is_current(run) {
                     let progress = self.last_status.map_or(0.0, |s| s.progress);
                     self.status(Step::Chip, guidance, progress, false, &mut out);
                 }
             }
             (
-                State::Chip,
+                State::Chip { .. },
                 Event::ChipProgress {
                     run,
                     file,
@@ -229,7 +235,7 @@ impl Flow {
                     );
                 }
             }
-            (State::Chip, Event::ChipDone { run, result }) => {
+            (State::Chip { .. }, Event::ChipDone { run, result }) => {
                 if self.is_current(run) {
                     self.run = None;
                     match result {
@@ -237,7 +243,6 @@ impl Flow {
                             let genuine = report
                                 .is_genuine(self.code_source, self.cfg.require_clone_protection);
                             self.chip = Some(report);
-                            self.key = None;
                             if genuine {
                                 self.enter_face(now, Guidance::FaceNone, &mut out);
                             } else {
@@ -329,7 +334,9 @@ impl Flow {
                     State::Code { .. } => {
                         self.code_attempt_failed(now, None, Guidance::CodeShowPage, &mut out)
                     }
-                    State::Chip => self.restart_chip(now, None, Guidance::ChipPlace, &mut out),
+                    State::Chip { .. } => {
+                        self.restart_chip(now, None, Guidance::ChipPlace, &mut out)
+                    }
                     State::Face => self.restart_face(now, &[], Guidance::FaceNone, &mut out),
                     State::Idle | State::Result(_) => {}
                 }
@@ -424,7 +431,6 @@ impl Flow {
         self.leave_step(now);
         self.step_since = Some(now);
         self.attempts.code += 1;
-        self.key = None;
         self.start_code_run(now, out);
         let guidance = self.code_prompt(guidance);
         self.status(Step::Code, guidance, -1.0, true, out);
@@ -462,15 +468,15 @@ impl Flow {
     ) {
         self.leave_step(now);
         self.step_since = Some(now);
-        self.state = State::Chip;
         self.attempts.chip += 1;
-        self.start_chip_run(now, key, guidance, out);
+        self.start_chip_run(now, &key, guidance, out);
+        self.state = State::Chip { key };
     }
 
     fn start_chip_run(
         &mut self,
         now: Instant,
-        key: AccessKey,
+        key: &AccessKey,
         guidance: Guidance,
         out: &mut Vec<Command>,
     ) {
@@ -480,7 +486,6 @@ impl Flow {
             run,
             key: key.clone(),
         });
-        self.key = Some(key);
         self.status(Step::Chip, guidance, 0.0, true, out);
     }
 
@@ -503,7 +508,7 @@ impl Flow {
     fn stop_devices(&mut self, out: &mut Vec<Command>) {
         match self.state {
             State::Code { manual: false } => out.push(Command::StopOcr),
-            State::Chip => out.push(Command::StopChipRead),
+            State::Chip { .. } => out.push(Command::StopChipRead),
             State::Face => out.push(Command::StopFace),
             State::Code { manual: true } | State::Idle | State::Result(_) => {}
         }
@@ -520,7 +525,7 @@ impl Flow {
                 Guidance::CodeUnreadable,
                 out,
             ),
-            State::Chip => {
+            State::Chip { .. } => {
                 self.restart_chip(now, Some(Guidance::ChipTimeout), Guidance::ChipTimeout, out)
             }
             State::Face => {
@@ -553,13 +558,11 @@ impl Flow {
             // Authenticity or an unreadable document: staff must look, never a silent retry.
             Guidance::ChipNotGenuine | Guidance::ChipUnsupported | Guidance::FlowStationFault => {
                 self.reasons.push(failure);
-                self.key = None;
                 self.finish_ask_staff(now, failure, out);
             }
             // The key is wrong: the code must be read or typed again.
             Guidance::ChipWrongCode => {
                 self.reasons.push(failure);
-                self.key = None;
                 let chip_left = self.attempts.chip < self.limits(Step::Chip).attempts;
                 let code_left = self.attempts.code < self.limits(Step::Code).attempts;
                 if !(chip_left && code_left) {
@@ -581,13 +584,14 @@ impl Flow {
         out: &mut Vec<Command>,
     ) {
         self.reasons.extend(reason);
-        // Without the key (it was wrong or never came) the chip cannot be read again.
-        let Some(key) = self.key.take() else {
+        // Only the chip step holds a key; outside it the chip cannot be read again.
+        let State::Chip { key } = &self.state else {
             self.finish_with_alternatives(now, out);
             return;
         };
+        let key = key.clone();
         if self.another_attempt(now, Step::Chip, out) {
-            self.start_chip_run(now, key, guidance, out);
+            self.start_chip_run(now, &key, guidance, out);
         }
     }
 
@@ -653,7 +657,6 @@ impl Flow {
         self.state = State::Result(outcome);
         self.run = None;
         self.deadline = None;
-        self.key = None;
         self.status(Step::Result, guidance, 1.0, true, out);
         let report = Report {
             outcome,

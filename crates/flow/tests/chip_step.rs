@@ -246,10 +246,17 @@ fn three_failed_reads_end_with_the_reasons_and_the_alternatives() {
 
 #[test]
 fn the_access_key_is_dropped_once_the_chip_step_is_over() {
+    // The key lives in the chip state (`State::Chip { key }`): present while reading the chip,
+    // gone with the state once the flow moves on.
+    let mut desk = Desk::new();
+    desk.reach_chip();
+    let shown = format!("{:?}", desk.flow);
+    assert!(shown.contains("Chip { key:"), "{shown}");
     let mut desk = Desk::new();
     desk.reach_face();
     let shown = format!("{:?}", desk.flow);
-    assert!(shown.contains("key: None"), "{shown}");
+    assert!(shown.contains("state: Face"), "{shown}");
+    assert!(!shown.contains("key"), "{shown}");
 }
 
 #[test]

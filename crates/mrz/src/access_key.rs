@@ -197,14 +197,14 @@ impl fmt::Debug for ChipAccessKey {
 mod tests {
     use super::*;
 
-    // ICAO 9303 Part 11 Appendix D.2 (../shared/REFERENCES.md §2.1): MRZ_information `L898902C<369080619406236`.
+    // ICAO 9303 Part 11 Appendix D.2: MRZ_information `L898902C<369080619406236`.
     #[test]
     fn icao_appendix_d_mrz_information() {
         let key = ChipAccessKey::new("L898902C", "690806", "940623").expect("valid");
         assert_eq!(key.mrz_information().as_str(), "L898902C<369080619406236");
     }
 
-    // ICAO 9303 Part 11 Appendix G (REFERENCES.md §2.2): `T22000129364081251010318`.
+    // ICAO 9303 Part 11 Appendix G: `T22000129364081251010318`.
     #[test]
     fn icao_appendix_g_mrz_information() {
         let key = ChipAccessKey::new("T22000129", "640812", "101031").expect("valid");
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn long_document_numbers_are_kept_whole() {
-        // TD1 overflow specimen (REFERENCES.md §2.3): MRZ_information `D23145890734934071279507122`.
+        // ICAO 9303 Part 5 TD1 overflow specimen: MRZ_information `D23145890734934071279507122`.
         let key = ChipAccessKey::new("D23145890734", "340712", "950712").expect("valid");
         assert_eq!(
             key.mrz_information().as_str(),

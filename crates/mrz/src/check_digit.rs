@@ -26,8 +26,7 @@ pub fn check_digit(field: &[u8]) -> Option<u8> {
 mod tests {
     use super::*;
 
-    // ICAO 9303 Part 3 §4.9 worked examples and gmrtd mrz_test.go TestCalcCheckdigit
-    // (../shared/REFERENCES.md §2.3).
+    // ICAO 9303 Part 3 §4.9 worked examples and gmrtd mrz_test.go TestCalcCheckdigit.
     #[test]
     fn published_check_digits() {
         assert_eq!(check_digit(b"L898902C<"), Some(b'3'));

@@ -406,7 +406,7 @@ mod tests {
 
     #[test]
     fn manual_entry_gives_the_same_key_as_the_printed_mrz() {
-        // ICAO 9303 Part 11 Appendix D (REFERENCES.md §2.1): MRZ_information `L898902C<369080619406236`.
+        // ICAO 9303 Part 11 Appendix D: MRZ_information `L898902C<369080619406236`.
         let today = Date::new(1990, 1, 1).expect("real date");
         let key = access_key("l898902c", "06.08.1969", "23.06.1994", today).expect("valid");
         assert_eq!(key.mrz_information().as_str(), "L898902C<369080619406236");

@@ -1,6 +1,5 @@
 //! ICAO Doc 9303 specimens as published in gmrtd/gmrtd@7f23b50ad912f10364f66ddc3423683cfc18e134
-//! `mrz/mrz_test.go` (TestMrzDecode, TestMrzDecodeMrziEncode, TestMrzDecodeErrors, TestDecodeTD*Errors),
-//! listed in ../shared/REFERENCES.md §2.3.
+//! `mrz/mrz_test.go` (TestMrzDecode, TestMrzDecodeMrziEncode, TestMrzDecodeErrors, TestDecodeTD*Errors).
 
 use idgate_mrz::{Date, Field, Mrz, MrzError, MrzFormat, Sex};
 
@@ -307,7 +306,7 @@ fn lines_one_string_and_dg1_text_all_parse_to_the_same_mrz() {
 
 #[test]
 fn icao_part10_dg1_sample_parses() {
-    // gmrtd document/sample_document.go DG1 (TD2), REFERENCES.md §2.7: 61 4B 5F1F 48 <72 bytes>.
+    // ICAO 9303 Part 10 Appendix A DG1 (TD2; gmrtd document/sample_document.go): 61 4B 5F1F 48 <72 bytes>.
     let dg1 = hex_bytes(
         "614B5F1F48493C55544F4552494B53534F4E3C3C414E4E413C4D415249413C3C3C3C3C3C3C3C3C3C3C4432333134353839303755544F3734303831323246313230343135393C3C3C3C3C3C3C36",
     );

@@ -1,5 +1,5 @@
 //! Every model the set-up installs loads in ONNX Runtime (through `ort`, load-dynamic, the library the
-//! set-up unpacked) and has the tensors ../shared/models/SOURCES.md and ../shared/CRATES.md describe.
+//! set-up unpacked) and has the tensors its publisher's model card describes (opencv_zoo YuNet and SFace, MiniFASNet).
 
 use std::path::PathBuf;
 

@@ -14,11 +14,11 @@ mod pcsc_transport;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use idgate_emrtd::authenticity::ChipAuthenticity;
-use idgate_emrtd::exchange::{Check, CheckOutcome};
-use idgate_emrtd::pace::exchange::PreferPace;
-use idgate_emrtd::transport::{Transport, TransportError};
+use idgate_emrtd::ChipAuthenticity;
+use idgate_emrtd::PreferPace;
 use idgate_emrtd::{AccessKey, AccessProtocol, ReadOptions, SystemClock, read_passport};
+use idgate_emrtd::{Check, CheckOutcome};
+use idgate_emrtd::{Transport, TransportError};
 use idgate_vpass::security::{SecurityOptions, personalise};
 use idgate_vpass::{
     ChipBehaviour, FaceImage, Inserted, PassportProfile, SocketTuning, VirtualPassport,

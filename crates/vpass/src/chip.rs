@@ -4,14 +4,14 @@
 
 use std::fmt;
 
-use idgate_emrtd::access::bac::{self, BacKeys};
-use idgate_emrtd::apdu::{CommandApdu, LengthForm, ResponseApdu, StatusWord};
-use idgate_emrtd::card::contactless_atr;
+use idgate_emrtd::EMRTD_AID;
+use idgate_emrtd::emulator::bac::{self, BacKeys};
+use idgate_emrtd::iso7816::apdu::{CommandApdu, LengthForm, ResponseApdu, StatusWord};
+use idgate_emrtd::iso7816::card::contactless_atr;
+use idgate_emrtd::iso7816::sm::SecureMessaging;
+use idgate_emrtd::iso7816::tlv;
 use idgate_emrtd::lds::LdsFile;
-use idgate_emrtd::random::{OsRandom, RandomSource};
-use idgate_emrtd::session::EMRTD_AID;
-use idgate_emrtd::sm::SecureMessaging;
-use idgate_emrtd::tlv;
+use idgate_emrtd::{OsRandom, RandomSource};
 use idgate_mrz::MrzError;
 
 use crate::lds::{ChipFile, Personalisation};
@@ -47,7 +47,7 @@ pub struct VirtualPassport {
     served_since_reset: usize,
     lost: bool,
     stats: ChipStats,
-    /// PACE, Chip and Active Authentication (part 2); `None`: BAC only.
+    /// PACE, Chip and Active Authentication; `None`: BAC only.
     security: Option<crate::security::ChipSecurity>,
     /// Secure messaging that takes over after the current answer (PACE, Chip Authentication).
     pending_sm: Option<SecureMessaging>,
@@ -111,7 +111,7 @@ impl VirtualPassport {
         })
     }
 
-    /// Adds the PACE / Chip Authentication / Active Authentication engine (part 2).
+    /// Adds the PACE / Chip Authentication / Active Authentication engine.
     pub fn with_security(mut self, security: crate::security::ChipSecurity) -> Self {
         self.security = Some(security);
         self

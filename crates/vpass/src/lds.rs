@@ -1,8 +1,8 @@
 //! Personalisation: the LDS files of a virtual passport built from its profile.
 
+use idgate_emrtd::iso7816::tlv;
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::dg2;
-use idgate_emrtd::tlv;
 use idgate_mrz::MrzError;
 
 use crate::profile::{FaceEncoding, PassportProfile};

@@ -4,7 +4,6 @@
 
 pub mod chip;
 pub mod lds;
-// part 2
 pub mod pki;
 pub mod profile;
 pub mod security;

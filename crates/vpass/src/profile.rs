@@ -174,11 +174,11 @@ pub struct PassportProfile {
     pub face_encoding: FaceEncoding,
     pub dg11: Option<Dg11Fields>,
     pub dg12: Option<Dg12Fields>,
-    /// EF.SOD as raw bytes (part 2's PKI signs a matching one; `None`: the chip has no EF.SOD).
+    /// EF.SOD as raw bytes (`pki` signs a matching one; `None`: the chip has no EF.SOD).
     pub sod: Option<Vec<u8>>,
     /// EF.CardAccess in the master file (PACE), raw; `None`: absent (BAC only).
     pub card_access: Option<Vec<u8>>,
-    /// Further files as raw bytes (e.g. DG14, DG15 from part 2), listed in EF.COM.
+    /// Further files as raw bytes (e.g. DG14, DG15 from `pki`), listed in EF.COM.
     pub extra_files: Vec<(LdsFile, Vec<u8>)>,
     pub chip: ChipBehaviour,
 }
@@ -197,7 +197,7 @@ impl PassportProfile {
     /// The ICAO 9303 Part 4 specimen (ERIKSSON ANNA MARIA, L898902C3, UTO) with a synthetic
     /// ~15 KB JPEG portrait and the specimen EF.SOD.
     pub fn specimen() -> Self {
-        Self {
+        let mut specimen = Self {
             mrz: MrzFields {
                 format: MrzFormat::Td3,
                 document_code: "P".into(),
@@ -223,11 +223,13 @@ impl PassportProfile {
                 issuing_authority: Some("UTOPIA PASSPORT OFFICE".into()),
                 date_of_issue: Some("20020415".into()),
             }),
-            sod: hex::decode(include_str!("../data/specimen_sod.hex").trim()).ok(),
+            sod: None,
             card_access: None,
             extra_files: Vec::new(),
             chip: ChipBehaviour::default(),
-        }
+        };
+        specimen.sod = crate::pki::sod::throwaway_sod(&specimen);
+        specimen
     }
 
     /// The key the code step would produce for this passport.

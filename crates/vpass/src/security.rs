@@ -10,16 +10,16 @@ use crypto_bigint::{BoxedUint, Odd};
 use der::Decode;
 use der::asn1::Any;
 use ecdsa::signature::hazmat::PrehashSigner;
-use idgate_emrtd::apdu::{CommandApdu, ResponseApdu, StatusWord};
-use idgate_emrtd::domain_params::{Group, NamedCurve};
+use idgate_emrtd::RandomSource;
+use idgate_emrtd::emulator::domain_params::{Group, NamedCurve};
+use idgate_emrtd::emulator::passive::{HashAlgorithm, TrustStore};
+use idgate_emrtd::emulator::{KdfPurpose, SymmetricCipher};
+use idgate_emrtd::emulator::{encrypt_ca_data, integrated_mapping};
+use idgate_emrtd::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use idgate_emrtd::iso7816::sm::SecureMessaging;
+use idgate_emrtd::iso7816::tlv;
 use idgate_emrtd::lds::LdsFile;
-use idgate_emrtd::pace::cipher::{KdfPurpose, SymmetricCipher};
-use idgate_emrtd::pace::{encrypt_ca_data, integrated_mapping};
-use idgate_emrtd::passive_auth::{HashAlgorithm, TrustStore};
-use idgate_emrtd::random::RandomSource;
-use idgate_emrtd::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
-use idgate_emrtd::sm::SecureMessaging;
-use idgate_emrtd::tlv;
+use idgate_emrtd::lds::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use sha1::{Digest, Sha1};
 use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
@@ -115,14 +115,14 @@ impl fmt::Debug for PassportSecurity {
 }
 
 fn random_scalar(group: &Group) -> Result<Zeroizing<Vec<u8>>, PkiError> {
-    let mut rng = idgate_emrtd::random::OsRandom;
+    let mut rng = idgate_emrtd::OsRandom;
     group
         .random_private(&mut rng)
         .map_err(|e| PkiError::Key(e.to_string()))
 }
 
 fn curve_oid(curve: NamedCurve) -> const_oid::ObjectIdentifier {
-    use idgate_emrtd::passive_auth::signature::oids;
+    use idgate_emrtd::emulator::signature::oids;
     match curve {
         NamedCurve::NistP256 => oids::SECP256R1,
         NamedCurve::NistP384 => oids::SECP384R1,
@@ -155,12 +155,12 @@ fn explicit_parameters(curve: NamedCurve) -> Result<Any, PkiError> {
         order: Uint,
         cofactor: u8,
     }
-    let g = idgate_emrtd::domain_params::ec::group(curve);
+    let g = idgate_emrtd::emulator::domain_params::ec::group(curve);
     let (a, b) = g.coefficients();
     Ok(Any::encode_from(&EcParameters {
         version: 1,
         field_id: FieldId {
-            field_type: idgate_emrtd::passive_auth::signature::oids::PRIME_FIELD,
+            field_type: idgate_emrtd::emulator::signature::oids::PRIME_FIELD,
             prime: Uint::new(&g.field_modulus())?,
         },
         curve: Coefficients {
@@ -424,7 +424,7 @@ fn data(bytes: Vec<u8>) -> SecurityReply {
 }
 
 fn session(cipher: SymmetricCipher, k_enc: &[u8], k_mac: &[u8]) -> Option<SecureMessaging> {
-    cipher.secure_messaging(k_enc, k_mac).ok()
+    SecureMessaging::for_cipher(cipher, k_enc, k_mac).ok()
 }
 
 fn token(

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use idgate_emrtd::driver::Clock;
-use idgate_emrtd::transport::{Transport, TransportError};
+use idgate_emrtd::Clock;
+use idgate_emrtd::{Transport, TransportError};
 
 use crate::chip::VirtualPassport;
 

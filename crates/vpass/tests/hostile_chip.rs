@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use idgate_emrtd::transport::{Transport, TransportError};
 use idgate_emrtd::{
     AccessKey, ChipError, ChipFailure, ReadOptions, ReadSession, SystemClock, read_passport,
 };
+use idgate_emrtd::{Transport, TransportError};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -120,7 +120,6 @@ fn run(seed: u64, every: bool, profile: &PassportProfile) -> Result<(), ChipErro
     };
     let key = AccessKey::Mrz(profile.access_key().expect("key"));
     let options = ReadOptions {
-        decode_images: false,
         ..ReadOptions::default()
     };
     read_passport(&mut t, key, options, &SystemClock).map(|_| ())

@@ -86,7 +86,7 @@ fn whole_passport_through_pcscd() {
         read.dg2.faces[0].data.as_slice(),
         profile.face.data.as_slice()
     );
-    assert!(read.face.is_some());
+    assert!(read.decode_face().expect("decodes").is_some());
     assert_eq!(read.stats.resumes, 0);
     assert!(
         events

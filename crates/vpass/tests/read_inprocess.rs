@@ -9,16 +9,16 @@ use idgate_emrtd::ChipFailure;
 mod testdata;
 use testdata::testdata;
 
-use idgate_emrtd::exchange::{Check, CheckOutcome};
+use idgate_emrtd::ScriptedRandom;
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::dg2::FaceRecord;
 use idgate_emrtd::lds::image::ImageFormat;
-use idgate_emrtd::random::ScriptedRandom;
-use idgate_emrtd::transport::{Transport, TransportError};
 use idgate_emrtd::{
     AccessKey, AccessProtocol, ChipError, Event, MemoryProfileStore, ReadOptions, ReadProfileStore,
     SystemClock, read_passport, read_passport_observed,
 };
+use idgate_emrtd::{Check, CheckOutcome};
+use idgate_emrtd::{Transport, TransportError};
 use idgate_mrz::{ChipAccessKey, MrzFields, MrzFormat, Sex};
 use idgate_vpass::{
     FaceEncoding, FaceImage, InProcessTransport, PassportProfile, TestClock, VirtualPassport,
@@ -48,7 +48,7 @@ fn reads_the_whole_specimen_passport() {
     assert_eq!(read.dg1.primary_identifier, "ERIKSSON");
     assert_eq!(read.dg1.secondary_identifier, "ANNA MARIA");
     assert_eq!(read.dg1.issuing_state, "UTO");
-    let face = read.face.as_ref().expect("decoded face");
+    let face = read.decode_face().expect("decodes").expect("a face");
     assert_eq!((face.width, face.height), (413, 531));
     assert_eq!(
         read.dg2.faces[0].data.as_slice(),
@@ -78,7 +78,7 @@ fn reads_the_whole_specimen_passport() {
 /// ICAO 9303 Part 11 Appendix D end to end: with the Appendix D MRZ, RND.IC/K.IC on the chip and
 /// RND.IFD/K.IFD in the reader scripted, and EF.COM = the Appendix D EF.COM, the session sends the
 /// D.4 protected SELECT and READ BINARY APDUs byte for byte and the chip answers the D.4 responses
-/// (REFERENCES.md §2.1, gmrtd iso7816/nfc_session_test.go TestNfcSessionSecureMessagingTDES).
+/// (gmrtd iso7816/nfc_session_test.go TestNfcSessionSecureMessagingTDES).
 #[test]
 fn icao_appendix_d_exchange_end_to_end() {
     let mut profile = PassportProfile::specimen();
@@ -193,7 +193,7 @@ fn chip_taking_only_128_bytes() {
     let read =
         read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     assert_eq!(read.profile.max_read, 128);
-    assert!(read.face.is_some());
+    assert!(read.decode_face().expect("decodes").is_some());
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn chip_without_short_file_identifiers_is_read_by_select() {
     let read =
         read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
     assert!(!read.profile.short_file_ids);
-    assert!(read.face.is_some());
+    assert!(read.decode_face().expect("decodes").is_some());
 }
 
 #[test]
@@ -359,9 +359,12 @@ fn dg1_differing_from_the_mrz_that_opened_the_chip_is_not_genuine() {
     let mut profile = PassportProfile::specimen();
     let mut other = profile.mrz.clone();
     other.document_number = "X12345678".into();
-    let dg1 = idgate_emrtd::tlv::encode(
+    let dg1 = idgate_emrtd::iso7816::tlv::encode(
         0x61,
-        &idgate_emrtd::tlv::encode(0x5F1F, other.encode().expect("mrz").dg1_text().as_bytes()),
+        &idgate_emrtd::iso7816::tlv::encode(
+            0x5F1F,
+            other.encode().expect("mrz").dg1_text().as_bytes(),
+        ),
     );
     profile.extra_files = vec![(LdsFile::DG1, dg1)];
     let mut t = transport(&profile);
@@ -402,7 +405,7 @@ fn progress_events_count_up_to_each_file_size() {
 #[test]
 fn jpeg2000_portrait_is_decoded() {
     let mut profile = PassportProfile::specimen();
-    // JHOVE's monochrome.jp2 (../shared/testdata/emrtd/jp2/README.md).
+    // JHOVE's monochrome.jp2 (openpreserve/jhove test files).
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
         width: 512,
@@ -412,14 +415,14 @@ fn jpeg2000_portrait_is_decoded() {
     let mut t = transport(&profile);
     let read =
         read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
-    let face = read.face.expect("face");
+    let face = read.decode_face().expect("decodes").expect("face");
     assert_eq!((face.width, face.height), (512, 384));
 }
 
 #[test]
 fn iso39794_5_portrait_is_extracted_and_decoded() {
     let mut profile = PassportProfile::specimen();
-    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (../shared/testdata/emrtd/iso39794).
+    // The ICAO 39794-5 application-profile sample face, a 413×531 JP2 (as gmrtd publishes it).
     let sample = testdata("emrtd/iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
     profile.face = FaceImage {
         format: ImageFormat::Jpeg2000,
@@ -435,7 +438,7 @@ fn iso39794_5_portrait_is_extracted_and_decoded() {
     let chip_face = &read.dg2.faces[0];
     assert!(matches!(chip_face.record, FaceRecord::Iso39794_5(_)));
     assert_eq!(chip_face.data.as_slice(), sample);
-    let face = read.face.expect("face");
+    let face = read.decode_face().expect("decodes").expect("face");
     assert_eq!((face.width, face.height), (413, 531));
 }
 
@@ -450,8 +453,10 @@ fn broken_jpeg2000_portrait_is_a_typed_error() {
         data: Zeroizing::new(good[..400].to_vec()),
     };
     let mut t = transport(&profile);
-    let err = read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock)
-        .expect_err("broken image");
+    // The read succeeds (the bytes are what the chip holds); decoding them is the caller's.
+    let read =
+        read_passport(&mut t, key(&profile), ReadOptions::default(), &SystemClock).expect("read");
+    let err = read.decode_face().expect_err("broken image");
     assert!(matches!(err, ChipError::Image(_)), "{err}");
     assert_eq!(err.failure(), ChipFailure::Unsupported);
 }
@@ -493,10 +498,10 @@ impl Transport for NoExtendedReader {
         self.0.connect()
     }
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        match idgate_emrtd::apdu::CommandApdu::parse(apdu) {
-            Ok((_, idgate_emrtd::apdu::LengthForm::Extended)) => Err(TransportError::Rejected(
-                "extended APDUs not supported by this reader".into(),
-            )),
+        match idgate_emrtd::iso7816::apdu::CommandApdu::parse(apdu) {
+            Ok((_, idgate_emrtd::iso7816::apdu::LengthForm::Extended)) => Err(
+                TransportError::Rejected("extended APDUs not supported by this reader".into()),
+            ),
             _ => self.0.transmit(apdu),
         }
     }

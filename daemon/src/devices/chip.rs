@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use idgate_api::{CheckResult, Guidance};
-use idgate_emrtd::authenticity::ChipAuthenticity;
-use idgate_emrtd::exchange::Check;
+use idgate_emrtd::Check;
+use idgate_emrtd::ChipAuthenticity;
+use idgate_emrtd::Event as ReadEvent;
+use idgate_emrtd::PreferPace;
+use idgate_emrtd::TransportError;
 use idgate_emrtd::lds::LdsFile;
-use idgate_emrtd::pace::exchange::PreferPace;
-use idgate_emrtd::passive_auth::{PaReport, TrustStore};
-use idgate_emrtd::session::Event as ReadEvent;
-use idgate_emrtd::transport::TransportError;
 use idgate_emrtd::{ChipError, ChipFailure, ReadOptions, SystemClock};
+use idgate_emrtd::{PaReport, TrustStore};
 use idgate_flow::{AccessKey, ChipReport, Event, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -130,15 +130,15 @@ impl ChipJob {
             chip_auth: contract::check_result(&pa.chip_auth),
             active_auth: contract::check_result(&pa.active_auth),
         };
-        match read.face {
-            Some(face) => {
+        match read.decode_face() {
+            Ok(Some(face)) => {
                 if let Ok(mut slot) = self.photo.lock() {
                     *slot = Some(face);
                 }
                 Ok(report)
             }
             // No photo our decoders read: the face step cannot run here.
-            None => Err(Guidance::ChipUnsupported),
+            Ok(None) | Err(_) => Err(Guidance::ChipUnsupported),
         }
     }
 

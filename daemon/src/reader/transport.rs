@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use idgate_emrtd::transport::{Transport, TransportError};
+use idgate_emrtd::{Transport, TransportError};
 use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 
 /// Slice of time one wait for the card lasts, so a cancel is noticed quickly.

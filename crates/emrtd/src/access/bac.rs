@@ -6,7 +6,6 @@ use std::fmt;
 use idgate_mrz::ChipAccessKey;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::crypto::kdf::{self, KeyCipher};
 use crate::crypto::padding::pad;
 use crate::crypto::{CryptoError, ct_eq, retail_mac::retail_mac, tdes};
@@ -14,7 +13,8 @@ use crate::error::{AccessProtocol, ChipError};
 use crate::exchange::{
     Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
 };
-use crate::sm::{SecureMessaging, SmCipher, SmError};
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::iso7816::sm::{SecureMessaging, SmCipher, SmError};
 
 /// K_enc and K_mac (or KS_enc and KS_mac): two 16-byte 3DES keys.
 #[derive(Clone, Zeroize)]
@@ -281,6 +281,7 @@ impl Exchange for Bac {
                         BacError::Mac | BacError::Nonce => ChipError::Authenticity {
                             check: "BAC",
                             reason: e.to_string(),
+                            report: None,
                         },
                         other => ChipError::Protocol {
                             protocol: "BAC",
@@ -305,15 +306,15 @@ impl Exchange for Bac {
 mod tests {
     use super::*;
     use crate::ChipFailure;
+    use crate::crypto::random::ScriptedRandom;
     use crate::lds::RawFiles;
-    use crate::random::ScriptedRandom;
     use crate::testing::hex;
 
     fn arr<const N: usize>(s: &str) -> [u8; N] {
         hex(s).try_into().expect("length")
     }
 
-    // Every value below: ICAO 9303 Part 11 Appendix D (REFERENCES.md §2.1; gmrtd/gmrtd@7f23b50
+    // Every value below: ICAO 9303 Part 11 Appendix D (gmrtd/gmrtd@7f23b50
     // bac/bac_test.go TestGenerateKseed, TestBuildRequest, TestProcessResponse, TestDoBAC).
     const RND_IC: &str = "4608F91988702212";
     const RND_IFD: &str = "781723860C06C226";

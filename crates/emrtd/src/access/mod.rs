@@ -1,6 +1,7 @@
-//! Access control: the pluggable first step after the chip is found (BAC now, PACE from part 2).
+//! Access control: the pluggable first step after the chip is found (BAC or PACE).
 
 pub mod bac;
+pub(crate) mod pace;
 
 use std::fmt;
 
@@ -51,7 +52,7 @@ pub trait AccessSelector: Send + Sync {
 }
 
 /// BAC for every chip (the fallback every eMRTD with an MRZ key supports until PACE-only
-/// documents; part 2 provides the selector that prefers PACE when EF.CardAccess offers it).
+/// documents; `PreferPace` prefers PACE when EF.CardAccess offers it).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BacOnly;
 

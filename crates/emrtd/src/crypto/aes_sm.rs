@@ -21,7 +21,7 @@ fn check(key: &[u8], data_len: usize) -> Result<(), CryptoError> {
 }
 
 /// One AES block encryption (ECB), e.g. the SM IV E(K_enc, SSC).
-pub fn encrypt_block(key: &[u8], block: &[u8; 16]) -> Result<[u8; 16], CryptoError> {
+pub(crate) fn encrypt_block(key: &[u8], block: &[u8; 16]) -> Result<[u8; 16], CryptoError> {
     check(key, 16)?;
     let mut b = Block::<Aes128>::default();
     b.copy_from_slice(block);
@@ -69,7 +69,7 @@ where
 }
 
 /// AES-CBC encryption of block-aligned `data`.
-pub fn cbc_encrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn cbc_encrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     check(key, data.len())?;
     let mut buf = data.to_vec();
     match key.len() {
@@ -81,7 +81,7 @@ pub fn cbc_encrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, Cr
 }
 
 /// AES-CBC decryption of block-aligned `data`.
-pub fn cbc_decrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn cbc_decrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     check(key, data.len())?;
     let mut buf = data.to_vec();
     match key.len() {
@@ -106,7 +106,7 @@ macro_rules! cmac_full {
 }
 
 /// AES-CMAC over `data`, truncated to the 8 bytes secure messaging and PACE tokens use.
-pub fn cmac8(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
+pub(crate) fn cmac8(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
     let full = match key.len() {
         16 => cmac_full!(Aes128, key, data),
         24 => cmac_full!(Aes192, key, data),
@@ -124,7 +124,7 @@ mod tests {
     use crate::crypto::padding::pad;
     use crate::testing::hex;
 
-    // BSI TR-03110 worked example, secure messaging part (REFERENCES.md §2.5, openpace src/eactest.c):
+    // BSI TR-03110 worked example, secure messaging part (openpace src/eactest.c):
     // K_ENC 68406B4162100563D9C901A6154D2901, K_MAC 73FF268784F72AF833FDC9464049AFC9.
     #[test]
     fn bsi_worked_example_encrypt_with_ssc_iv() {

@@ -1,11 +1,15 @@
 //! The symmetric cryptography of ICAO 9303 Part 11: ISO 9797-1 padding, 3DES with retail MAC,
 //! AES with CMAC, and the key derivation function of §9.7.1.
 
-pub mod aes_sm;
-pub mod kdf;
-pub mod padding;
-pub mod retail_mac;
-pub mod tdes;
+pub(crate) mod aes_sm;
+pub(crate) mod cipher;
+pub mod domain_params;
+pub(crate) mod kdf;
+pub(crate) mod padding;
+pub(crate) mod random;
+pub(crate) mod retail_mac;
+pub mod signature;
+pub(crate) mod tdes;
 
 /// Why a cryptographic operation could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

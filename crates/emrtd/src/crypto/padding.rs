@@ -6,7 +6,7 @@
 use super::CryptoError;
 
 /// Pads `data` to a multiple of `block` bytes.
-pub fn pad(data: &[u8], block: usize) -> Vec<u8> {
+pub(crate) fn pad(data: &[u8], block: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + block);
     out.extend_from_slice(data);
     out.push(0x80);
@@ -17,7 +17,7 @@ pub fn pad(data: &[u8], block: usize) -> Vec<u8> {
 }
 
 /// Removes method-2 padding: trailing zeros then one `80`.
-pub fn unpad(data: &[u8]) -> Result<&[u8], CryptoError> {
+pub(crate) fn unpad(data: &[u8]) -> Result<&[u8], CryptoError> {
     let end = data
         .iter()
         .rposition(|b| *b != 0)

@@ -9,7 +9,7 @@ use super::CryptoError;
 
 /// MAC over already padded `data` with the 16-byte key K1‖K2: DES-CBC-MAC under K1, then the last
 /// block decrypted under K2 and encrypted again under K1.
-pub fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
+pub(crate) fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], CryptoError> {
     if key.len() != 16 {
         return Err(CryptoError::KeyLength(key.len()));
     }
@@ -40,7 +40,7 @@ mod tests {
 
     #[test]
     fn icao_appendix_d_m_ifd() {
-        // ICAO 9303 Part 11 Appendix D.3 (REFERENCES.md §2.1, gmrtd bac/bac_test.go TestBuildRequest):
+        // ICAO 9303 Part 11 Appendix D.3 (gmrtd bac/bac_test.go TestBuildRequest):
         // M.IFD = MAC(K_MAC, pad(E.IFD)).
         let k_mac = hex("7962D9ECE03D1ACD4C76089DCE131543");
         let e_ifd = hex("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2");

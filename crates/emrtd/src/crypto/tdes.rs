@@ -17,7 +17,7 @@ fn check(key: &[u8], data: &[u8]) -> Result<(), CryptoError> {
 }
 
 /// 3DES-CBC encryption of block-aligned `data` with a 16-byte key and 8-byte IV.
-pub fn cbc_encrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn cbc_encrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     check(key, data)?;
     let enc = cbc::Encryptor::<TdesEde2>::new_from_slices(key, iv)
         .map_err(|_| CryptoError::KeyLength(key.len()))?;
@@ -29,7 +29,7 @@ pub fn cbc_encrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, Cry
 }
 
 /// 3DES-CBC decryption of block-aligned `data`.
-pub fn cbc_decrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn cbc_decrypt(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     check(key, data)?;
     let dec = cbc::Decryptor::<TdesEde2>::new_from_slices(key, iv)
         .map_err(|_| CryptoError::KeyLength(key.len()))?;
@@ -47,7 +47,7 @@ mod tests {
 
     #[test]
     fn icao_appendix_d_e_ifd() {
-        // ICAO 9303 Part 11 Appendix D.3 (REFERENCES.md §2.1): E.IFD = 3DES-CBC(K_ENC, IV 0, S).
+        // ICAO 9303 Part 11 Appendix D.3: E.IFD = 3DES-CBC(K_ENC, IV 0, S).
         let k_enc = hex("AB94FDECF2674FDFB9B391F85D7F76F2");
         let s = hex("781723860C06C2264608F919887022120B795240CB7049B01C19B33E32804F0B");
         let e = cbc_encrypt(&k_enc, &[0; 8], &s).expect("encrypts");

@@ -3,7 +3,7 @@
 //! capabilities `47`.
 
 use super::LdsError;
-use crate::tlv;
+use crate::iso7816::tlv;
 
 /// What EF.ATR/INFO says about APDU sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::LdsError;
-use crate::tlv::{self, Tlv};
+use crate::iso7816::tlv::{self, Tlv};
 
 /// id-PACE = 0.4.0.127.0.7.2.2.4 (BSI TR-03110), as DER OID content bytes.
 pub const ID_PACE: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04];
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn icao_appendix_g_card_access_offers_pace() {
-        // REFERENCES.md §2.2 (gmrtd pace/pace_test.go TestDoPace_GM_ECDH): id-PACE-ECDH-GM-AES-CBC-CMAC-128,
+        // gmrtd pace/pace_test.go TestDoPace_GM_ECDH: id-PACE-ECDH-GM-AES-CBC-CMAC-128,
         // version 2, parameter id 13 (brainpoolP256r1).
         let raw = hex("31143012060A04007F0007020204020202010202010D");
         let ca = CardAccess::parse(&raw).expect("parses");

@@ -1,7 +1,7 @@
 //! EF.COM (ICAO 9303 Part 10 §4.6.1): LDS version, Unicode version and the data groups present.
 
 use super::{LdsError, LdsFile, utf8};
-use crate::tlv;
+use crate::iso7816::tlv;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EfCom {
@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn part_10_appendix_a_sample() {
-        // REFERENCES.md §2.7 (gmrtd document/sample_document.go): LDS 0106, Unicode 040000, DG1 and DG2.
+        // ICAO 9303 Part 10 Appendix A EF.COM (as gmrtd document/sample_document.go prints it): LDS 0106, Unicode 040000, DG1 and DG2.
         let raw = hex::decode("60145F0104303130365F36063034303030305C026175").expect("hex");
         let com = EfCom::parse(&raw).expect("parses");
         assert_eq!(com.lds_version, "0106");

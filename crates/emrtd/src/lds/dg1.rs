@@ -1,21 +1,19 @@
 //! DG1 (ICAO 9303 Part 10 §4.7.1): the MRZ as stored on the chip, tag `5F1F` inside `61`.
-//! Split into fields by position (Part 4-6 layouts TD1, TD2, TD3); compared with the code step.
+//! The MRZ is read by `idgate-mrz` — the same parser and check-digit rules as the code step (ICAO
+//! 9303 Parts 3-5: TD1, TD2, TD3, MRV), so the layouts live in one place; then compared with the
+//! code step. API change (issue 14): `Dg1::format` is `idgate_mrz::MrzFormat` (formerly a copy of
+//! it here), a DG1 whose check digits do not verify is `LdsError::Mrz`, and `optional_data_2` holds
+//! TD1's second optional field.
 
 use std::fmt;
 
-use idgate_mrz::ChipAccessKey;
+use idgate_mrz::{ChipAccessKey, Mrz};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::LdsError;
-use crate::tlv;
+pub use idgate_mrz::MrzFormat;
 
-/// The MRZ layout by length: TD1 (3×30), TD2 (2×36), TD3 (2×44).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MrzFormat {
-    Td1,
-    Td2,
-    Td3,
-}
+use super::LdsError;
+use crate::iso7816::tlv;
 
 /// DG1's MRZ, split into fields. Personal data: Debug shows nothing, memory is zeroized.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -26,7 +24,7 @@ pub struct Dg1 {
     pub format: MrzFormat,
     pub document_code: String,
     pub issuing_state: String,
-    /// Without trailing `<`; long TD1/TD2 numbers are joined with their overflow.
+    /// Without fillers; long TD1/TD2 numbers are joined with their overflow.
     pub document_number: String,
     /// YYMMDD.
     pub birth_date: String,
@@ -37,7 +35,10 @@ pub struct Dg1 {
     /// Primary identifier (surname), `<` turned into spaces.
     pub primary_identifier: String,
     pub secondary_identifier: String,
+    /// TD1 line 1 / TD2 optional data, or the TD3 personal number; fillers at the end removed.
     pub optional_data: String,
+    /// TD1 line 2 optional data (empty for other formats).
+    pub optional_data_2: String,
 }
 
 impl fmt::Debug for Dg1 {
@@ -64,104 +65,30 @@ impl Dg1Field {
     }
 }
 
-fn field(mrz: &str, from: usize, to: usize) -> String {
-    mrz.get(from..to).unwrap_or_default().to_owned()
-}
-
-fn trim_fill(s: &str) -> String {
-    s.trim_end_matches('<').replace('<', " ")
-}
-
-/// Document number with TD1/TD2 overflow: when its check digit position holds `<`, the number
-/// continues in the optional data up to the first `<`, whose last character is the check digit.
-fn document_number(number: &str, check: &str, optional: &str) -> String {
-    let base = number.trim_end_matches('<');
-    if check == "<" {
-        let overflow: String = optional.chars().take_while(|c| *c != '<').collect();
-        if overflow.len() > 1 {
-            return format!("{base}{}", &overflow[..overflow.len() - 1]);
-        }
-    }
-    base.to_owned()
-}
-
-fn names(name_field: &str) -> (String, String) {
-    let trimmed = name_field.trim_end_matches('<');
-    match trimmed.split_once("<<") {
-        Some((primary, secondary)) => (trim_fill(primary), trim_fill(secondary)),
-        None => (trim_fill(trimmed), String::new()),
-    }
-}
-
 impl Dg1 {
+    /// Parses DG1 and its MRZ (every check digit must verify).
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         let dg1 = tlv::parse_tagged(raw, 0x61)?;
-        let mrz_bytes = dg1.required(0x5F1F)?.value;
-        if !mrz_bytes
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'<')
-        {
-            return Err(LdsError::Invalid("MRZ holds characters outside A-Z 0-9 <"));
+        let mrz = Mrz::parse_dg1_text(dg1.required(0x5F1F)?.value)?;
+        Ok(Self::from_mrz(&mrz))
+    }
+
+    fn from_mrz(mrz: &Mrz) -> Self {
+        Dg1 {
+            mrz: mrz.dg1_text().to_string(),
+            format: mrz.format(),
+            document_code: mrz.document_code().to_owned(),
+            issuing_state: mrz.issuing_state().to_owned(),
+            document_number: mrz.document_number().to_owned(),
+            birth_date: mrz.birth_date_yymmdd().to_owned(),
+            sex: mrz.sex().mrz_char().to_string(),
+            expiry_date: mrz.expiry_date_yymmdd().to_owned(),
+            nationality: mrz.nationality().to_owned(),
+            primary_identifier: mrz.primary_identifier().to_owned(),
+            secondary_identifier: mrz.secondary_identifier().to_owned(),
+            optional_data: mrz.optional_data().to_owned(),
+            optional_data_2: mrz.optional_data_2().to_owned(),
         }
-        // All ASCII, so byte positions are character positions below.
-        let mrz = String::from_utf8_lossy(mrz_bytes).into_owned();
-        let f = |a, b| field(&mrz, a, b);
-        let mut dg1 = match mrz.len() {
-            90 => {
-                let (primary, secondary) = names(&f(60, 90));
-                Dg1 {
-                    format: MrzFormat::Td1,
-                    document_code: trim_fill(&f(0, 2)),
-                    issuing_state: trim_fill(&f(2, 5)),
-                    document_number: document_number(&f(5, 14), &f(14, 15), &f(15, 30)),
-                    birth_date: f(30, 36),
-                    sex: f(37, 38),
-                    expiry_date: f(38, 44),
-                    nationality: trim_fill(&f(45, 48)),
-                    primary_identifier: primary,
-                    secondary_identifier: secondary,
-                    optional_data: trim_fill(&format!("{}{}", f(15, 30), f(48, 59))),
-                    mrz: String::new(),
-                }
-            }
-            72 => {
-                let (primary, secondary) = names(&f(5, 36));
-                Dg1 {
-                    format: MrzFormat::Td2,
-                    document_code: trim_fill(&f(0, 2)),
-                    issuing_state: trim_fill(&f(2, 5)),
-                    document_number: document_number(&f(36, 45), &f(45, 46), &f(64, 71)),
-                    birth_date: f(49, 55),
-                    sex: f(56, 57),
-                    expiry_date: f(57, 63),
-                    nationality: trim_fill(&f(46, 49)),
-                    primary_identifier: primary,
-                    secondary_identifier: secondary,
-                    optional_data: trim_fill(&f(64, 71)),
-                    mrz: String::new(),
-                }
-            }
-            88 => {
-                let (primary, secondary) = names(&f(5, 44));
-                Dg1 {
-                    format: MrzFormat::Td3,
-                    document_code: trim_fill(&f(0, 2)),
-                    issuing_state: trim_fill(&f(2, 5)),
-                    document_number: f(44, 53).trim_end_matches('<').to_owned(),
-                    birth_date: f(57, 63),
-                    sex: f(64, 65),
-                    expiry_date: f(65, 71),
-                    nationality: trim_fill(&f(54, 57)),
-                    primary_identifier: primary,
-                    secondary_identifier: secondary,
-                    optional_data: trim_fill(&f(72, 86)),
-                    mrz: String::new(),
-                }
-            }
-            _ => return Err(LdsError::Invalid("MRZ length is not 90, 72 or 88")),
-        };
-        dg1.mrz = mrz;
-        Ok(dg1)
     }
 
     /// Checks the three fields that make the access key against the code step's key.
@@ -189,7 +116,7 @@ mod tests {
 
     #[test]
     fn part_10_td2_sample() {
-        // REFERENCES.md §2.7 (gmrtd document/sample_document.go, ICAO 9303 Part 10 Appendix A).
+        // ICAO 9303 Part 10 Appendix A, the worked example's DG1 (TD2).
         let raw = hex::decode("614B5F1F48493C55544F4552494B53534F4E3C3C414E4E413C4D415249413C3C3C3C3C3C3C3C3C3C3C4432333134353839303755544F3734303831323246313230343135393C3C3C3C3C3C3C36").expect("hex");
         let d = Dg1::parse(&raw).expect("parses");
         assert_eq!(d.format, MrzFormat::Td2);
@@ -212,7 +139,7 @@ mod tests {
 
     #[test]
     fn td3_specimen() {
-        // ICAO 9303 Part 4 specimen (REFERENCES.md §2.3).
+        // ICAO 9303 Part 4 specimen.
         let d = Dg1::parse(&dg1(
             "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10",
         ))
@@ -226,7 +153,8 @@ mod tests {
 
     #[test]
     fn td1_long_document_number() {
-        // REFERENCES.md §2.3 TD1 with the document number overflowing into the optional data.
+        // ICAO 9303 Part 5 §4.2.2 (TD1): the document number overflows into the optional data,
+        // its check digit last; the number's own check digit position holds `<`.
         let d = Dg1::parse(&dg1(
             "I<UTOD23145890<7349<<<<<<<<<<<3407127M9507122UTO<<<<<<<<<<<2STEVENSON<<PETER<JOHN<<<<<<<<<",
         ))
@@ -239,6 +167,17 @@ mod tests {
         );
         let key = ChipAccessKey::new("D23145890734", "340712", "950712").expect("key");
         assert_eq!(d.matches(&key), Ok(()));
+    }
+
+    #[test]
+    fn a_check_digit_that_does_not_verify_is_refused() {
+        // The TD3 specimen with its birth date's check digit changed (2 → 3): the same rule as at
+        // the code step.
+        let err = Dg1::parse(&dg1(
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408123F1204159ZE184226B<<<<<10",
+        ))
+        .expect_err("check digit");
+        assert!(matches!(err, LdsError::Mrz(_)), "{err}");
     }
 
     #[test]

@@ -83,8 +83,14 @@ mod tests {
 
     #[test]
     fn part_10_sample() {
-        // REFERENCES.md §2.7 (gmrtd document/sample_document.go sampleDg11Bytes).
-        let raw = hex::decode(include_str!("../../tests/data/dg11.hex").trim()).expect("hex");
+        // ICAO Doc 9303 Part 10 Appendix A, the worked example's DG11 (as gmrtd's
+        // document/sample_document.go prints it).
+        let raw = hex::decode(concat!(
+            "6B605C0A5F0E5F115F425F125F135F0E0D534D4954483C3C4A4F484E3C4A5F110A414E59544F574E3C4D4E",
+            "5F4217313233204D41504C452052443C414E59544F574E3C4D4E5F120B31363132353535313231325F130C",
+            "54524156454C3C4147454E54"
+        ))
+        .expect("hex");
         let d = Dg11::parse(&raw).expect("parses");
         assert_eq!(d.full_name.as_deref(), Some("SMITH<<JOHN<J"));
         assert_eq!(d.place_of_birth.as_deref(), Some("ANYTOWN<MN"));

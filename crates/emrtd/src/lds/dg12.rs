@@ -67,11 +67,19 @@ impl TextFields for Dg12 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::iso7816::tlv;
 
     #[test]
     fn part_10_sample() {
-        // REFERENCES.md §2.7 (gmrtd document/sample_document.go sampleDg12Bytes, NZ-derived).
-        let raw = hex::decode(include_str!("../../tests/data/dg12.hex").trim()).expect("hex");
+        // ICAO Doc 9303 Part 10 §4.7.12: 6C { 5C tag list, 5F55 personalisation time,
+        // 5F56 personalisation device }.
+        let body = [
+            tlv::encode(0x5C, &[0x5F, 0x55, 0x5F, 0x56]),
+            tlv::encode(0x5F55, b"20161115013612"),
+            tlv::encode(0x5F56, b"N-4962"),
+        ]
+        .concat();
+        let raw = tlv::encode(0x6C, &body);
         let d = Dg12::parse(&raw).expect("parses");
         assert_eq!(d.personalisation_time.as_deref(), Some("20161115013612"));
         assert_eq!(d.personalisation_device.as_deref(), Some("N-4962"));

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::LdsError;
 use super::image::ImageFormat;
-use crate::tlv;
+use crate::iso7816::tlv;
 
 /// The signature images, encoded as stored (JPEG or JPEG 2000 by the specification; kept raw).
 #[derive(Clone, PartialEq, Eq)]
@@ -49,9 +49,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn part_10_sample() {
-        // REFERENCES.md §2.7 (gmrtd document/sample_document.go sampleDg7Bytes).
-        let raw = hex::decode(include_str!("../../tests/data/dg7.hex").trim()).expect("hex");
+    fn one_displayed_signature() {
+        // ICAO 9303 Part 10 §4.7.7: 67 { 02 count, 5F43 image }; a JPEG made here.
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+            .encode(&[0u8; 16 * 8], 16, 8, image::ExtendedColorType::L8)
+            .expect("encode");
+        let body = [tlv::encode(0x02, &[1]), tlv::encode(0x5F43, &jpeg)].concat();
+        let raw = tlv::encode(0x67, &body);
         let dg7 = Dg7::parse(&raw).expect("parses");
         assert_eq!(dg7.images.len(), 1);
         assert_eq!(dg7.images[0].0, Some(ImageFormat::Jpeg));

@@ -2,7 +2,7 @@
 //! 8th ed.), the ASN.1 (DER, implicit tags) successor of 19794-5's binary `FAC` record.
 //!
 //! Schema: ICAO-TRIP-ISO-WG3 `ID-ICAO-ISO-IEC-39794-5-ed-1-v1.asn` (the ICAO application profile).
-//! Walked with [`crate::tlv`] rather than `der` derives: the schema's extension markers (`...`) admit
+//! Walked with [`crate::iso7816::tlv`] rather than `der` derives: the schema's extension markers (`...`) admit
 //! unknown fields that derived decoders reject, and its CHOICEs of one alternative need explicit tags.
 //!
 //! Path to the image (tags as encoded):
@@ -10,48 +10,13 @@
 //! RepresentationBlock → `A1` imageRepresentation → `A0` base → `A0` imageRepresentation2DBlock →
 //! `80` representationData2D (the JPEG / JPEG 2000 bytes) and `A1` imageInformation2DBlock.
 
-use std::fmt;
-
 use zeroize::Zeroizing;
 
 use super::LdsError;
-use super::dg2::{Dg2Error, Dg2Unsupported, FaceImage, FaceRecord};
+pub use super::face::Iso39794Face;
+use super::face::{Dg2Error, Dg2Unsupported, FaceImage, FaceRecord};
 use super::image::ImageFormat;
-use crate::tlv::{self, Tlv};
-
-/// The 39794-5 fields of one face representation that are useful beside the image.
-///
-/// Codes are the schema's ENUMERATED values (e.g. gender 1 other, 2 male, 3 female; eye colour
-/// 0 unknown … 9 pink); `None` where the optional field is absent.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Iso39794Face {
-    /// VersionBlock: generation (≥ 3) and year (≥ 2019) of the format.
-    pub version: (u16, u16),
-    pub representation_id: u32,
-    /// ImageDataFormatCode as declared: 2 JPEG, 3 JPEG 2000 lossy, 4 JPEG 2000 lossless.
-    pub image_data_format: u8,
-    /// FaceImageKind2DCode (0 = MRTD).
-    pub face_image_kind: Option<u8>,
-    /// ImageColourSpaceCode (2 = 24-bit RGB, 5 = 8-bit greyscale, …).
-    pub colour_space: Option<u8>,
-    /// LossyTransformationAttemptsCode (0 unknown, 1 zero, 2 one, 3 more than one).
-    pub lossy_transformation_attempts: Option<u8>,
-    pub gender: Option<u8>,
-    pub eye_colour: Option<u8>,
-    pub hair_colour: Option<u8>,
-    /// Yaw, pitch, roll in degrees (−180..=180).
-    pub pose: [Option<i16>; 3],
-}
-
-impl fmt::Debug for Iso39794Face {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Iso39794Face(version {}/{}, image data format {}, <redacted>)",
-            self.version.0, self.version.1, self.image_data_format
-        )
-    }
-}
+use crate::iso7816::tlv::{self, Tlv};
 
 /// Parses the value of DG2's `7F2E` into its face images.
 pub fn parse_data_block(bdb: &[u8]) -> Result<Vec<FaceImage>, Dg2Error> {

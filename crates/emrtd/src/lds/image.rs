@@ -177,7 +177,7 @@ mod testdata;
 mod jpeg2000_tests {
     use super::*;
 
-    // JHOVE / jpylyzer test images (../shared/testdata/emrtd/jp2/README.md), read from outside
+    // JHOVE (openpreserve/jhove) and jpylyzer (openpreserve/jpylyzer-test-files) test images, read from outside
     // the repository like every third-party file.
     fn jp2(name: &str) -> &'static [u8] {
         super::testdata::testdata(&format!("emrtd/jp2/{name}"))

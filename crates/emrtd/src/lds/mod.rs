@@ -8,8 +8,10 @@ pub mod dg11;
 pub mod dg12;
 pub mod dg2;
 pub mod dg7;
+mod face;
 pub mod face39794;
 pub mod image;
+pub mod security_infos;
 mod tag_list;
 
 use std::collections::BTreeMap;
@@ -17,7 +19,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::tlv::TlvError;
+use crate::iso7816::tlv::TlvError;
 
 /// Why an LDS file's contents are not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +28,9 @@ pub enum LdsError {
     Tlv(#[from] TlvError),
     #[error("{0}")]
     Invalid(&'static str),
+    /// DG1's MRZ breaks the rules of ICAO 9303 Parts 3-5 (layout, characters, check digits).
+    #[error("DG1 MRZ: {0}")]
+    Mrz(#[from] idgate_mrz::MrzError),
 }
 
 /// An elementary file of the eMRTD (or of the master file, before access control).

@@ -2,7 +2,7 @@
 //! text fields, some of them dates, and one `A0` list of repeated names. One walker reads both.
 
 use super::{LdsError, utf8};
-use crate::tlv;
+use crate::iso7816::tlv;
 
 /// How a field's value is decoded.
 pub(crate) enum Decode {

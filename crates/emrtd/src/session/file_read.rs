@@ -3,10 +3,10 @@
 
 use zeroize::Zeroizing;
 
-use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::error::ChipError;
+use crate::iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use crate::iso7816::tlv::{self, TlvError};
 use crate::lds::{LdsError, LdsFile};
-use crate::tlv::{self, TlvError};
 
 /// Bytes asked for first: enough for tag and a length up to `82 xx xx`.
 const HEADER_PROBE: u32 = 4;
@@ -61,7 +61,7 @@ pub(crate) struct FileRead {
 }
 
 impl FileRead {
-    pub fn new(file: LdsFile, optional: bool, max_len: usize) -> Self {
+    pub(super) fn new(file: LdsFile, optional: bool, max_len: usize) -> Self {
         Self {
             file,
             optional,
@@ -76,13 +76,13 @@ impl FileRead {
     }
 
     /// After a card reset the EF must be selected again; bytes read so far are kept.
-    pub fn reselect(&mut self) {
+    pub(super) fn reselect(&mut self) {
         self.selected = false;
         self.sent = None;
     }
 
     /// The next command: `le_max` is the largest plain Le the current read mode allows.
-    pub fn next(&mut self, le_max: u32, use_sfi: bool) -> Result<ReadNext, ChipError> {
+    pub(super) fn next(&mut self, le_max: u32, use_sfi: bool) -> Result<ReadNext, ChipError> {
         let offset = self.data.len();
         let want = match self.total {
             None if self.no_tlv_length => le_max,
@@ -140,7 +140,7 @@ impl FileRead {
     }
 
     /// Interprets the (unwrapped) response to the last command.
-    pub fn on_response(&mut self, resp: &ResponseApdu) -> Result<ReadOutcome, ChipError> {
+    pub(super) fn on_response(&mut self, resp: &ResponseApdu) -> Result<ReadOutcome, ChipError> {
         let Some((sent, want)) = self.sent.take() else {
             return Err(self.protocol("a response without a command"));
         };
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn icao_d4_sequence_select_header_rest() {
-        // ICAO 9303 Part 11 Appendix D.4 (REFERENCES.md §2.1): SELECT EF.COM, READ 4, READ 0x12 @ 4.
+        // ICAO 9303 Part 11 Appendix D.4: SELECT EF.COM, READ 4, READ 0x12 @ 4.
         let mut r = FileRead::new(LdsFile::Com, false, 1 << 16);
         assert_eq!(
             send(&mut r, 0xDF, false),

@@ -1,27 +1,29 @@
 //! READ BINARY sizes: a ladder from large to small, stepped down when a chip or reader refuses,
 //! remembered per chip kind.
 
-use crate::apdu::LengthForm;
-use crate::profile::ReadProfile;
+use crate::iso7816::apdu::LengthForm;
+use crate::session::profile::ReadProfile;
 
 /// One READ BINARY size: the plain Le and the APDU length form carrying it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadMode {
+    /// Short or extended length.
     pub form: LengthForm,
+    /// The plain Le (bytes asked for).
     pub le: u32,
 }
 
 /// Default extended chunk when EF.ATR/INFO gives no buffer size.
-pub const DEFAULT_EXTENDED_CHUNK: u32 = 1024;
+pub(crate) const DEFAULT_EXTENDED_CHUNK: u32 = 1024;
 /// Upper bound of an extended chunk: one lost response should not cost much.
-pub const MAX_EXTENDED_CHUNK: u32 = 4096;
+pub(crate) const MAX_EXTENDED_CHUNK: u32 = 4096;
 /// The largest plain Le whose protected response still fits a short response (256 bytes) with
 /// both 3DES and AES: 223 → padded 224 → DO'87' 228 + DO'99' 4 + DO'8E' 10 = 242.
-pub const SHORT_SM_MAX: u32 = 0xDF;
+pub(crate) const SHORT_SM_MAX: u32 = 0xDF;
 
 /// The ladder and where we stand on it.
 #[derive(Debug, Clone)]
-pub struct ReadModes {
+pub(crate) struct ReadModes {
     ladder: Vec<ReadMode>,
     extended_allowed: bool,
     floor: usize,
@@ -32,7 +34,7 @@ pub struct ReadModes {
 impl ReadModes {
     /// `extended` says whether the card claims extended length support; `max_response` is the
     /// response buffer size from EF.ATR/INFO.
-    pub fn new(extended: bool, max_response: Option<u32>) -> Self {
+    pub(crate) fn new(extended: bool, max_response: Option<u32>) -> Self {
         let mut s = Self {
             ladder: Vec::new(),
             extended_allowed: extended,
@@ -71,7 +73,7 @@ impl ReadModes {
     }
 
     /// New card capabilities (after EF.ATR/INFO was read); keeps steps already taken down.
-    pub fn update_capabilities(&mut self, extended: bool, max_response: Option<u32>) {
+    pub(crate) fn update_capabilities(&mut self, extended: bool, max_response: Option<u32>) {
         let was = self.current(true);
         self.extended_allowed = extended;
         self.rebuild(max_response);
@@ -93,12 +95,12 @@ impl ReadModes {
     }
 
     /// The mode to read with now; `None` when every mode was refused.
-    pub fn current(&self, protected: bool) -> Option<ReadMode> {
+    pub(crate) fn current(&self, protected: bool) -> Option<ReadMode> {
         self.current_index(protected).map(|i| self.ladder[i])
     }
 
     /// The current mode was refused: go one step down. Returns the new mode, if any is left.
-    pub fn step_down(&mut self, protected: bool) -> Option<ReadMode> {
+    pub(crate) fn step_down(&mut self, protected: bool) -> Option<ReadMode> {
         let i = self.current_index(protected)?;
         self.floor = i + 1;
         self.lowered = true;
@@ -113,7 +115,7 @@ impl ReadModes {
     }
 
     /// Starts from a remembered profile.
-    pub fn apply(&mut self, profile: &ReadProfile) {
+    pub(crate) fn apply(&mut self, profile: &ReadProfile) {
         self.floor = self
             .floor
             .max(self.index_at_most(profile.extended_length, profile.max_read));
@@ -121,7 +123,7 @@ impl ReadModes {
     }
 
     /// What to remember: the mode protected reads use now.
-    pub fn profile(&self, short_file_ids: bool) -> ReadProfile {
+    pub(crate) fn profile(&self, short_file_ids: bool) -> ReadProfile {
         let mode = self.current(true).unwrap_or(ReadMode {
             form: LengthForm::Short,
             le: 32,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-pub fn testdata_dir() -> PathBuf {
+pub(crate) fn testdata_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("IDGATE_TESTDATA") {
         return PathBuf::from(dir);
     }
@@ -25,7 +25,7 @@ pub fn testdata_dir() -> PathBuf {
 }
 
 /// The bytes of `rel` (e.g. `emrtd/jp2/monochrome.jp2`), read once per test process.
-pub fn testdata(rel: &str) -> &'static [u8] {
+pub(crate) fn testdata(rel: &str) -> &'static [u8] {
     static LOADED: Mutex<Option<HashMap<String, &'static [u8]>>> = Mutex::new(None);
     let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
     let map = loaded.get_or_insert_with(HashMap::new);

@@ -4,7 +4,7 @@
 use const_oid::ObjectIdentifier;
 use der::asn1::{Any, BitString, ObjectIdentifier as Oid, SetOfVec};
 use der::{Encode, Sequence, Tag};
-use idgate_emrtd::security_infos::{CaProtocol, PaceProtocol, oid};
+use idgate_emrtd::lds::security_infos::{CaProtocol, PaceProtocol, oid};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use super::PkiError;

@@ -9,8 +9,8 @@ use cms::signed_data::{
 use const_oid::ObjectIdentifier;
 use der::asn1::{Any, OctetString, SetOfVec};
 use der::{Encode, Tag};
-use idgate_emrtd::passive_auth::HashAlgorithm;
-use idgate_emrtd::passive_auth::sod::{
+use idgate_emrtd::emulator::passive::HashAlgorithm;
+use idgate_emrtd::emulator::sod::{
     DataGroupHash, ID_CONTENT_TYPE, ID_LDS_SECURITY_OBJECT, ID_MESSAGE_DIGEST, LdsSecurityObject,
 };
 use spki::AlgorithmIdentifierOwned;
@@ -117,4 +117,28 @@ pub fn sign_sod(
     header.encode_to_vec(&mut out)?;
     out.extend_from_slice(&inner);
     Ok(out)
+}
+
+/// An EF.SOD over `profile`'s data groups, signed by a throwaway P-256 CSCA and Document Signer
+/// valid around now: the specimen's EF.SOD (a reader without these trust anchors reports the
+/// chain as not checked; `security::personalise` signs under a CSCA the test keeps).
+pub fn throwaway_sod(profile: &crate::profile::PassportProfile) -> Option<Vec<u8>> {
+    let now = std::time::SystemTime::now();
+    let validity = super::valid_around(now);
+    let mut csca =
+        super::Csca::generate("UT", "CSCA Utopia", super::KeyKind::EcdsaP256, validity).ok()?;
+    let ds = csca
+        .issue_document_signer("DS Utopia", super::KeyKind::EcdsaP256, validity)
+        .ok()?;
+    let personalised = crate::lds::Personalisation::build(profile).ok()?;
+    let dgs: Vec<(u8, Vec<u8>)> = personalised
+        .application
+        .iter()
+        .filter_map(|f| match f.file {
+            idgate_emrtd::lds::LdsFile::Dg(n) => Some((n, f.content.to_vec())),
+            _ => None,
+        })
+        .collect();
+    let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    sign_sod(&ds, HashAlgorithm::Sha256, &refs).ok()
 }

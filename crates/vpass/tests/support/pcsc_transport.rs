@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use idgate_emrtd::transport::{Transport, TransportError};
+use idgate_emrtd::{Transport, TransportError};
 
 pub struct PcscTransport {
     ctx: pcsc::Context,

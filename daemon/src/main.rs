@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use idgated::audit::{AuditStore, Limits};
 use idgated::cli::{AuditCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs};
 use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{Backend, serve};
@@ -46,15 +45,31 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     }
 }
 
-fn audit_store(args: &StoreArgs) -> anyhow::Result<AuditStore> {
+/// Exit code of `audit list|export` when some records could not be read (they are named on
+/// stderr and skipped; the others are printed).
+const UNREADABLE_RECORDS: u8 = 3;
+
+/// The records of the configured (or given) store, read from a private copy so the daemon, which
+/// holds the store, is never blocked; unreadable records are named on stderr.
+fn audit_listing(args: &StoreArgs) -> anyhow::Result<(Vec<idgated::audit::AuditRecord>, bool)> {
     let cfg = load_config(args.config.as_deref())?;
     let path = args.path.clone().unwrap_or(cfg.audit.path.clone());
-    let limits = Limits {
-        retention: std::time::Duration::from_secs(u64::from(cfg.audit.retention_days) * 86_400),
-        max_records: cfg.audit.max_records,
-        max_bytes: cfg.audit.max_bytes,
-    };
-    Ok(AuditStore::open(&path, limits)?)
+    let listing = idgated::audit::read_snapshot(&path)?;
+    for bad in &listing.unreadable {
+        eprintln!(
+            "idgated: audit record {} cannot be read ({}); skipped",
+            bad.key, bad.error
+        );
+    }
+    Ok((listing.records, listing.unreadable.is_empty()))
+}
+
+fn listing_code(complete: bool) -> ExitCode {
+    if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(UNREADABLE_RECORDS)
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -176,8 +191,8 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
 fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::List { store, json } => {
-            let store = audit_store(&store)?;
-            for r in store.list()? {
+            let (records, complete) = audit_listing(&store)?;
+            for r in records {
                 if json {
                     emit(serde_json::to_string(&r)?)?;
                 } else {
@@ -191,44 +206,17 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     ))?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(listing_code(complete))
         }
         AuditCommand::Export { store, json } => {
             if !json {
                 anyhow::bail!("export writes JSON only: pass --json");
             }
-            let store = audit_store(&store)?;
-            for r in store.list()? {
+            let (records, complete) = audit_listing(&store)?;
+            for r in records {
                 emit(serde_json::to_string(&r)?)?;
             }
-            Ok(ExitCode::SUCCESS)
-        }
-        AuditCommand::Stress { path, count } => {
-            use std::io::Write as _;
-            let store = AuditStore::open(
-                &path,
-                Limits {
-                    retention: std::time::Duration::from_secs(86_400),
-                    max_records: u64::MAX,
-                    max_bytes: u64::MAX,
-                },
-            )?;
-            let writer = store.writer()?;
-            let mut out = std::io::stdout().lock();
-            for n in 0..count {
-                let record = idgated::audit::AuditRecord {
-                    session: n,
-                    started_unix_ms: idgated::audit::now_unix_ms(),
-                    ended_unix_ms: idgated::audit::now_unix_ms(),
-                    outcome: "cancelled".into(),
-                    guidance: "flow.cancelled".into(),
-                    ..Default::default()
-                };
-                let id = writer.commit(record)?;
-                writeln!(out, "committed {id}")?;
-                out.flush()?;
-            }
-            Ok(ExitCode::SUCCESS)
+            Ok(listing_code(complete))
         }
     }
 }

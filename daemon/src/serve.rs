@@ -193,9 +193,19 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
             max_records: cfg.audit.max_records,
             max_bytes: cfg.audit.max_bytes,
         };
-        tokio::task::spawn_blocking(move || AuditStore::open(&path, limits))
-            .await
-            .context("audit store")??
+        tokio::task::spawn_blocking(move || {
+            let store = AuditStore::open(&path, limits)?;
+            match store.close_interrupted(crate::audit::now_unix_ms()) {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::warn!(sessions = n, "audit: sessions interrupted by the last stop")
+                }
+                Err(e) => tracing::error!("audit: interrupted sessions not marked: {e}"),
+            }
+            Ok::<_, crate::audit::AuditError>(store)
+        })
+        .await
+        .context("audit store")??
     };
 
     let stop_monitors = Arc::new(AtomicBool::new(false));
@@ -250,7 +260,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         requests,
         request_tx,
         station_props,
-        audit: Some(audit),
+        audit,
         authority,
         observer,
     });

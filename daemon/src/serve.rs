@@ -166,26 +166,8 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         ..StationProps::default()
     }));
 
-    let authority = Authority::new(cfg.bus.authorize(bus_address.is_some()));
-    let builder = match &bus_address {
-        Some(address) => zbus::connection::Builder::address(address.as_str()),
-        None => zbus::connection::Builder::system(),
-    };
-    let conn = builder
-        .serve_at(
-            STATION_PATH,
-            StationIface::new(request_tx.clone(), station_props.clone(), authority),
-        )
-        .name(BUS_NAME)
-        .build()
-        .await
-        .context("cannot serve io.idgate.Station on the bus")?;
-    tracing::info!(
-        bus = bus_address.as_deref().unwrap_or("system"),
-        authorize = ?authority.mode(),
-        "serving {BUS_NAME}"
-    );
-
+    // The audit store first: a station that cannot record sessions does not take the bus name,
+    // and sessions a killed predecessor left open are marked before anyone can claim.
     let audit = {
         let path = cfg.audit.path.clone();
         let limits = Limits {
@@ -207,6 +189,26 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         .await
         .context("audit store")??
     };
+
+    let authority = Authority::new(cfg.bus.authorize(bus_address.is_some()));
+    let builder = match &bus_address {
+        Some(address) => zbus::connection::Builder::address(address.as_str()),
+        None => zbus::connection::Builder::system(),
+    };
+    let conn = builder
+        .serve_at(
+            STATION_PATH,
+            StationIface::new(request_tx.clone(), station_props.clone(), authority),
+        )
+        .name(BUS_NAME)
+        .build()
+        .await
+        .context("cannot serve io.idgate.Station on the bus")?;
+    tracing::info!(
+        bus = bus_address.as_deref().unwrap_or("system"),
+        authorize = ?authority.mode(),
+        "serving {BUS_NAME}"
+    );
 
     let stop_monitors = Arc::new(AtomicBool::new(false));
     let camera = match camera {

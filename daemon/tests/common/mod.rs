@@ -16,6 +16,7 @@ pub struct Daemon {
     child: Child,
     pub bus: DbusDaemon,
     pub dir: tempfile::TempDir,
+    audit: PathBuf,
 }
 
 pub struct Options<'a> {
@@ -28,6 +29,8 @@ pub struct Options<'a> {
     pub extra_config: &'a str,
     pub args: &'a [&'a str],
     pub env: &'a [(&'a str, &'a str)],
+    /// The audit store [default: `audit` in the daemon's own temporary directory].
+    pub audit_path: Option<&'a Path>,
 }
 
 impl Default for Options<'_> {
@@ -40,6 +43,7 @@ impl Default for Options<'_> {
             extra_config: "",
             args: &[],
             env: &[],
+            audit_path: None,
         }
     }
 }
@@ -52,7 +56,9 @@ impl Daemon {
     pub fn start_with(opts: Options<'_>) -> Self {
         let bus = DbusDaemon::start().expect("private dbus-daemon");
         let dir = tempfile::tempdir().expect("tmp");
-        let audit = dir.path().join("audit");
+        let audit = opts
+            .audit_path
+            .map_or_else(|| dir.path().join("audit"), Path::to_path_buf);
         let config = dir.path().join("idgated.toml");
         std::fs::write(
             &config,
@@ -90,7 +96,12 @@ impl Daemon {
             cmd.env("PCSCLITE_CSOCK_NAME", socket);
         }
         let child = cmd.spawn().expect("spawn idgated");
-        let daemon = Self { child, bus, dir };
+        let daemon = Self {
+            child,
+            bus,
+            dir,
+            audit,
+        };
         daemon.wait_ready();
         daemon
     }
@@ -122,12 +133,23 @@ impl Daemon {
     }
 
     pub fn audit_path(&self) -> PathBuf {
-        self.dir.path().join("audit")
+        self.audit.clone()
     }
 
     /// Whether the daemon process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL and wait: no destructor, no flush, no clean shutdown.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGTERM and wait: the daemon shuts down cleanly (flushes the audit store).

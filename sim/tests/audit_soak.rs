@@ -103,7 +103,7 @@ fn sigkill_at_random_points_of_many_verifications_loses_no_audit_record() {
     let rounds = env_u64("IDGATE_SOAK_ROUNDS", 2);
     let seed = env_u64(
         "IDGATE_SOAK_SEED",
-        u64::from(std::process::id()) * 0x9E37_79B9 | 1,
+        (u64::from(std::process::id()) * 0x9E37_79B9) | 1,
     );
     eprintln!("soak: {rounds} rounds, IDGATE_SOAK_SEED={seed}");
     let mut times = KillTimes(seed);

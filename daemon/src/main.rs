@@ -97,9 +97,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config {
             command: ConfigCommand::Check { file },
         } => match Config::load(&file) {
-            Ok(_) => {
-                println!("{}: ok", file.display());
-                Ok(ExitCode::SUCCESS)
+            Ok(cfg) => {
+                let weak = idgated::config::weaknesses(&cfg);
+                if weak.is_empty() {
+                    println!("{}: ok", file.display());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                println!(
+                    "{}: valid, but {} setting(s) weaken the station:",
+                    file.display(),
+                    weak.len()
+                );
+                for w in &weak {
+                    println!("warning: {w}");
+                }
+                Ok(ExitCode::from(WEAKENED))
             }
             Err(e) => {
                 eprintln!("{e}");
@@ -115,10 +127,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let cfg = load_config(config.as_deref())?;
             let checks = idgated::selftest::run(&cfg, bus_address.as_deref());
-            Ok(if idgated::selftest::print(&checks) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
+            Ok(match idgated::selftest::print(&checks) {
+                idgated::selftest::Verdict::Ok => ExitCode::SUCCESS,
+                idgated::selftest::Verdict::Warn => ExitCode::from(WEAKENED),
+                idgated::selftest::Verdict::Fail => ExitCode::FAILURE,
             })
         }
     }
@@ -136,6 +148,11 @@ fn mrz(command: MrzCommand) -> anyhow::Result<ExitCode> {
     };
     Ok(ExitCode::from(code))
 }
+
+/// Exit code of `config check` and `selftest` when the station works but a setting weakens it
+/// (or, for selftest, something else deserves a look): distinct from ok (0), a failure (1) and an
+/// invalid file (2).
+const WEAKENED: u8 = 4;
 
 /// Exit code when an image holds no usable face.
 const NO_FACE: u8 = 3;

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::audit::{AuditStore, Limits};
 use crate::bus::{Authority, StationIface, StationProps};
-use crate::config::Config;
+use crate::config::{Authorize, Config, Weakness, weaknesses};
 use crate::devices::{CameraHandle, ChipSettings, Devices, FaceEngine, FaceSettings};
 use crate::station::{Station, StationParts, StatusObserver};
 
@@ -45,6 +45,9 @@ pub struct Backend {
     /// replays photographs that PAD rightly scores as not live (liveness then rests on the
     /// challenge alone).
     pub passive_pad: bool,
+    /// Who may call: the configured mode (polkit unless `[bus] authorize = "policy-only"`); a
+    /// simulator's private bus has no polkitd, so it is policy-only there.
+    pub authorize: Authorize,
     /// Marks the station as simulated on the bus (`Simulated`) and in every audit record.
     pub simulated: bool,
     /// Told every status the station shows (a simulated person follows them as a real person
@@ -63,6 +66,7 @@ impl std::fmt::Debug for Backend {
             .field("reader_pattern", &self.reader_pattern)
             .field("camera", &self.camera)
             .field("passive_pad", &self.passive_pad)
+            .field("authorize", &self.authorize)
             .field("simulated", &self.simulated)
             .field("observer", &self.observer.is_some())
             .finish_non_exhaustive()
@@ -79,6 +83,7 @@ impl Backend {
             reader_pattern: cfg.reader.name_pattern.clone(),
             camera: CameraSource::Configured,
             passive_pad: face_engine_config(cfg).passive_pad,
+            authorize: cfg.bus.authorize(),
             simulated: false,
             observer: None,
             keep_alive: None,
@@ -147,6 +152,20 @@ fn station_camera(cfg: &Config, stop: Arc<AtomicBool>) -> Option<CameraHandle> {
     Some(handle)
 }
 
+/// The configuration's weakening settings and the backend's (a simulator's relaxations).
+fn weakened(cfg: &Config, authorize: Authorize, passive_pad: bool) -> Vec<Weakness> {
+    let mut effective = cfg.clone();
+    effective.bus.authorize = Some(authorize);
+    let mut out = weaknesses(&effective);
+    if !passive_pad {
+        out.push(Weakness {
+            setting: "face.passive_pad",
+            why: "off: liveness rests on the challenge alone".into(),
+        });
+    }
+    out
+}
+
 /// Serves until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
     let Backend {
@@ -155,14 +174,20 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         reader_pattern,
         camera,
         passive_pad,
+        authorize,
         simulated,
         observer,
         keep_alive,
     } = backend;
+    let weakened = weakened(&cfg, authorize, passive_pad);
+    for w in &weakened {
+        tracing::warn!(setting = w.setting, "weakened: {}", w.why);
+    }
     let (request_tx, requests) = mpsc::channel(64);
     let (device_tx, device_events) = mpsc::unbounded_channel();
     let station_props = Arc::new(Mutex::new(StationProps {
         simulated,
+        weakened: weakened.iter().map(ToString::to_string).collect(),
         ..StationProps::default()
     }));
 
@@ -190,7 +215,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         .context("audit store")??
     };
 
-    let authority = Authority::new(cfg.bus.authorize(bus_address.is_some()));
+    let authority = Authority::new(authorize);
     let builder = match &bus_address {
         Some(address) => zbus::connection::Builder::address(address.as_str()),
         None => zbus::connection::Builder::system(),

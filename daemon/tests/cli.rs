@@ -131,7 +131,7 @@ fn selftest_prints_a_table_and_fails_without_a_trust_store() {
     let (code, table) = selftest(
         dir.path(),
         &format!(
-            "[chip]\ntrust_store = \"{}\"\n[audit]\npath = \"{}\"\n",
+            "[chip]\ntrust_store = \"{}\"\n[audit]\npath = \"{}\"\n[bus]\nauthorize = \"policy-only\"\n",
             dir.path().join("none").display(),
             dir.path().join("audit").display()
         ),
@@ -143,8 +143,9 @@ fn selftest_prints_a_table_and_fails_without_a_trust_store() {
         "FAIL  pcscd",
         "FAIL  trust store",
         "ok    bus           connected; io.idgate.Station is not running",
-        // A private bus given with --bus-address is policy-only unless configured otherwise.
+        // Policy-only only when configured, and then named as a weakening.
         "ok    polkit        not used",
+        "warn  weakened      bus.authorize: policy-only",
         "ok    audit store",
     ] {
         assert!(table.contains(line), "missing {line:?} in\n{table}");
@@ -258,7 +259,18 @@ fn a_damaged_audit_record_is_named_and_skipped_not_the_end_of_the_listing() {
     }
     {
         // A value that is not a record, between and after good ones (damaged disk, foreign writer).
-        let db = sled::open(&path).expect("sled");
+        // sled lets go of its lock once the writer's flusher thread has wound down.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let db = loop {
+            match sled::open(&path) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() < until => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("sled: {e}"),
+            }
+        };
         let mut key = [0u8; 16];
         key[..8].copy_from_slice(&1u64.to_be_bytes());
         db.insert(key, &b"\xff not json"[..]).expect("insert");
@@ -289,4 +301,59 @@ fn the_release_binary_has_no_test_only_command() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unrecognized subcommand"), "{err}");
     assert!(!path.exists(), "it wrote a store");
+}
+
+#[test]
+fn config_check_and_selftest_name_every_weakening_setting_with_an_exit_code_of_their_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let weak = "[face]\nmatch_threshold = 0.0\npad_threshold = 0.0\nchallenge = false\n\
+                [chip]\nrequire_clone_protection = false\n\
+                [camera]\nallow_virtual = true\n\
+                [bus]\nauthorize = \"policy-only\"\n";
+    let file = dir.path().join("weak.toml");
+    std::fs::write(&file, weak).expect("write");
+    let (code, out, err) = idgated(&["config", "check", file.to_str().expect("utf-8")]);
+    assert_eq!(code, 4, "{out}{err}");
+    let settings = [
+        "face.match_threshold",
+        "face.pad_threshold",
+        "face.challenge",
+        "chip.require_clone_protection",
+        "camera.allow_virtual",
+        "bus.authorize",
+    ];
+    for setting in settings {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("warning: {setting}: "))),
+            "{setting} not named:\n{out}"
+        );
+    }
+    assert!(!out.contains(": ok"), "{out}");
+    let (_, table) = selftest(
+        dir.path(),
+        &format!(
+            "{weak}[audit]\npath = \"{}\"\n",
+            dir.path().join("audit").display()
+        ),
+    );
+    for setting in settings {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("warn  weakened") && l.contains(setting)),
+            "{setting} not in\n{table}"
+        );
+    }
+    // The defaults (and --bus-address alone) weaken nothing: polkit stays on.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, "").expect("write");
+    let (code, out, _) = idgated(&["config", "check", plain.to_str().expect("utf-8")]);
+    assert_eq!((code, out.trim_end().ends_with(": ok")), (0, true), "{out}");
+    let (_, table) = selftest(dir.path(), "");
+    let polkit = table
+        .lines()
+        .find(|l| l.contains("polkit"))
+        .unwrap_or_default();
+    assert!(!polkit.contains("not used"), "{table}");
 }

@@ -37,6 +37,9 @@ pub struct StationInfo {
     pub camera_present: bool,
     /// The daemon runs on simulated devices: staff see it in the title bar.
     pub simulated: bool,
+    /// Settings that weaken the station (`setting: why`): a mark in the title bar, listed on
+    /// the attendant's help screen.
+    pub weakened: Vec<String>,
 }
 
 /// Everything the screen shows.
@@ -428,6 +431,7 @@ mod tests {
                 reader_present: true,
                 camera_present: true,
                 simulated: false,
+                weakened: Vec::new(),
             },
         )
     }

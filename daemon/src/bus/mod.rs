@@ -82,6 +82,8 @@ pub struct StationProps {
     pub camera_present: bool,
     pub busy: bool,
     pub simulated: bool,
+    /// Settings that weaken the station (`setting: why`), for the attendant's screen.
+    pub weakened: Vec<String>,
 }
 
 /// Property snapshots of a session object, written by the actor.

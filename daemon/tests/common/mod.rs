@@ -63,10 +63,16 @@ impl Daemon {
         std::fs::write(
             &config,
             format!(
-                "[reader]\nname_pattern = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}",
+                "[reader]\nname_pattern = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}{}",
                 opts.reader_pattern,
                 audit.display(),
                 dir.path().join("csca").display(),
+                // A private test bus has no polkitd: the bus policy alone decides, said explicitly.
+                if opts.extra_config.contains("[bus]") {
+                    ""
+                } else {
+                    "[bus]\nauthorize = \"policy-only\"\n"
+                },
                 opts.extra_config
             ),
         )

@@ -290,6 +290,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         audit,
         authority,
         observer,
+        idle_release: Duration::from_secs(cfg.station.idle_release_secs),
     });
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -36,6 +36,9 @@ pub struct Config {
 pub struct StationConfig {
     /// Language of status texts on the bus: `en` or `da`.
     pub language: String,
+    /// A claim with no call from its owner and no progress of the flow for this long is
+    /// released (a front end that hung, or a session left open at a desk).
+    pub idle_release_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -186,6 +189,7 @@ impl Default for StationConfig {
     fn default() -> Self {
         Self {
             language: "en".into(),
+            idle_release_secs: 300,
         }
     }
 }
@@ -323,6 +327,12 @@ impl Config {
         };
         if !matches!(self.station.language.as_str(), "en" | "da") {
             return Err(bad("station.language", "must be \"en\" or \"da\""));
+        }
+        if !(1..=86_400).contains(&self.station.idle_release_secs) {
+            return Err(bad(
+                "station.idle_release_secs",
+                "must be between 1 and 86400 seconds",
+            ));
         }
         for (field, attempts) in [
             ("code.attempts", self.code.attempts),

@@ -37,6 +37,8 @@ enum EndedBy {
     Client,
     OwnerGone,
     Shutdown,
+    /// No activity for `[station] idle_release_secs`.
+    Idle,
 }
 
 #[derive(Debug)]
@@ -48,6 +50,9 @@ struct Claimed {
     props: Shared<SessionProps>,
     log: SessionLog,
     watcher: tokio::task::JoinHandle<()>,
+    /// The owner's last call or the flow's last status: the claim is released when it is older
+    /// than the idle limit.
+    last_activity: tokio::time::Instant,
 }
 
 /// Told every status the station shows the person (see [`crate::serve::Backend::observer`]).
@@ -68,6 +73,8 @@ pub struct StationParts {
     /// How session calls are authorised (the station object's calls use the same).
     pub authority: Authority,
     pub observer: Option<StatusObserver>,
+    /// A claim without activity for this long is released.
+    pub idle_release: std::time::Duration,
 }
 
 impl std::fmt::Debug for StationParts {
@@ -94,6 +101,7 @@ pub struct Station {
     next_session: u64,
     watchdog: Option<crate::notify::Watchdog>,
     observer: Option<StatusObserver>,
+    idle_release: std::time::Duration,
 }
 
 impl std::fmt::Debug for Station {
@@ -123,6 +131,7 @@ impl Station {
             next_session: 1,
             watchdog: crate::notify::Watchdog::from_env(),
             observer: parts.observer,
+            idle_release: parts.idle_release,
         }
     }
 
@@ -140,6 +149,10 @@ impl Station {
                 .as_ref()
                 .and_then(|c| c.flow.next_deadline())
                 .map(tokio::time::Instant::from_std);
+            let idle_at = self
+                .claim
+                .as_ref()
+                .map(|c| c.last_activity + self.idle_release);
             tokio::select! {
                 request = self.requests.recv() => match request {
                     Some(Request::Shutdown) | None => break,
@@ -147,6 +160,12 @@ impl Station {
                 },
                 Some(event) = self.device_events.recv() => self.on_device(event).await,
                 () = sleep_until(deadline) => self.feed(Event::Tick).await,
+                () = sleep_until(idle_at) => {
+                    if let Some(c) = &self.claim {
+                        tracing::info!(session = c.session, idle_secs = self.idle_release.as_secs(), "claim idle; releasing");
+                    }
+                    self.end_claim(EndedBy::Idle).await;
+                }
                 _ = pet.tick(), if self.watchdog.is_some() => {
                     if let Some(w) = &self.watchdog {
                         w.pet();
@@ -226,6 +245,7 @@ impl Station {
             props,
             log: SessionLog::new(session),
             watcher,
+            last_activity: tokio::time::Instant::now(),
         });
         self.set_station(|p| p.busy = true).await;
         tracing::info!(session, "station claimed");
@@ -238,8 +258,10 @@ impl Station {
         caller: OwnedUniqueName,
         call: SessionCall,
     ) -> Result<SessionReply, Error> {
-        match &self.claim {
-            Some(c) if c.session == session && c.owner == caller => {}
+        match self.claim.as_mut() {
+            Some(c) if c.session == session && c.owner == caller => {
+                c.last_activity = tokio::time::Instant::now();
+            }
             Some(c) if c.session == session => {
                 return Err(Error::NotClaimed(
                     "this session belongs to another connection".into(),
@@ -444,6 +466,7 @@ impl Station {
             return;
         };
         c.log.status(&status);
+        c.last_activity = tokio::time::Instant::now();
         if let Some(observer) = &self.observer {
             observer(&status);
         }
@@ -577,6 +600,7 @@ impl Station {
                         match by {
                             EndedBy::OwnerGone => c.log.cancelled_by("owner_gone"),
                             EndedBy::Shutdown => c.log.cancelled_by("shutdown"),
+                            EndedBy::Idle => c.log.cancelled_by("idle"),
                             EndedBy::Client => {}
                         }
                         self.execute(commands).await;

@@ -10,6 +10,15 @@ use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{Backend, serve};
 
 fn main() -> ExitCode {
+    // No core dump of a process that holds MRZ data, chip keys or face images — also when run
+    // outside systemd (whose unit sets LimitCORE=0): not dumpable also keeps ptrace by other
+    // processes of the same user away and makes /proc/PID/* root's.
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        eprintln!("idgated: cannot turn core dumps off: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -88,6 +97,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let backend = Backend::from_config(&cfg, bus_address);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                // Few blocking jobs run at once (audit commits, model loads); the unit's TasksMax
+                // is sized from this cap.
+                .max_blocking_threads(16)
                 .enable_all()
                 .build()
                 .context("tokio runtime")?;

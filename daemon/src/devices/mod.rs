@@ -34,8 +34,8 @@ pub struct Preview {
     pub boxes: Vec<PreviewBox>,
 }
 
-/// What device threads tell the station actor.
-#[derive(Debug)]
+/// What device threads tell the station actor. `Debug` leaves out the OCR lines (MRZ data) and
+/// the frames.
 pub enum DeviceEvent {
     Flow(Event),
     ReaderPresent(bool),
@@ -47,6 +47,28 @@ pub enum DeviceEvent {
         marks: Vec<String>,
     },
     Preview(Preview),
+}
+
+impl std::fmt::Debug for DeviceEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceEvent::Flow(event) => f.debug_tuple("Flow").field(event).finish(),
+            DeviceEvent::ReaderPresent(p) => f.debug_tuple("ReaderPresent").field(p).finish(),
+            DeviceEvent::CameraPresent(p) => f.debug_tuple("CameraPresent").field(p).finish(),
+            DeviceEvent::CodeLines { run, lines, marks } => f
+                .debug_struct("CodeLines")
+                .field("run", run)
+                .field("lines", &format_args!("<{} lines redacted>", lines.len()))
+                .field("marks", &marks.len())
+                .finish(),
+            DeviceEvent::Preview(p) => f
+                .debug_struct("Preview")
+                .field("run", &p.run)
+                .field("step", &p.step)
+                .field("size", &(p.width, p.height))
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// Which devices are there now.

@@ -31,6 +31,8 @@ pub struct Options<'a> {
     pub env: &'a [(&'a str, &'a str)],
     /// The audit store [default: `audit` in the daemon's own temporary directory].
     pub audit_path: Option<&'a Path>,
+    /// The daemon's stderr (its log) goes to this file [default: the test's stderr].
+    pub log: Option<&'a Path>,
 }
 
 impl Default for Options<'_> {
@@ -44,6 +46,7 @@ impl Default for Options<'_> {
             args: &[],
             env: &[],
             audit_path: None,
+            log: None,
         }
     }
 }
@@ -92,7 +95,10 @@ impl Daemon {
             .env("IDGATE_SPECIMEN_DIR", specimen_dir())
             .env("RUST_LOG", "info,sled=warn,zbus=warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(match opts.log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None => Stdio::inherit(),
+            });
         for (k, v) in opts.env {
             cmd.env(k, v);
         }

@@ -220,15 +220,28 @@ fn listing(db: &sled::Db) -> Result<Listing, AuditError> {
     let mut out = Listing::default();
     for item in db.iter() {
         let (key, value) = item?;
-        match serde_json::from_slice::<AuditRecord>(&value) {
+        match decode_record(&value) {
             Ok(record) => out.records.push(record),
-            Err(e) => out.unreadable.push(Unreadable {
+            Err(error) => out.unreadable.push(Unreadable {
                 key: hex_key(&key),
-                error: e.to_string(),
+                error,
             }),
         }
     }
     Ok(out)
+}
+
+/// One stored value as a record, or why it is not one (its text never quoted: a damaged value
+/// could hold anything).
+pub fn decode_record(value: &[u8]) -> Result<AuditRecord, String> {
+    serde_json::from_slice::<AuditRecord>(value).map_err(|e| {
+        format!(
+            "not a record ({:?} at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// Reads the store at `path` without taking its lock: its files are copied to a private

@@ -7,9 +7,10 @@ mod camera;
 mod chip;
 mod face;
 mod ocr;
+mod photo;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use idgate_api::{PreviewBox, Step};
@@ -93,8 +94,9 @@ impl Job {
     }
 }
 
-/// The chip photo (DG2, decoded) kept in memory between the chip and face steps only.
-pub type ChipPhoto = Arc<Mutex<Option<idgate_emrtd::lds::image::RgbImage>>>;
+/// The chip photo (DG2, decoded) kept in memory between the chip and face steps only, writable
+/// only by the chip read of the current run.
+pub type ChipPhoto = Arc<photo::PhotoSlot>;
 
 /// The station's devices.
 pub struct Devices {
@@ -141,7 +143,7 @@ impl Devices {
             face_engine,
             face_settings,
             simulated,
-            photo: Arc::new(Mutex::new(None)),
+            photo: Arc::new(photo::PhotoSlot::default()),
             ocr: None,
             chip_job: None,
             face: None,
@@ -260,6 +262,7 @@ impl Devices {
             self.fault("no reader for the chip step");
             return;
         };
+        self.photo.open(run);
         let cancel = Arc::new(AtomicBool::new(false));
         let job = chip::ChipJob {
             run,
@@ -323,9 +326,7 @@ impl Devices {
 
     /// Drops the chip photo (after the face step, or when the session ends).
     pub fn forget_chip_photo(&self) {
-        if let Ok(mut p) = self.photo.lock() {
-            *p = None;
-        }
+        self.photo.clear();
     }
 
     /// Stops every job and monitor thread.

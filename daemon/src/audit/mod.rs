@@ -256,17 +256,29 @@ pub fn read_snapshot(path: &Path) -> Result<Listing, AuditError> {
         // Nothing written yet: an empty listing, not a new store created by a reader.
         return Ok(Listing::default());
     }
-    let tmp = tempfile::Builder::new()
-        .prefix("idgate-audit-")
-        .tempdir()
-        .map_err(copy_err(path))?;
-    let copy = tmp.path().join("store");
-    copy_dir(path, &copy).map_err(copy_err(path))?;
-    let db = open_db(&copy)?;
-    let listing = listing(&db);
-    drop(db);
-    listing
+    // A copy can catch the writer between two writes of one flush and then does not open (the
+    // soak saw 1 in ~5000 listings); a fresh copy a moment later does.
+    let mut attempt = 0;
+    loop {
+        let tmp = tempfile::Builder::new()
+            .prefix("idgate-audit-")
+            .tempdir()
+            .map_err(copy_err(path))?;
+        let copy = tmp.path().join("store");
+        copy_dir(path, &copy).map_err(copy_err(path))?;
+        let read = open_db(&copy).and_then(|db| listing(&db));
+        match read {
+            Err(AuditError::Open { .. } | AuditError::Store(_)) if attempt < SNAPSHOT_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
 }
+
+/// Fresh copies tried when a copy does not open.
+const SNAPSHOT_RETRIES: u32 = 5;
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;

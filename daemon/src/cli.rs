@@ -150,14 +150,6 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Writes records as fast as it can, printing "committed ID" after each flush (crash tests).
-    #[command(hide = true)]
-    Stress {
-        #[arg(long)]
-        path: PathBuf,
-        #[arg(long, default_value_t = 1000)]
-        count: u64,
-    },
 }
 
 /// Which audit store a command reads.
@@ -166,7 +158,7 @@ pub struct StoreArgs {
     /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Read this store instead of the configured one.
+    /// Read this store instead of the configured one (never locked: a private copy is read).
     #[arg(long)]
     pub path: Option<PathBuf>,
 }

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use idgated::audit::{AuditStore, Limits};
 use idgated::cli::{
     AuditCommand, ChipCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs,
 };
@@ -15,6 +14,15 @@ use idgated::serve::{Backend, serve};
 fn main() -> ExitCode {
     // Started as the locked-down chip-image decoder: decodes and exits here.
     idgated::sandbox::child_main();
+    // No core dump of a process that holds MRZ data, chip keys or face images — also when run
+    // outside systemd (whose unit sets LimitCORE=0): not dumpable also keeps ptrace by other
+    // processes of the same user away and makes /proc/PID/* root's.
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        eprintln!("idgated: cannot turn core dumps off: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -50,15 +58,31 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     }
 }
 
-fn audit_store(args: &StoreArgs) -> anyhow::Result<AuditStore> {
+/// Exit code of `audit list|export` when some records could not be read (they are named on
+/// stderr and skipped; the others are printed).
+const UNREADABLE_RECORDS: u8 = 3;
+
+/// The records of the configured (or given) store, read from a private copy so the daemon, which
+/// holds the store, is never blocked; unreadable records are named on stderr.
+fn audit_listing(args: &StoreArgs) -> anyhow::Result<(Vec<idgated::audit::AuditRecord>, bool)> {
     let cfg = load_config(args.config.as_deref())?;
     let path = args.path.clone().unwrap_or(cfg.audit.path.clone());
-    let limits = Limits {
-        retention: std::time::Duration::from_secs(u64::from(cfg.audit.retention_days) * 86_400),
-        max_records: cfg.audit.max_records,
-        max_bytes: cfg.audit.max_bytes,
-    };
-    Ok(AuditStore::open(&path, limits)?)
+    let listing = idgated::audit::read_snapshot(&path)?;
+    for bad in &listing.unreadable {
+        eprintln!(
+            "idgated: audit record {} cannot be read ({}); skipped",
+            bad.key, bad.error
+        );
+    }
+    Ok((listing.records, listing.unreadable.is_empty()))
+}
+
+fn listing_code(complete: bool) -> ExitCode {
+    if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(UNREADABLE_RECORDS)
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -77,6 +101,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let backend = Backend::from_config(&cfg, bus_address);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                // Few blocking jobs run at once (audit commits, model loads); the unit's TasksMax
+                // is sized from this cap.
+                .max_blocking_threads(16)
                 .enable_all()
                 .build()
                 .context("tokio runtime")?;
@@ -86,9 +113,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config {
             command: ConfigCommand::Check { file },
         } => match Config::load(&file) {
-            Ok(_) => {
-                println!("{}: ok", file.display());
-                Ok(ExitCode::SUCCESS)
+            Ok(cfg) => {
+                let weak = idgated::config::weaknesses(&cfg);
+                if weak.is_empty() {
+                    println!("{}: ok", file.display());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                println!(
+                    "{}: valid, but {} setting(s) weaken the station:",
+                    file.display(),
+                    weak.len()
+                );
+                for w in &weak {
+                    println!("warning: {w}");
+                }
+                Ok(ExitCode::from(WEAKENED))
             }
             Err(e) => {
                 eprintln!("{e}");
@@ -105,10 +144,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let cfg = load_config(config.as_deref())?;
             let checks = idgated::selftest::run(&cfg, bus_address.as_deref());
-            Ok(if idgated::selftest::print(&checks) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
+            Ok(match idgated::selftest::print(&checks) {
+                idgated::selftest::Verdict::Ok => ExitCode::SUCCESS,
+                idgated::selftest::Verdict::Warn => ExitCode::from(WEAKENED),
+                idgated::selftest::Verdict::Fail => ExitCode::FAILURE,
             })
         }
     }
@@ -146,6 +185,11 @@ fn chip(command: ChipCommand) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+/// Exit code of `config check` and `selftest` when the station works but a setting weakens it
+/// (or, for selftest, something else deserves a look): distinct from ok (0), a failure (1) and an
+/// invalid file (2).
+const WEAKENED: u8 = 4;
 
 /// Exit code when an image holds no usable face.
 const NO_FACE: u8 = 3;
@@ -201,8 +245,8 @@ fn face(command: FaceCommand) -> anyhow::Result<ExitCode> {
 fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::List { store, json } => {
-            let store = audit_store(&store)?;
-            for r in store.list()? {
+            let (records, complete) = audit_listing(&store)?;
+            for r in records {
                 if json {
                     emit(serde_json::to_string(&r)?)?;
                 } else {
@@ -216,44 +260,17 @@ fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     ))?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(listing_code(complete))
         }
         AuditCommand::Export { store, json } => {
             if !json {
                 anyhow::bail!("export writes JSON only: pass --json");
             }
-            let store = audit_store(&store)?;
-            for r in store.list()? {
+            let (records, complete) = audit_listing(&store)?;
+            for r in records {
                 emit(serde_json::to_string(&r)?)?;
             }
-            Ok(ExitCode::SUCCESS)
-        }
-        AuditCommand::Stress { path, count } => {
-            use std::io::Write as _;
-            let store = AuditStore::open(
-                &path,
-                Limits {
-                    retention: std::time::Duration::from_secs(86_400),
-                    max_records: u64::MAX,
-                    max_bytes: u64::MAX,
-                },
-            )?;
-            let writer = store.writer()?;
-            let mut out = std::io::stdout().lock();
-            for n in 0..count {
-                let record = idgated::audit::AuditRecord {
-                    session: n,
-                    started_unix_ms: idgated::audit::now_unix_ms(),
-                    ended_unix_ms: idgated::audit::now_unix_ms(),
-                    outcome: "cancelled".into(),
-                    guidance: "flow.cancelled".into(),
-                    ..Default::default()
-                };
-                let id = writer.commit(record)?;
-                writeln!(out, "committed {id}")?;
-                out.flush()?;
-            }
-            Ok(ExitCode::SUCCESS)
+            Ok(listing_code(complete))
         }
     }
 }

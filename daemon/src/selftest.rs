@@ -210,10 +210,10 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
         },
     );
 
-    out.extend(bus_checks(
-        bus_address,
-        cfg.bus.authorize(bus_address.is_some()),
-    ));
+    out.extend(bus_checks(bus_address, cfg.bus.authorize()));
+    for w in crate::config::weaknesses(cfg) {
+        out.push(check("weakened", Verdict::Warn, w.to_string()));
+    }
 
     let audit = &cfg.audit.path;
     let parent = audit.parent().unwrap_or(audit);
@@ -318,9 +318,20 @@ async fn is_activatable(dbus: Option<&zbus::fdo::DBusProxy<'_>>, name: &str) -> 
 }
 
 /// Prints the table; returns whether nothing failed.
-pub fn print(checks: &[Check]) -> bool {
+pub fn print(checks: &[Check]) -> Verdict {
     for c in checks {
         println!("{:<5} {:<13} {}", c.verdict.label(), c.name, c.detail);
     }
-    !checks.iter().any(|c| c.verdict == Verdict::Fail)
+    overall(checks)
+}
+
+/// The worst verdict: a failure, else a warning, else ok.
+pub fn overall(checks: &[Check]) -> Verdict {
+    if checks.iter().any(|c| c.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else if checks.iter().any(|c| c.verdict == Verdict::Warn) {
+        Verdict::Warn
+    } else {
+        Verdict::Ok
+    }
 }

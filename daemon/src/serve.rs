@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::audit::{AuditStore, Limits};
 use crate::bus::{Authority, StationIface, StationProps};
-use crate::config::Config;
+use crate::config::{Authorize, Config, Weakness, weaknesses};
 use crate::devices::{CameraHandle, ChipSettings, Devices, FaceEngine, FaceSettings};
 use crate::reader::ReaderPolicy;
 use crate::station::{Station, StationParts, StatusObserver};
@@ -47,6 +47,9 @@ pub struct Backend {
     /// replays photographs that PAD rightly scores as not live (liveness then rests on the
     /// challenge alone).
     pub passive_pad: bool,
+    /// Who may call: the configured mode (polkit unless `[bus] authorize = "policy-only"`); a
+    /// simulator's private bus has no polkitd, so it is policy-only there.
+    pub authorize: Authorize,
     /// Marks the station as simulated on the bus (`Simulated`) and in every audit record.
     pub simulated: bool,
     /// Told every status the station shows (a simulated person follows them as a real person
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Backend {
             .field("reader", &self.reader)
             .field("camera", &self.camera)
             .field("passive_pad", &self.passive_pad)
+            .field("authorize", &self.authorize)
             .field("simulated", &self.simulated)
             .field("observer", &self.observer.is_some())
             .finish_non_exhaustive()
@@ -81,6 +85,7 @@ impl Backend {
             reader: cfg.reader.policy(),
             camera: CameraSource::Configured,
             passive_pad: face_engine_config(cfg).passive_pad,
+            authorize: cfg.bus.authorize(),
             simulated: false,
             observer: None,
             keep_alive: None,
@@ -149,6 +154,20 @@ fn station_camera(cfg: &Config, stop: Arc<AtomicBool>) -> Option<CameraHandle> {
     Some(handle)
 }
 
+/// The configuration's weakening settings and the backend's (a simulator's relaxations).
+fn weakened(cfg: &Config, authorize: Authorize, passive_pad: bool) -> Vec<Weakness> {
+    let mut effective = cfg.clone();
+    effective.bus.authorize = Some(authorize);
+    let mut out = weaknesses(&effective);
+    if !passive_pad {
+        out.push(Weakness {
+            setting: "face.passive_pad",
+            why: "off: liveness rests on the challenge alone".into(),
+        });
+    }
+    out
+}
+
 /// Serves until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
     let Backend {
@@ -157,18 +176,48 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         reader,
         camera,
         passive_pad,
+        authorize,
         simulated,
         observer,
         keep_alive,
     } = backend;
+    let weakened = weakened(&cfg, authorize, passive_pad);
+    for w in &weakened {
+        tracing::warn!(setting = w.setting, "weakened: {}", w.why);
+    }
     let (request_tx, requests) = mpsc::channel(64);
     let (device_tx, device_events) = mpsc::unbounded_channel();
     let station_props = Arc::new(Mutex::new(StationProps {
         simulated,
+        weakened: weakened.iter().map(ToString::to_string).collect(),
         ..StationProps::default()
     }));
 
-    let authority = Authority::new(cfg.bus.authorize(bus_address.is_some()));
+    // The audit store first: a station that cannot record sessions does not take the bus name,
+    // and sessions a killed predecessor left open are marked before anyone can claim.
+    let audit = {
+        let path = cfg.audit.path.clone();
+        let limits = Limits {
+            retention: Duration::from_secs(u64::from(cfg.audit.retention_days) * 86_400),
+            max_records: cfg.audit.max_records,
+            max_bytes: cfg.audit.max_bytes,
+        };
+        tokio::task::spawn_blocking(move || {
+            let store = AuditStore::open(&path, limits)?;
+            match store.close_interrupted(crate::audit::now_unix_ms()) {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::warn!(sessions = n, "audit: sessions interrupted by the last stop")
+                }
+                Err(e) => tracing::error!("audit: interrupted sessions not marked: {e}"),
+            }
+            Ok::<_, crate::audit::AuditError>(store)
+        })
+        .await
+        .context("audit store")??
+    };
+
+    let authority = Authority::new(authorize);
     let builder = match &bus_address {
         Some(address) => zbus::connection::Builder::address(address.as_str()),
         None => zbus::connection::Builder::system(),
@@ -187,18 +236,6 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         authorize = ?authority.mode(),
         "serving {BUS_NAME}"
     );
-
-    let audit = {
-        let path = cfg.audit.path.clone();
-        let limits = Limits {
-            retention: Duration::from_secs(u64::from(cfg.audit.retention_days) * 86_400),
-            max_records: cfg.audit.max_records,
-            max_bytes: cfg.audit.max_bytes,
-        };
-        tokio::task::spawn_blocking(move || AuditStore::open(&path, limits))
-            .await
-            .context("audit store")??
-    };
 
     let stop_monitors = Arc::new(AtomicBool::new(false));
     let camera = match camera {
@@ -252,9 +289,10 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         requests,
         request_tx,
         station_props,
-        audit: Some(audit),
+        audit,
         authority,
         observer,
+        idle_release: Duration::from_secs(cfg.station.idle_release_secs),
     });
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

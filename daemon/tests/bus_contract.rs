@@ -188,21 +188,39 @@ fn calls_from_a_connection_without_a_claim_are_not_claimed() {
         let owner = daemon.connect().await;
         let path = claim(&owner).await;
         let other = daemon.connect().await;
-        let session = open_session(&other, path).await.expect("proxy");
+        let session = open_session(&other, path.clone()).await.expect("proxy");
         for result in [
             session.start().await,
             session.submit_mrz("x").await,
             session.submit_can("123456").await,
             session.use_manual_entry().await,
             session.retry().await,
+            session.cancel().await,
+            session.release().await,
         ] {
             match result {
                 Err(Error::NotClaimed(_)) => {}
                 other => panic!("expected NotClaimed, got {other:?}"),
             }
         }
+        match session
+            .submit_manual(ManualEntry {
+                can: Some("123456".into()),
+                ..ManualEntry::default()
+            })
+            .await
+        {
+            Err(Error::NotClaimed(_)) => {}
+            other => panic!("expected NotClaimed, got {other:?}"),
+        }
         // Properties stay readable (they carry no personal data).
         assert_eq!(session.step().await.expect("Step"), "idle");
+        // Another connection's Release did not free the station: the owner still holds it.
+        let station = StationProxy::new(&other).await.expect("station");
+        assert!(station.busy().await.expect("Busy"));
+        let mine = open_session(&owner, path).await.expect("proxy");
+        mine.release().await.expect("the owner releases");
+        free_within_a_second(&station).await;
     });
     let _ = STATION_PATH;
 }
@@ -225,4 +243,39 @@ fn the_station_pets_the_systemd_watchdog() {
         let n = socket.recv(&mut buf).expect("a watchdog ping");
         assert_eq!(&buf[..n], b"WATCHDOG=1");
     }
+}
+
+#[test]
+fn a_claim_with_no_activity_is_released_after_the_configured_time() {
+    let daemon = Daemon::start_with(common::Options {
+        extra_config: "[station]\nidle_release_secs = 2\n",
+        ..common::Options::default()
+    });
+    rt().block_on(async {
+        let owner = daemon.connect().await;
+        let station = StationProxy::new(&owner).await.expect("station");
+        let path = claim(&owner).await;
+        let session = open_session(&owner, path).await.expect("proxy");
+        // Activity keeps the claim: a call every second for three seconds.
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            let _ = session.use_manual_entry().await;
+            assert!(station.busy().await.expect("Busy"), "released while active");
+        }
+        // Then nothing: the station frees itself, though the owner is still on the bus.
+        let quiet = std::time::Instant::now();
+        while station.busy().await.expect("Busy") {
+            assert!(
+                quiet.elapsed() < Duration::from_secs(5),
+                "still claimed after {:?} without activity",
+                quiet.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The session object is gone with the claim.
+        let err = session.start().await.expect_err("the idle session ended");
+        assert!(format!("{err:?}").contains("UnknownObject"), "{err:?}");
+        // The station can be claimed again.
+        claim(&owner).await;
+    });
 }

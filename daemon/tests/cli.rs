@@ -131,7 +131,7 @@ fn selftest_prints_a_table_and_fails_without_a_trust_store() {
     let (code, table) = selftest(
         dir.path(),
         &format!(
-            "[chip]\ntrust_store = \"{}\"\n[audit]\npath = \"{}\"\n",
+            "[chip]\ntrust_store = \"{}\"\n[audit]\npath = \"{}\"\n[bus]\nauthorize = \"policy-only\"\n",
             dir.path().join("none").display(),
             dir.path().join("audit").display()
         ),
@@ -143,8 +143,9 @@ fn selftest_prints_a_table_and_fails_without_a_trust_store() {
         "FAIL  pcscd",
         "FAIL  trust store",
         "ok    bus           connected; io.idgate.Station is not running",
-        // A private bus given with --bus-address is policy-only unless configured otherwise.
+        // Policy-only only when configured, and then named as a weakening.
         "ok    polkit        not used",
+        "warn  weakened      bus.authorize: policy-only",
         "ok    audit store",
     ] {
         assert!(table.contains(line), "missing {line:?} in\n{table}");
@@ -172,8 +173,7 @@ fn json_output_ends_quietly_when_the_reader_goes_away() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = dir.path().join("audit");
     let store = store.to_str().expect("utf-8");
-    let (code, _, err) = idgated(&["audit", "stress", "--path", store, "--count", "3000"]);
-    assert_eq!(code, 0, "{err}");
+    write_records(Path::new(store), 3000);
     for args in [
         &["audit", "export", "--json", "--path", store][..],
         &["audit", "list", "--json", "--path", store][..],
@@ -192,4 +192,168 @@ fn json_output_ends_quietly_when_the_reader_goes_away() {
         assert!(stderr.is_empty(), "{args:?} on a closed pipe: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{args:?}");
     }
+}
+
+fn audit_limits() -> idgated::audit::Limits {
+    idgated::audit::Limits {
+        retention: std::time::Duration::from_secs(86_400),
+        max_records: u64::MAX,
+        max_bytes: u64::MAX,
+    }
+}
+
+fn record(session: u64) -> idgated::audit::AuditRecord {
+    idgated::audit::AuditRecord {
+        session,
+        started_unix_ms: idgated::audit::now_unix_ms(),
+        ended_unix_ms: idgated::audit::now_unix_ms(),
+        outcome: "cancelled".into(),
+        guidance: "flow.cancelled".into(),
+        ..Default::default()
+    }
+}
+
+/// `count` records written as the daemon writes them; the store is returned still open.
+fn write_records(path: &Path, count: u64) -> idgated::audit::AuditStore {
+    let store = idgated::audit::AuditStore::open(path, audit_limits()).expect("store");
+    for n in 0..count {
+        store.commit(record(n)).expect("commit");
+    }
+    store
+}
+
+#[test]
+fn the_audit_cli_reads_while_the_daemon_holds_the_store_and_never_blocks_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("audit");
+    // Held open (and locked) as the running daemon holds it.
+    let store = write_records(&path, 3);
+    let started = std::time::Instant::now();
+    let (code, out, err) = idgated(&[
+        "audit",
+        "list",
+        "--json",
+        "--path",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the reader waited for the writer's lock: {:?}",
+        started.elapsed()
+    );
+    // The writer was not held up either.
+    store
+        .commit(record(4))
+        .expect("commit while a reader has read");
+}
+
+#[test]
+fn a_damaged_audit_record_is_named_and_skipped_not_the_end_of_the_listing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("audit");
+    {
+        let store = write_records(&path, 2);
+        drop(store);
+    }
+    {
+        // A value that is not a record, between and after good ones (damaged disk, foreign writer).
+        // sled lets go of its lock once the writer's flusher thread has wound down.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let db = loop {
+            match sled::open(&path) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() < until => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("sled: {e}"),
+            }
+        };
+        let mut key = [0u8; 16];
+        key[..8].copy_from_slice(&1u64.to_be_bytes());
+        db.insert(key, &b"\xff not json"[..]).expect("insert");
+        db.flush().expect("flush");
+    }
+    for command in ["list", "export"] {
+        let (code, out, err) = idgated(&[
+            "audit",
+            command,
+            "--json",
+            "--path",
+            path.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code, 3, "{command}: {err}");
+        assert_eq!(out.lines().count(), 2, "{command}: {out}");
+        assert!(
+            err.contains("00000000000000010000000000000000") && err.contains("skipped"),
+            "{command}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_release_binary_has_no_test_only_command() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("audit");
+    let (code, _, err) = idgated(&["audit", "stress", "--path", path.to_str().expect("utf-8")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unrecognized subcommand"), "{err}");
+    assert!(!path.exists(), "it wrote a store");
+}
+
+#[test]
+fn config_check_and_selftest_name_every_weakening_setting_with_an_exit_code_of_their_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let weak = "[face]\nmatch_threshold = 0.0\npad_threshold = 0.0\nchallenge = false\n\
+                [chip]\nrequire_clone_protection = false\n\
+                [camera]\nallow_virtual = true\n\
+                [bus]\nauthorize = \"policy-only\"\n";
+    let file = dir.path().join("weak.toml");
+    std::fs::write(&file, weak).expect("write");
+    let (code, out, err) = idgated(&["config", "check", file.to_str().expect("utf-8")]);
+    assert_eq!(code, 4, "{out}{err}");
+    let settings = [
+        "face.match_threshold",
+        "face.pad_threshold",
+        "face.challenge",
+        "chip.require_clone_protection",
+        "camera.allow_virtual",
+        "bus.authorize",
+    ];
+    for setting in settings {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("warning: {setting}: "))),
+            "{setting} not named:\n{out}"
+        );
+    }
+    assert!(!out.contains(": ok"), "{out}");
+    let (_, table) = selftest(
+        dir.path(),
+        &format!(
+            "{weak}[audit]\npath = \"{}\"\n",
+            dir.path().join("audit").display()
+        ),
+    );
+    for setting in settings {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("warn  weakened") && l.contains(setting)),
+            "{setting} not in\n{table}"
+        );
+    }
+    // The defaults (and --bus-address alone) weaken nothing: polkit stays on.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, "").expect("write");
+    let (code, out, _) = idgated(&["config", "check", plain.to_str().expect("utf-8")]);
+    assert_eq!((code, out.trim_end().ends_with(": ok")), (0, true), "{out}");
+    let (_, table) = selftest(dir.path(), "");
+    let polkit = table
+        .lines()
+        .find(|l| l.contains("polkit"))
+        .unwrap_or_default();
+    assert!(!polkit.contains("not used"), "{table}");
 }

@@ -40,7 +40,7 @@ fn main() {
     let mut daemon = Daemon::start_with(Options {
         program: Some(std::path::Path::new(env!("CARGO_BIN_EXE_idgated-sim"))),
         own_pcscd: true,
-        log_to: Some(log.path()),
+        log: Some(log.path()),
         ..Options::default()
     });
     let results = rt().block_on(async {

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use idgated::config::Config;
+use idgated::config::{Authorize, Config};
 use idgated::reader::ReaderPolicy;
 use idgated::serve::{Backend, CameraSource, face_engine_config, serve};
 
@@ -107,6 +107,9 @@ fn backend(bus_address: String, sim: Simulation) -> Backend {
         camera: CameraSource::Given(sim.camera.clone()),
         // Photographs are not live to passive PAD: liveness rests on the challenge here.
         passive_pad: false,
+        // The private bus has no polkitd: the bus policy alone decides (named as a weakening on
+        // the attendant's screen like any other).
+        authorize: Authorize::PolicyOnly,
         simulated: true,
         // The person reads the screen.
         observer: Some(Box::new(move |status| scene.follow(status))),

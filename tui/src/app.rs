@@ -37,10 +37,13 @@ pub struct StationInfo {
     pub camera_present: bool,
     /// The daemon runs on simulated devices: staff see it in the title bar.
     pub simulated: bool,
+    /// Settings that weaken the station (`setting: why`): a mark in the title bar, listed on
+    /// the attendant's help screen.
+    pub weakened: Vec<String>,
 }
 
-/// Everything the screen shows.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the screen shows. `Debug` leaves out the MRZ lines read and the typed fields.
+#[derive(Clone, PartialEq)]
 pub struct App {
     pub lang: Lang,
     pub today: Date,
@@ -71,13 +74,46 @@ pub struct App {
     pub dirty: bool,
 }
 
-/// Input to `update`.
-#[derive(Debug, Clone, PartialEq)]
+/// Input to `update`. `Debug` shows no typed character (keys typed into the form are MRZ data).
+#[derive(Clone, PartialEq)]
 pub enum Msg {
     Key(KeyEvent),
     Resize,
     Tick,
     Bus(BusEvent),
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Key(key) => match key.code {
+                KeyCode::Char(_) => write!(f, "Key(Char(<redacted>), {:?})", key.modifiers),
+                code => write!(f, "Key({code:?}, {:?})", key.modifiers),
+            },
+            Msg::Resize => f.write_str("Resize"),
+            Msg::Tick => f.write_str("Tick"),
+            Msg::Bus(event) => f.debug_tuple("Bus").field(event).finish(),
+        }
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("lang", &self.lang)
+            .field("phase", &self.phase)
+            .field("station", &self.station)
+            .field("attempts", &self.attempts)
+            .field("status", &self.status)
+            .field(
+                "code_lines",
+                &format_args!("<{} lines redacted>", self.code_lines.len()),
+            )
+            .field("manual", &self.manual.as_ref().map(|_| "<redacted>"))
+            .field("outcome", &self.outcome)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {
@@ -419,6 +455,16 @@ mod tests {
     use crate::model::{Alternatives, Check, ErrorKind, OutcomeKind, Verdict};
     use idgate_api::{FieldProblem, ManualField};
 
+    #[test]
+    fn typed_characters_and_read_lines_stay_out_of_debug() {
+        let typed = Msg::Key(KeyEvent::new(KeyCode::Char('7'), KeyModifiers::NONE));
+        assert!(!format!("{typed:?}").contains('7'), "{typed:?}");
+        let mut a = app();
+        a.code_lines = vec!["IDG0042116UTO6108049M".into()];
+        let shown = format!("{a:?}");
+        assert!(!shown.contains("IDG004211"), "{shown}");
+    }
+
     fn app() -> App {
         App::new(
             Lang::En,
@@ -428,6 +474,7 @@ mod tests {
                 reader_present: true,
                 camera_present: true,
                 simulated: false,
+                weakened: Vec::new(),
             },
         )
     }

@@ -83,6 +83,8 @@ phrases! {
     CHECK_NOT_SUPPORTED: "not offered by this passport" / "understøttes ikke af dette pas";
     CHECK_NOT_RUN: "not reached" / "ikke nået";
     SIMULATED: "SIMULATED" / "SIMULERET";
+    WEAKENED: "WEAKENED" / "SVÆKKET";
+    WEAKENED_HEADING: "Settings that weaken this station:" / "Indstillinger, der svækker stationen:";
 
     UPDATE_HEADING: "Update needed" / "Opdatering nødvendig";
     UPDATE_VERSIONS: "Station interface version" / "Stationens grænsefladeversion";

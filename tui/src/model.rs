@@ -370,8 +370,9 @@ pub struct CallError {
     pub message: String,
 }
 
-/// What the station tells the front end, as messages for `update`.
-#[derive(Debug, Clone, PartialEq)]
+/// What the station tells the front end, as messages for `update`. `Debug` leaves out the MRZ
+/// lines of `CodeLines` and the pixels of `Preview`.
+#[derive(Clone, PartialEq)]
 pub enum BusEvent {
     Status(Status),
     CodeLines {
@@ -395,9 +396,50 @@ pub enum BusEvent {
     Lost(String),
 }
 
+impl fmt::Debug for BusEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BusEvent::Status(s) => f.debug_tuple("Status").field(s).finish(),
+            BusEvent::CodeLines { lines, uncertain } => f
+                .debug_struct("CodeLines")
+                .field("lines", &format_args!("<{} lines redacted>", lines.len()))
+                .field("uncertain", &uncertain.len())
+                .finish(),
+            BusEvent::ChipProgress(p) => f.debug_tuple("ChipProgress").field(p).finish(),
+            BusEvent::Preview(_) => f.write_str("Preview(<frame>)"),
+            BusEvent::Challenge(c) => f.debug_tuple("Challenge").field(c).finish(),
+            BusEvent::Finished(o) => f.debug_tuple("Finished").field(o).finish(),
+            BusEvent::Step(s) => f.debug_tuple("Step").field(s).finish(),
+            BusEvent::Attempts(n) => f.debug_tuple("Attempts").field(n).finish(),
+            BusEvent::CallDone(k) => f.debug_tuple("CallDone").field(k).finish(),
+            BusEvent::ManualRejected(p) => f.debug_tuple("ManualRejected").field(p).finish(),
+            BusEvent::CallFailed(k, e) => f.debug_tuple("CallFailed").field(k).field(e).finish(),
+            BusEvent::ReaderPresent(p) => f.debug_tuple("ReaderPresent").field(p).finish(),
+            BusEvent::CameraPresent(p) => f.debug_tuple("CameraPresent").field(p).finish(),
+            BusEvent::Lost(why) => f.debug_tuple("Lost").field(why).finish(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_lines_show_no_mrz_in_debug() {
+        let event = BusEvent::CodeLines {
+            lines: vec![
+                "P<UTOSPECIMEN<<STATION<PERSON".into(),
+                "IDG0042116UTO6108049M".into(),
+            ],
+            uncertain: vec![String::new(), String::new()],
+        };
+        let shown = format!("{event:?}");
+        for secret in ["SPECIMEN", "IDG004211", "610804"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("2 lines redacted"), "{shown}");
+    }
 
     #[test]
     fn error_names_map_to_kinds() {

@@ -228,7 +228,11 @@ impl Station {
         let config = dir.path().join("idgated.toml");
         std::fs::write(
             &config,
-            format!("[audit]\npath = {:?}\n", dir.path().join("audit")),
+            // A private test bus has no polkitd: policy-only, said explicitly.
+            format!(
+                "[audit]\npath = {:?}\n[bus]\nauthorize = \"policy-only\"\n",
+                dir.path().join("audit")
+            ),
         )
         .expect("config");
         let mut cmd = Command::new(match devices {

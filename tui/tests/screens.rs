@@ -336,3 +336,33 @@ fn every_screen_fits_a_tiny_terminal_without_panicking() {
         }
     }
 }
+
+fn screen_text(t: &Terminal<TestBackend>) -> String {
+    let buffer = t.backend().buffer();
+    let width = buffer.area.width as usize;
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn a_weakened_station_is_marked_for_staff_and_each_setting_listed_on_the_help_screen() {
+    let mut a = app(Lang::En);
+    a.station.weakened = vec![
+        "face.match_threshold: 0 is below the calibrated 0.45".into(),
+        "bus.authorize: policy-only".into(),
+    ];
+    let top = screen_text(&render(&a, SMALL, Theme::MONO));
+    let title = top.lines().next().unwrap_or_default();
+    assert!(title.contains("WEAKENED (2)"), "{title}");
+    key(&mut a, KeyCode::F(1));
+    let help = screen_text(&render(&a, LARGE, Theme::MONO));
+    assert!(help.contains("Settings that weaken this station"), "{help}");
+    assert!(help.contains("face.match_threshold: 0 is below"), "{help}");
+    assert!(help.contains("bus.authorize: policy-only"), "{help}");
+    // A station as shipped shows neither.
+    let plain = screen_text(&render(&app(Lang::En), SMALL, Theme::MONO));
+    assert!(!plain.contains("WEAKENED"), "{plain}");
+}

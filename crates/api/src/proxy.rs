@@ -52,6 +52,10 @@ pub trait Station {
     /// The station runs on simulated devices (`idgated run --simulate`).
     #[zbus(property(emits_changed_signal = "const"))]
     fn simulated(&self) -> Result<bool, Error>;
+
+    /// Settings that weaken the station (`setting: why`); empty on a station as shipped.
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn weakened(&self) -> Result<Vec<String>, Error>;
 }
 
 /// `io.idgate.Session1` at `/io/idgate/Session/N`: one verification, owned by one connection.

@@ -1,16 +1,31 @@
-//! The audit log: one record per finished session in a `sled` store.
+//! The audit log: one record per session in a `sled` store.
 //!
 //! A record holds times, steps, outcomes, guidance codes, check results and device ids — never
 //! MRZ fields, names, images or templates (the record type has no field that could hold them).
-//! [`AuditStore::commit`] returns only after `flush`, so a record reported committed survives a
-//! crash (`tests/audit_crash.rs` kills a writer with SIGKILL to prove it).
+//!
+//! The daemon is the store's only writer and holds it open for its whole run ([`AuditStore`]):
+//! a "started" record is committed before any device runs ([`AuditStore::begin`]) and replaced
+//! by the final one when the session ends ([`AuditStore::commit`]); both return only after
+//! `flush`, so a session killed at any point leaves a record that says how far it got
+//! (`tests/audit_crash.rs`, `sim/tests/audit_soak.rs`). Readers (`idgated audit list|export`)
+//! never take the store's lock: they open a private copy ([`read_snapshot`]), so a reader can
+//! neither block the daemon nor be blocked by it. A record that does not decode is reported and
+//! skipped, never the end of a listing.
 
 mod record;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use record::{AuditRecord, ChipChecks, DeviceIds, FaceChecks, StatusEntry, StepEntry};
+
+/// The outcome of a record whose session is still running (or was, when the daemon died).
+pub const STARTED: &str = "started";
+/// What a "started" record becomes when the daemon finds it at its next start: the session
+/// never finished (the daemon was killed, or the power went).
+pub const INTERRUPTED: &str = "interrupted";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -18,13 +33,15 @@ pub enum AuditError {
     Open { path: String, source: sled::Error },
     #[error("audit store: {0}")]
     Store(#[from] sled::Error),
-    #[error("audit record {key}: {source}")]
-    Decode {
-        key: String,
-        source: serde_json::Error,
+    #[error("audit store copy {path}: {source}")]
+    Copy {
+        path: String,
+        source: std::io::Error,
     },
     #[error("audit record: {0}")]
     Encode(serde_json::Error),
+    #[error("audit record id {0:?} is not one of this store's ids")]
+    BadId(String),
 }
 
 /// Retention and size limits.
@@ -35,136 +52,163 @@ pub struct Limits {
     pub max_bytes: u64,
 }
 
-/// The store. It is opened for each commit or listing and closed again, so `idgated audit list`
-/// can read it while the daemon runs (sled allows one process at a time; a busy store is
-/// retried for a few seconds).
-#[derive(Debug, Clone)]
-pub struct AuditStore {
-    path: PathBuf,
-    limits: Limits,
+/// A record the store holds but that does not decode (a damaged or foreign value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub key: String,
+    pub error: String,
 }
 
-/// How long to wait for another process (the daemon, or the CLI) to close the store.
+/// What a listing found: the records, oldest first, and the keys it had to skip.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub records: Vec<AuditRecord>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// The store, held open by its one writer (the daemon). Cloning shares the open store.
+#[derive(Debug, Clone)]
+pub struct AuditStore {
+    db: sled::Db,
+    limits: Limits,
+    /// Records in the store, counted once at open and kept current (sled's `len` is a scan).
+    count: Arc<AtomicU64>,
+}
+
+/// How long to wait for another process to close the store (a previous daemon winding down).
 const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-impl AuditStore {
-    /// Checks the store can be opened (creating it if needed) and returns a handle.
-    pub fn open(path: &Path, limits: Limits) -> Result<Self, AuditError> {
-        let store = Self {
-            path: path.to_path_buf(),
-            limits,
-        };
-        drop(store.db()?);
-        Ok(store)
-    }
-
-    fn db(&self) -> Result<sled::Db, AuditError> {
-        let started = std::time::Instant::now();
-        loop {
-            let opened = sled::Config::new()
-                .path(&self.path)
-                // Bounded page cache: the store is small and the station needs its memory.
-                .cache_capacity(8 * 1024 * 1024)
-                .open();
-            match opened {
-                Ok(db) => return Ok(db),
-                Err(sled::Error::Io(e)) if is_lock_busy(&e) && started.elapsed() < LOCK_WAIT => {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(source) => {
-                    return Err(AuditError::Open {
-                        path: self.path.display().to_string(),
-                        source,
-                    });
-                }
+fn open_db(path: &Path) -> Result<sled::Db, AuditError> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            // Bounded page cache: the store is small and the station needs its memory.
+            .cache_capacity(8 * 1024 * 1024)
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e)) if is_lock_busy(&e) && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(source) => {
+                return Err(AuditError::Open {
+                    path: path.display().to_string(),
+                    source,
+                });
             }
         }
     }
+}
 
-    /// Stores the record under a new time-ordered id, flushes to disk, and returns the id.
-    /// Blocking (disk I/O): call it from a blocking thread.
-    pub fn commit(&self, record: AuditRecord) -> Result<String, AuditError> {
-        self.writer()?.commit(record)
-    }
-
-    /// Holds the store open for many commits in a row. Reopening per commit is right for the
-    /// daemon (one commit per session) but not for a batch: sled releases its file lock only when
-    /// its background threads wind down, so back-to-back reopens in one process contend with
-    /// their own predecessor.
-    pub fn writer(&self) -> Result<AuditWriter, AuditError> {
-        Ok(AuditWriter {
-            db: self.db()?,
-            limits: self.limits,
+impl AuditStore {
+    /// Opens (creating if needed) and locks the store for writing.
+    pub fn open(path: &Path, limits: Limits) -> Result<Self, AuditError> {
+        let db = open_db(path)?;
+        let count = db.len() as u64;
+        Ok(Self {
+            db,
+            limits,
+            count: Arc::new(AtomicU64::new(count)),
         })
     }
 
-    /// All records, oldest first.
-    pub fn list(&self) -> Result<Vec<AuditRecord>, AuditError> {
-        self.db()?
-            .iter()
-            .map(|item| {
-                let (key, value) = item?;
-                serde_json::from_slice(&value).map_err(|source| AuditError::Decode {
-                    key: hex_key(&key),
-                    source,
-                })
-            })
-            .collect()
+    /// Marks the "started" records a previous run left (it was killed mid-session) as
+    /// interrupted; returns how many. Called once at the daemon's start.
+    pub fn close_interrupted(&self, now_unix_ms: u64) -> Result<usize, AuditError> {
+        let mut closed = 0;
+        for item in self.db.iter() {
+            let (key, value) = item?;
+            let Ok(mut record) = serde_json::from_slice::<AuditRecord>(&value) else {
+                continue;
+            };
+            if record.outcome != STARTED {
+                continue;
+            }
+            record.outcome = INTERRUPTED.into();
+            record.guidance = "flow.station_fault".into();
+            record.ended_unix_ms = record.ended_unix_ms.max(now_unix_ms);
+            record.id = hex_key(&key);
+            let value = serde_json::to_vec(&record).map_err(AuditError::Encode)?;
+            self.db.insert(key, value)?;
+            closed += 1;
+        }
+        if closed > 0 {
+            self.db.flush()?;
+        }
+        Ok(closed)
+    }
+
+    /// Commits the "started" record of a session (outcome [`STARTED`]) and returns its id; the
+    /// final record replaces it ([`Self::commit`] with the same id). Blocking (disk I/O).
+    pub fn begin(&self, mut record: AuditRecord) -> Result<String, AuditError> {
+        record.outcome = STARTED.into();
+        record.id = String::new();
+        self.commit(record)
+    }
+
+    /// Stores the record — under its `id` when it has one (replacing the "started" record),
+    /// else under a new time-ordered id — flushes to disk, and returns the id. Blocking.
+    pub fn commit(&self, mut record: AuditRecord) -> Result<String, AuditError> {
+        let key = if record.id.is_empty() {
+            let key = record_key(record.started_unix_ms, self.db.generate_id()?);
+            record.id = hex_key(&key);
+            key
+        } else {
+            parse_key(&record.id).ok_or_else(|| AuditError::BadId(record.id.clone()))?
+        };
+        let value = serde_json::to_vec(&record).map_err(AuditError::Encode)?;
+        if self.db.insert(key, value)?.is_none() {
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+        self.db.flush()?;
+        self.trim(now_unix_ms())?;
+        Ok(record.id)
+    }
+
+    /// All records, oldest first, with the ones that do not decode reported and skipped.
+    pub fn list(&self) -> Result<Listing, AuditError> {
+        listing(&self.db)
+    }
+
+    /// Records in the store (kept current, not counted).
+    pub fn len(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Removes records past retention, then the oldest while over the count or size limit.
     pub fn trim(&self, now_unix_ms: u64) -> Result<usize, AuditError> {
-        trim(&self.db()?, &self.limits, now_unix_ms)
-    }
-}
-
-/// The store held open; see [`AuditStore::writer`]. Dropping it closes the store.
-#[derive(Debug)]
-pub struct AuditWriter {
-    db: sled::Db,
-    limits: Limits,
-}
-
-impl AuditWriter {
-    /// As [`AuditStore::commit`]: returns only once the record is flushed to disk.
-    pub fn commit(&self, mut record: AuditRecord) -> Result<String, AuditError> {
-        let seq = self.db.generate_id()?;
-        let key = record_key(record.started_unix_ms, seq);
-        let id = hex_key(&key);
-        record.id = id.clone();
-        let value = serde_json::to_vec(&record).map_err(AuditError::Encode)?;
-        self.db.insert(key, value)?;
-        self.db.flush()?;
-        trim(&self.db, &self.limits, now_unix_ms())?;
-        Ok(id)
-    }
-}
-
-fn trim(db: &sled::Db, limits: &Limits, now_unix_ms: u64) -> Result<usize, AuditError> {
-    {
+        let limits = &self.limits;
         let retention_ms = u64::try_from(limits.retention.as_millis()).unwrap_or(u64::MAX);
         let cutoff = now_unix_ms.saturating_sub(retention_ms);
         let mut removed = 0;
         // sled's files shrink only as its log is compacted, so when over size a tenth of the
         // records go at once rather than one per commit.
-        let mut size_quota = if db.size_on_disk()? > limits.max_bytes {
-            (db.len() / 10).max(1)
-        } else {
-            0
-        };
+        let mut size_quota =
+            if limits.max_bytes != u64::MAX && self.db.size_on_disk()? > limits.max_bytes {
+                (self.len() / 10).max(1)
+            } else {
+                0
+            };
         // Keys start with the big-endian start time, so iteration is oldest first.
-        while let Some((key, _)) = db.first()? {
+        while let Some((key, _)) = self.db.first()? {
             let too_old = key_time(&key).is_some_and(|t| t < cutoff);
-            let too_many = db.len() as u64 > limits.max_records;
+            let too_many = self.len() > limits.max_records;
             if !(too_old || too_many || size_quota > 0) {
                 break;
             }
             size_quota = size_quota.saturating_sub(1);
-            db.remove(key)?;
+            if self.db.remove(key)?.is_some() {
+                self.count.fetch_sub(1, Ordering::Relaxed);
+            }
             removed += 1;
         }
         if removed > 0 {
-            db.flush()?;
+            self.db.flush()?;
         }
         Ok(removed)
     }
@@ -176,6 +220,90 @@ fn trim(db: &sled::Db, limits: &Limits, now_unix_ms: u64) -> Result<usize, Audit
 fn is_lock_busy(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::WouldBlock
         || e.to_string().starts_with("could not acquire lock on")
+}
+
+fn listing(db: &sled::Db) -> Result<Listing, AuditError> {
+    let mut out = Listing::default();
+    for item in db.iter() {
+        let (key, value) = item?;
+        match decode_record(&value) {
+            Ok(record) => out.records.push(record),
+            Err(error) => out.unreadable.push(Unreadable {
+                key: hex_key(&key),
+                error,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// One stored value as a record, or why it is not one (its text never quoted: a damaged value
+/// could hold anything).
+pub fn decode_record(value: &[u8]) -> Result<AuditRecord, String> {
+    serde_json::from_slice::<AuditRecord>(value).map_err(|e| {
+        format!(
+            "not a record ({:?} at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Reads the store at `path` without taking its lock: its files are copied to a private
+/// temporary directory and the copy is opened (sled recovers a copy taken mid-write as it
+/// recovers from a crash: to the last flushed state). The copy is removed afterwards.
+pub fn read_snapshot(path: &Path) -> Result<Listing, AuditError> {
+    let copy_err = |p: &Path| {
+        let p = p.display().to_string();
+        move |source| AuditError::Copy { path: p, source }
+    };
+    if !path.join("conf").exists() && !path.join("db").exists() {
+        // Nothing written yet: an empty listing, not a new store created by a reader.
+        return Ok(Listing::default());
+    }
+    // A copy can catch the writer between two writes of one flush and then does not open (the
+    // soak saw 1 in ~5000 listings); a fresh copy a moment later does.
+    let mut attempt = 0;
+    loop {
+        let tmp = tempfile::Builder::new()
+            .prefix("idgate-audit-")
+            .tempdir()
+            .map_err(copy_err(path))?;
+        let copy = tmp.path().join("store");
+        copy_dir(path, &copy).map_err(copy_err(path))?;
+        let read = open_db(&copy).and_then(|db| listing(&db));
+        match read {
+            Err(AuditError::Open { .. } | AuditError::Store(_)) if attempt < SNAPSHOT_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Fresh copies tried when a copy does not open.
+const SNAPSHOT_RETRIES: u32 = 5;
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target: PathBuf = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            match std::fs::copy(entry.path(), &target) {
+                Ok(_) => {}
+                // sled removes old snapshot files as it writes new ones.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch.
@@ -192,13 +320,18 @@ fn record_key(started_unix_ms: u64, seq: u64) -> [u8; 16] {
     key
 }
 
+fn parse_key(id: &str) -> Option<[u8; 16]> {
+    let bytes = hex::decode(id).ok()?;
+    bytes.try_into().ok()
+}
+
 fn key_time(key: &[u8]) -> Option<u64> {
     let bytes: [u8; 8] = key.get(..8)?.try_into().ok()?;
     Some(u64::from_be_bytes(bytes))
 }
 
 fn hex_key(key: &[u8]) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(key)
 }
 
 #[cfg(test)]
@@ -224,19 +357,20 @@ mod tests {
     }
 
     #[test]
-    fn a_commit_waits_for_a_store_held_open_elsewhere() {
+    fn opening_waits_for_a_store_still_held_by_a_previous_daemon() {
         let dir = tempfile::tempdir().expect("tmp");
-        let store = AuditStore::open(dir.path(), limits()).expect("open");
-        let held = store.writer().expect("held open");
-        let waiting = {
-            let store = store.clone();
-            std::thread::spawn(move || store.commit(record(now_unix_ms())))
-        };
+        let previous = AuditStore::open(dir.path(), limits()).expect("open");
+        previous.commit(record(now_unix_ms())).expect("commit");
+        let path = dir.path().to_path_buf();
+        let next = std::thread::spawn(move || AuditStore::open(&path, limits()));
         std::thread::sleep(Duration::from_millis(300));
-        drop(held);
-        let committed = waiting.join().expect("thread");
-        assert!(committed.is_ok(), "{committed:?}");
-        assert_eq!(store.list().expect("list").len(), 1);
+        drop(previous);
+        let next = next.join().expect("thread");
+        let next = match next {
+            Ok(store) => store,
+            Err(e) => panic!("the next daemon did not wait for the lock: {e}"),
+        };
+        assert_eq!(next.list().expect("list").records.len(), 1);
     }
 
     #[test]
@@ -256,7 +390,7 @@ mod tests {
         let now = now_unix_ms();
         let late = store.commit(record(now - 1000)).expect("commit");
         let early = store.commit(record(now - 2000)).expect("commit");
-        let list = store.list().expect("list");
+        let list = store.list().expect("list").records;
         assert_eq!(
             list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
             [early.as_str(), late.as_str()]
@@ -278,7 +412,7 @@ mod tests {
         let now = now_unix_ms();
         store.commit(record(now - 3 * 86_400_000)).expect("old");
         store.commit(record(now - 1000)).expect("new");
-        let list = store.list().expect("list");
+        let list = store.list().expect("list").records;
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].started_unix_ms, now - 1000);
     }
@@ -301,6 +435,7 @@ mod tests {
         let starts: Vec<u64> = store
             .list()
             .expect("list")
+            .records
             .iter()
             .map(|r| r.started_unix_ms)
             .collect();
@@ -314,7 +449,107 @@ mod tests {
             let store = AuditStore::open(dir.path(), limits()).expect("open");
             store.commit(record(now_unix_ms())).expect("commit")
         };
+        // sled lets go of its lock once its flusher thread has wound down.
         let store = AuditStore::open(dir.path(), limits()).expect("reopen");
-        assert_eq!(store.list().expect("list")[0].id, id);
+        assert_eq!(store.list().expect("list").records[0].id, id);
+    }
+
+    #[test]
+    fn a_record_that_does_not_decode_is_reported_and_the_rest_listed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = AuditStore::open(dir.path(), limits()).expect("open");
+        let now = now_unix_ms();
+        let first = store.commit(record(now - 3000)).expect("commit");
+        // A damaged value between two good ones (as a torn disk or a foreign writer leaves it).
+        store
+            .db
+            .insert(record_key(now - 2000, 999), &b"{\"id\": 7, garbage"[..])
+            .expect("insert");
+        let last = store.commit(record(now - 1000)).expect("commit");
+        let listing = store.list().expect("list");
+        let ids: Vec<&str> = listing.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, [first.as_str(), last.as_str()]);
+        assert_eq!(listing.unreadable.len(), 1);
+        assert_eq!(
+            listing.unreadable[0].key,
+            hex_key(&record_key(now - 2000, 999))
+        );
+    }
+
+    #[test]
+    fn the_final_record_replaces_the_started_one_and_leftovers_become_interrupted() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = AuditStore::open(dir.path(), limits()).expect("open");
+        let now = now_unix_ms();
+        let finished = store.begin(record(now - 2000)).expect("begin");
+        let killed = store.begin(record(now - 1000)).expect("begin");
+        let listed = store.list().expect("list").records;
+        assert_eq!(listed.len(), 2);
+        assert!(listed.iter().all(|r| r.outcome == STARTED));
+        let mut last = record(now - 2000);
+        last.id = finished.clone();
+        assert_eq!(store.commit(last).expect("commit"), finished);
+        assert_eq!(store.len(), 2, "replaced, not added");
+        assert_eq!(store.close_interrupted(now).expect("close"), 1);
+        let listed = store.list().expect("list").records;
+        let outcome = |id: &str| {
+            listed
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| (r.outcome.clone(), r.guidance.clone()))
+        };
+        assert_eq!(
+            outcome(&finished),
+            Some(("verified".into(), "flow.verified".into()))
+        );
+        assert_eq!(
+            outcome(&killed),
+            Some((INTERRUPTED.into(), "flow.station_fault".into()))
+        );
+    }
+
+    #[test]
+    fn a_reader_neither_waits_for_nor_blocks_the_writer() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = AuditStore::open(dir.path(), limits()).expect("open");
+        let id = store.commit(record(now_unix_ms())).expect("commit");
+        // The writer holds the store (and its lock) open; a reader still gets every record at once.
+        let started = std::time::Instant::now();
+        let listing = read_snapshot(dir.path()).expect("snapshot");
+        assert!(started.elapsed() < LOCK_WAIT);
+        assert_eq!(listing.records.len(), 1);
+        assert_eq!(listing.records[0].id, id);
+        // ... and the writer goes on while and after the reader read.
+        store
+            .commit(record(now_unix_ms()))
+            .expect("commit after a read");
+        assert_eq!(read_snapshot(dir.path()).expect("again").records.len(), 2);
+    }
+
+    #[test]
+    fn a_reader_does_not_create_a_store_where_there_is_none() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("audit");
+        assert!(read_snapshot(&missing).expect("empty").records.is_empty());
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn the_count_is_kept_not_scanned() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = AuditStore::open(
+            dir.path(),
+            Limits {
+                max_records: 4,
+                ..limits()
+            },
+        )
+        .expect("open");
+        let now = now_unix_ms();
+        for i in 0..7 {
+            store.commit(record(now - 10_000 + i)).expect("commit");
+            assert_eq!(store.len(), store.db.len() as u64);
+        }
+        assert_eq!(store.len(), 4);
     }
 }

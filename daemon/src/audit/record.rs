@@ -18,8 +18,9 @@ pub struct AuditRecord {
     pub guidance: String,
     /// Guidance codes of every failure, oldest first.
     pub reasons: Vec<String>,
-    /// `owner_gone` when the client left the bus, `shutdown` when the daemon stopped, `client`
-    /// for Cancel/Release; empty otherwise.
+    /// `owner_gone` when the client left the bus, `shutdown` when the daemon stopped, `idle`
+    /// when the claim saw no activity for the idle limit, `client` for Cancel/Release; empty
+    /// otherwise.
     pub cancelled_by: String,
     pub code_source: Option<String>,
     pub attempts_code: u32,

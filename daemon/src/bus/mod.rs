@@ -21,8 +21,8 @@ pub use authorize::{Authority, Denied};
 pub use session::SessionIface;
 pub use station::StationIface;
 
-/// A call on a session object.
-#[derive(Debug)]
+/// A call on a session object. Its `Debug` names the call and the sizes of its arguments, never
+/// their text (MRZ lines, typed fields and CANs).
 pub enum SessionCall {
     Start,
     SubmitMrz(String),
@@ -32,6 +32,22 @@ pub enum SessionCall {
     Retry,
     Cancel,
     Release,
+}
+
+impl std::fmt::Debug for SessionCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionCall::SubmitMrz(text) | SessionCall::SubmitCan(text) => {
+                write!(f, "{}(<{} bytes redacted>)", self.name(), text.len())
+            }
+            SessionCall::SubmitManual(dict) => {
+                let mut keys: Vec<&str> = dict.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                write!(f, "SubmitManual(<values of {keys:?} redacted>)")
+            }
+            other => f.write_str(other.name()),
+        }
+    }
 }
 
 impl SessionCall {
@@ -82,6 +98,8 @@ pub struct StationProps {
     pub camera_present: bool,
     pub busy: bool,
     pub simulated: bool,
+    /// Settings that weaken the station (`setting: why`), for the attendant's screen.
+    pub weakened: Vec<String>,
 }
 
 /// Property snapshots of a session object, written by the actor.
@@ -169,4 +187,34 @@ async fn ask<T>(
     answer
         .await
         .map_err(|_| Error::Internal("the station dropped the request".into()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_calls_show_no_mrz_text_or_can_in_debug() {
+        let mrz = "P<UTOSPECIMEN<<STATION<PERSON<<<<<<<<<<<<<<<<<<\nIDG0042116UTO6108049M3504155<<<<<<<<<<<<<<08";
+        let mut dict = HashMap::new();
+        dict.insert(
+            "document_number".to_owned(),
+            OwnedVariant::try_from(zbus::Variant::from("IDG004211")).expect("variant"),
+        );
+        for (call, secrets) in [
+            (
+                SessionCall::SubmitMrz(mrz.into()),
+                &["SPECIMEN", "IDG004211", "610804"][..],
+            ),
+            (SessionCall::SubmitCan("123456".into()), &["123456"][..]),
+            (SessionCall::SubmitManual(dict), &["IDG004211"][..]),
+        ] {
+            let shown = format!("{call:?}");
+            assert!(shown.contains(call.name()), "{shown}");
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+        assert_eq!(format!("{:?}", SessionCall::Start), "Start");
+    }
 }

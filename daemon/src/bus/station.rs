@@ -83,4 +83,11 @@ impl StationIface {
     fn simulated(&self) -> bool {
         self.props().simulated
     }
+
+    /// Settings that weaken this station (`setting: why`, e.g. a lowered match threshold or
+    /// policy-only authorisation); empty on a station as shipped.
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn weakened(&self) -> Vec<String> {
+        self.props().weakened.clone()
+    }
 }

@@ -3,12 +3,16 @@
 //! Every field has a default, unknown fields are errors, and errors name the file, line and
 //! field (from toml's byte span), so `idgated config check FILE` points at the typo.
 
+mod weaken;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use idgate_api::Lang;
 use idgate_flow::{Alternatives, FlowConfig, StepLimits};
 use serde::Deserialize;
+
+pub use weaken::{Weakness, weaknesses};
 
 /// Where the packaged daemon looks when `--config` is not given.
 pub const DEFAULT_PATH: &str = "/etc/idgate/idgated.toml";
@@ -32,6 +36,9 @@ pub struct Config {
 pub struct StationConfig {
     /// Language of status texts on the bus: `en` or `da`.
     pub language: String,
+    /// A claim with no call from its owner and no progress of the flow for this long is
+    /// released (a front end that hung, or a session left open at a desk).
+    pub idle_release_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -170,9 +177,9 @@ pub struct AuditConfig {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BusConfig {
-    /// How each method call is authorised. Unset: polkit on the system bus, the bus policy alone
-    /// on a private bus given with `--bus-address` (tests and the simulated station have no
-    /// polkitd).
+    /// How each method call is authorised. Unset: polkit, on any bus (a private bus given with
+    /// `--bus-address` is no reason to skip it; a test bus without polkitd says
+    /// `authorize = "policy-only"`, which `config check` names as a weakening).
     pub authorize: Option<Authorize>,
 }
 
@@ -188,13 +195,9 @@ pub enum Authorize {
 }
 
 impl BusConfig {
-    /// The configured mode, else the default for the bus: polkit on the system bus.
-    pub fn authorize(&self, private_bus: bool) -> Authorize {
-        self.authorize.unwrap_or(if private_bus {
-            Authorize::PolicyOnly
-        } else {
-            Authorize::Polkit
-        })
+    /// The configured mode, else polkit.
+    pub fn authorize(&self) -> Authorize {
+        self.authorize.unwrap_or(Authorize::Polkit)
     }
 }
 
@@ -202,6 +205,7 @@ impl Default for StationConfig {
     fn default() -> Self {
         Self {
             language: "en".into(),
+            idle_release_secs: 300,
         }
     }
 }
@@ -341,6 +345,12 @@ impl Config {
         };
         if !matches!(self.station.language.as_str(), "en" | "da") {
             return Err(bad("station.language", "must be \"en\" or \"da\""));
+        }
+        if !(1..=86_400).contains(&self.station.idle_release_secs) {
+            return Err(bad(
+                "station.idle_release_secs",
+                "must be between 1 and 86400 seconds",
+            ));
         }
         for (field, attempts) in [
             ("code.attempts", self.code.attempts),
@@ -515,15 +525,14 @@ mod tests {
     }
 
     #[test]
-    fn polkit_decides_on_the_system_bus_unless_configured_otherwise() {
+    fn polkit_decides_unless_policy_only_is_configured() {
         let unset = Config::default();
-        assert_eq!(unset.bus.authorize(false), Authorize::Polkit);
-        assert_eq!(unset.bus.authorize(true), Authorize::PolicyOnly);
+        assert_eq!(unset.bus.authorize(), Authorize::Polkit);
         let polkit = Config::parse("[bus]\nauthorize = \"polkit\"\n", "s.toml").expect("valid");
-        assert_eq!(polkit.bus.authorize(true), Authorize::Polkit);
+        assert_eq!(polkit.bus.authorize(), Authorize::Polkit);
         let policy =
             Config::parse("[bus]\nauthorize = \"policy-only\"\n", "s.toml").expect("valid");
-        assert_eq!(policy.bus.authorize(false), Authorize::PolicyOnly);
+        assert_eq!(policy.bus.authorize(), Authorize::PolicyOnly);
         let shown = Config::parse("[bus]\nauthorize = \"none\"\n", "s.toml")
             .expect_err("unknown mode")
             .to_string();

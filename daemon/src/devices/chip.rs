@@ -132,8 +132,9 @@ impl ChipJob {
         };
         match read.decode_face() {
             Ok(Some(face)) => {
-                if let Ok(mut slot) = self.photo.lock() {
-                    *slot = Some(face);
+                if !self.photo.put(self.run, face) {
+                    // Stopped while reading: this run's result is stale, its photo dropped.
+                    tracing::debug!("chip photo of a stopped read dropped");
                 }
                 Ok(report)
             }

@@ -79,11 +79,7 @@ impl FaceJob {
             }
         };
         let reference = {
-            let photo = self.photo.lock().ok().and_then(|p| {
-                p.as_ref().and_then(|img| {
-                    image::RgbImage::from_raw(img.width, img.height, img.pixels.to_vec())
-                })
-            });
+            let photo = self.photo.copy();
             let Some(photo) = photo else {
                 tracing::error!("no chip photo for the face step");
                 send_flow(&self.events, Event::DeviceFault);

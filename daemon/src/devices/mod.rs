@@ -7,9 +7,10 @@ mod camera;
 mod chip;
 mod face;
 mod ocr;
+mod photo;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use idgate_api::{PreviewBox, Step};
@@ -34,8 +35,8 @@ pub struct Preview {
     pub boxes: Vec<PreviewBox>,
 }
 
-/// What device threads tell the station actor.
-#[derive(Debug)]
+/// What device threads tell the station actor. `Debug` leaves out the OCR lines (MRZ data) and
+/// the frames.
 pub enum DeviceEvent {
     Flow(Event),
     ReaderPresent(bool),
@@ -47,6 +48,28 @@ pub enum DeviceEvent {
         marks: Vec<String>,
     },
     Preview(Preview),
+}
+
+impl std::fmt::Debug for DeviceEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceEvent::Flow(event) => f.debug_tuple("Flow").field(event).finish(),
+            DeviceEvent::ReaderPresent(p) => f.debug_tuple("ReaderPresent").field(p).finish(),
+            DeviceEvent::CameraPresent(p) => f.debug_tuple("CameraPresent").field(p).finish(),
+            DeviceEvent::CodeLines { run, lines, marks } => f
+                .debug_struct("CodeLines")
+                .field("run", run)
+                .field("lines", &format_args!("<{} lines redacted>", lines.len()))
+                .field("marks", &marks.len())
+                .finish(),
+            DeviceEvent::Preview(p) => f
+                .debug_struct("Preview")
+                .field("run", &p.run)
+                .field("step", &p.step)
+                .field("size", &(p.width, p.height))
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// Which devices are there now.
@@ -71,8 +94,9 @@ impl Job {
     }
 }
 
-/// The chip photo (DG2, decoded) kept in memory between the chip and face steps only.
-pub type ChipPhoto = Arc<Mutex<Option<idgate_emrtd::lds::image::RgbImage>>>;
+/// The chip photo (DG2, decoded) kept in memory between the chip and face steps only, writable
+/// only by the chip read of the current run.
+pub type ChipPhoto = Arc<photo::PhotoSlot>;
 
 /// The station's devices.
 pub struct Devices {
@@ -119,7 +143,7 @@ impl Devices {
             face_engine,
             face_settings,
             simulated,
-            photo: Arc::new(Mutex::new(None)),
+            photo: Arc::new(photo::PhotoSlot::default()),
             ocr: None,
             chip_job: None,
             face: None,
@@ -235,6 +259,7 @@ impl Devices {
             self.fault("no reader for the chip step");
             return;
         };
+        self.photo.open(run);
         let cancel = Arc::new(AtomicBool::new(false));
         let job = chip::ChipJob {
             run,
@@ -298,9 +323,7 @@ impl Devices {
 
     /// Drops the chip photo (after the face step, or when the session ends).
     pub fn forget_chip_photo(&self) {
-        if let Ok(mut p) = self.photo.lock() {
-            *p = None;
-        }
+        self.photo.clear();
     }
 
     /// Stops every job and monitor thread.

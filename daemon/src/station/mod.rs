@@ -19,6 +19,7 @@ use zbus::object_server::SignalEmitter;
 use zbus::{Connection, OwnedObjectPath};
 
 use crate::audit::{self, AuditStore};
+
 use crate::bus::{
     Authority, Request, SessionCall, SessionIface, SessionProps, SessionReply, Shared,
     StationIface, StationProps,
@@ -36,6 +37,8 @@ enum EndedBy {
     Client,
     OwnerGone,
     Shutdown,
+    /// No activity for `[station] idle_release_secs`.
+    Idle,
 }
 
 #[derive(Debug)]
@@ -47,6 +50,9 @@ struct Claimed {
     props: Shared<SessionProps>,
     log: SessionLog,
     watcher: tokio::task::JoinHandle<()>,
+    /// The owner's last call or the flow's last status: the claim is released when it is older
+    /// than the idle limit.
+    last_activity: tokio::time::Instant,
 }
 
 /// Told every status the station shows the person (see [`crate::serve::Backend::observer`]).
@@ -62,10 +68,13 @@ pub struct StationParts {
     pub requests: mpsc::Receiver<Request>,
     pub request_tx: mpsc::Sender<Request>,
     pub station_props: Shared<StationProps>,
-    pub audit: Option<AuditStore>,
+    /// The audit store; a session it cannot record is not verified.
+    pub audit: AuditStore,
     /// How session calls are authorised (the station object's calls use the same).
     pub authority: Authority,
     pub observer: Option<StatusObserver>,
+    /// A claim without activity for this long is released.
+    pub idle_release: std::time::Duration,
 }
 
 impl std::fmt::Debug for StationParts {
@@ -86,12 +95,13 @@ pub struct Station {
     requests: mpsc::Receiver<Request>,
     request_tx: mpsc::Sender<Request>,
     station_props: Shared<StationProps>,
-    audit: Option<AuditStore>,
+    audit: AuditStore,
     authority: Authority,
     claim: Option<Claimed>,
     next_session: u64,
     watchdog: Option<crate::notify::Watchdog>,
     observer: Option<StatusObserver>,
+    idle_release: std::time::Duration,
 }
 
 impl std::fmt::Debug for Station {
@@ -121,6 +131,7 @@ impl Station {
             next_session: 1,
             watchdog: crate::notify::Watchdog::from_env(),
             observer: parts.observer,
+            idle_release: parts.idle_release,
         }
     }
 
@@ -138,6 +149,10 @@ impl Station {
                 .as_ref()
                 .and_then(|c| c.flow.next_deadline())
                 .map(tokio::time::Instant::from_std);
+            let idle_at = self
+                .claim
+                .as_ref()
+                .map(|c| c.last_activity + self.idle_release);
             tokio::select! {
                 request = self.requests.recv() => match request {
                     Some(Request::Shutdown) | None => break,
@@ -145,6 +160,12 @@ impl Station {
                 },
                 Some(event) = self.device_events.recv() => self.on_device(event).await,
                 () = sleep_until(deadline) => self.feed(Event::Tick).await,
+                () = sleep_until(idle_at) => {
+                    if let Some(c) = &self.claim {
+                        tracing::info!(session = c.session, idle_secs = self.idle_release.as_secs(), "claim idle; releasing");
+                    }
+                    self.end_claim(EndedBy::Idle).await;
+                }
                 _ = pet.tick(), if self.watchdog.is_some() => {
                     if let Some(w) = &self.watchdog {
                         w.pet();
@@ -224,6 +245,7 @@ impl Station {
             props,
             log: SessionLog::new(session),
             watcher,
+            last_activity: tokio::time::Instant::now(),
         });
         self.set_station(|p| p.busy = true).await;
         tracing::info!(session, "station claimed");
@@ -236,8 +258,10 @@ impl Station {
         caller: OwnedUniqueName,
         call: SessionCall,
     ) -> Result<SessionReply, Error> {
-        match &self.claim {
-            Some(c) if c.session == session && c.owner == caller => {}
+        match self.claim.as_mut() {
+            Some(c) if c.session == session && c.owner == caller => {
+                c.last_activity = tokio::time::Instant::now();
+            }
             Some(c) if c.session == session => {
                 return Err(Error::NotClaimed(
                     "this session belongs to another connection".into(),
@@ -255,6 +279,11 @@ impl Station {
                 if !status.camera_present {
                     return Err(Error::NoDevice("no camera is available".into()));
                 }
+                self.expect_step(Step::Idle, "Start")
+                    .or_else(|_| self.expect_step(Step::Result, "Start"))?;
+                // The "started" record is on disk before any device runs: a daemon killed from
+                // here on leaves a record of this session.
+                self.begin_audit().await?;
                 let camera = self.devices.ocr_available();
                 self.feed_checked(Event::Start { camera }).await?;
             }
@@ -393,7 +422,19 @@ impl Station {
             .map(|e| e.set_destination(owner).into_owned())
     }
 
-    async fn execute(&mut self, commands: Vec<Command>) {
+    async fn execute(&mut self, mut commands: Vec<Command>) {
+        // The result is audited before anything of it is shown: a result that cannot be
+        // recorded is not delivered as it was (see `fail_closed`).
+        let mut audit_id = None;
+        if let Some(report) = commands.iter().find_map(|c| match c {
+            Command::Finished(report) => Some(report.clone()),
+            _ => None,
+        }) {
+            audit_id = self.audit_result(&report).await;
+            if audit_id.is_none() {
+                fail_closed(&mut commands);
+            }
+        }
         // Properties first: a client reacting to Status or Finished reads the new Step.
         self.sync_session_props().await;
         for command in commands {
@@ -415,7 +456,7 @@ impl Station {
                     }
                 }
                 Command::Status(status) => self.status(status).await,
-                Command::Finished(report) => self.finished(*report).await,
+                Command::Finished(report) => self.finished(*report, audit_id.take()).await,
             }
         }
     }
@@ -425,6 +466,7 @@ impl Station {
             return;
         };
         c.log.status(&status);
+        c.last_activity = tokio::time::Instant::now();
         if let Some(observer) = &self.observer {
             observer(&status);
         }
@@ -446,12 +488,11 @@ impl Station {
         }
     }
 
-    async fn finished(&mut self, report: idgate_flow::Report) {
+    async fn finished(&mut self, report: idgate_flow::Report, audit_id: Option<String>) {
         let Some(c) = self.claim.as_mut() else {
             return;
         };
         self.devices.forget_chip_photo();
-        let record = c.log.record(&report, &self.devices.ids());
         tracing::info!(
             session = c.session,
             outcome = report.outcome.as_str(),
@@ -459,23 +500,55 @@ impl Station {
             "finished"
         );
         let mut checks = report.to_checks();
-        checks.audit_id = self.commit_audit(record).await;
+        checks.audit_id = audit_id;
         if let Some(emitter) = self.emitter() {
             let _ = SessionIface::finished(&emitter, report.outcome.as_str(), &checks).await;
         }
     }
 
-    /// Writes the record on a blocking thread (sled flushes to disk) and returns its id.
-    async fn commit_audit(&self, record: audit::AuditRecord) -> Option<String> {
-        let store = self.audit.clone()?;
+    /// Commits the "started" record of the session; an error the person sees as a station fault
+    /// when the store cannot take it (nothing has run yet).
+    async fn begin_audit(&mut self) -> Result<(), Error> {
+        let Some(c) = self.claim.as_mut() else {
+            return Err(Error::NotClaimed("no session".into()));
+        };
+        let record = c.log.begin(&self.devices.ids());
+        let store = self.audit.clone();
+        let committed = tokio::task::spawn_blocking(move || store.begin(record)).await;
+        match committed {
+            Ok(Ok(id)) => {
+                c.log.set_audit_id(id);
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                tracing::error!(
+                    session = c.session,
+                    "audit store refused the session start: {e}"
+                );
+                Err(Error::Internal(AUDIT_DOWN.into()))
+            }
+            Err(e) => {
+                tracing::error!(session = c.session, "audit writer failed: {e}");
+                Err(Error::Internal(AUDIT_DOWN.into()))
+            }
+        }
+    }
+
+    /// Writes the final record (replacing the "started" one) on a blocking thread and returns
+    /// its id; `None` when it could not be written.
+    async fn audit_result(&mut self, report: &idgate_flow::Report) -> Option<String> {
+        let c = self.claim.as_mut()?;
+        let session = c.session;
+        let record = c.log.record(report, &self.devices.ids());
+        let store = self.audit.clone();
         match tokio::task::spawn_blocking(move || store.commit(record)).await {
             Ok(Ok(id)) => Some(id),
             Ok(Err(e)) => {
-                tracing::error!("audit record not written: {e}");
+                tracing::error!(session, "audit record not written, result withheld: {e}");
                 None
             }
             Err(e) => {
-                tracing::error!("audit writer failed: {e}");
+                tracing::error!(session, "audit writer failed, result withheld: {e}");
                 None
             }
         }
@@ -527,6 +600,7 @@ impl Station {
                         match by {
                             EndedBy::OwnerGone => c.log.cancelled_by("owner_gone"),
                             EndedBy::Shutdown => c.log.cancelled_by("shutdown"),
+                            EndedBy::Idle => c.log.cancelled_by("idle"),
                             EndedBy::Client => {}
                         }
                         self.execute(commands).await;
@@ -578,6 +652,29 @@ impl Station {
         }
         if before.camera_present != after.camera_present {
             let _ = guard.camera_present_changed(&emitter).await;
+        }
+    }
+}
+
+/// Why Start is refused when the audit store cannot take a record.
+const AUDIT_DOWN: &str = "the audit log cannot be written; the station cannot verify anyone";
+
+/// A result that could not be audited is not delivered as it was: the person sees a station
+/// fault and the outcome is "not verified" whatever the checks said.
+fn fail_closed(commands: &mut [Command]) {
+    use idgate_api::{Guidance, Outcome};
+    for command in commands {
+        match command {
+            Command::Status(status) if status.step == Step::Result => {
+                status.guidance = Guidance::FlowStationFault;
+            }
+            Command::Finished(report) => {
+                report.outcome = Outcome::NotVerified;
+                report.guidance = Guidance::FlowStationFault;
+                report.reasons.push(Guidance::FlowStationFault);
+                report.alternatives = None;
+            }
+            _ => {}
         }
     }
 }
@@ -666,4 +763,50 @@ fn today() -> Result<idgate_mrz::Date, Error> {
     let secs = i64::try_from(audit::now_unix_ms() / 1000).unwrap_or(i64::MAX);
     idgate_mrz::Date::from_unix_seconds(secs)
         .ok_or_else(|| Error::Internal("the system clock is not set".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idgate_api::{Guidance, Outcome};
+
+    fn verified_batch() -> Vec<Command> {
+        vec![
+            Command::StopFace,
+            Command::Status(Status {
+                step: Step::Result,
+                guidance: Guidance::FlowVerified,
+                progress: 1.0,
+            }),
+            Command::Finished(Box::new(idgate_flow::Report {
+                outcome: Outcome::Verified,
+                guidance: Guidance::FlowVerified,
+                reasons: Vec::new(),
+                alternatives: None,
+                code_source: Some(CodeSource::Camera),
+                chip: None,
+                face: None,
+                attempts: Default::default(),
+                duration: std::time::Duration::from_secs(20),
+                steps: Vec::new(),
+            })),
+        ]
+    }
+
+    #[test]
+    fn a_result_that_could_not_be_audited_is_a_station_fault_not_a_verification() {
+        let mut commands = verified_batch();
+        fail_closed(&mut commands);
+        let Command::Status(status) = &commands[1] else {
+            panic!("status kept in place");
+        };
+        assert_eq!(status.guidance, Guidance::FlowStationFault);
+        let Command::Finished(report) = &commands[2] else {
+            panic!("finished kept in place");
+        };
+        assert_eq!(report.outcome, Outcome::NotVerified);
+        assert_eq!(report.guidance, Guidance::FlowStationFault);
+        assert_eq!(report.reasons, [Guidance::FlowStationFault]);
+        assert_eq!(commands[0], Command::StopFace);
+    }
 }

@@ -15,6 +15,8 @@ pub struct SessionLog {
     started: Option<(Instant, u64)>,
     statuses: Vec<StatusEntry>,
     cancelled_by: &'static str,
+    /// The id of the "started" record the final record replaces.
+    audit_id: Option<String>,
 }
 
 impl SessionLog {
@@ -24,7 +26,27 @@ impl SessionLog {
             started: None,
             statuses: Vec::new(),
             cancelled_by: "",
+            audit_id: None,
         }
+    }
+
+    /// The "started" record of a verification that starts now (the store sets its outcome).
+    pub fn begin(&mut self, devices: &DeviceIds) -> AuditRecord {
+        let now = audit::now_unix_ms();
+        self.started = Some((Instant::now(), now));
+        self.statuses.clear();
+        self.cancelled_by = "";
+        self.audit_id = None;
+        AuditRecord {
+            session: self.session,
+            started_unix_ms: now,
+            devices: devices.clone(),
+            ..AuditRecord::default()
+        }
+    }
+
+    pub fn set_audit_id(&mut self, id: String) {
+        self.audit_id = Some(id);
     }
 
     pub fn status(&mut self, status: &Status) {
@@ -56,7 +78,7 @@ impl SessionLog {
             _ => "",
         };
         let record = AuditRecord {
-            id: String::new(),
+            id: self.audit_id.take().unwrap_or_default(),
             session: self.session,
             started_unix_ms: started,
             ended_unix_ms: ended,

@@ -16,6 +16,7 @@ pub struct Daemon {
     child: Child,
     pub bus: DbusDaemon,
     pub dir: tempfile::TempDir,
+    audit: PathBuf,
 }
 
 pub struct Options<'a> {
@@ -32,8 +33,10 @@ pub struct Options<'a> {
     pub extra_config: &'a str,
     pub args: &'a [&'a str],
     pub env: &'a [(&'a str, &'a str)],
-    /// Where the daemon's log goes [default: the test's stderr].
-    pub log_to: Option<&'a Path>,
+    /// The audit store [default: `audit` in the daemon's own temporary directory].
+    pub audit_path: Option<&'a Path>,
+    /// The daemon's stderr (its log) goes to this file [default: the test's stderr].
+    pub log: Option<&'a Path>,
 }
 
 impl Default for Options<'_> {
@@ -48,7 +51,8 @@ impl Default for Options<'_> {
             extra_config: "",
             args: &[],
             env: &[],
-            log_to: None,
+            audit_path: None,
+            log: None,
         }
     }
 }
@@ -61,7 +65,9 @@ impl Daemon {
     pub fn start_with(opts: Options<'_>) -> Self {
         let bus = DbusDaemon::start().expect("private dbus-daemon");
         let dir = tempfile::tempdir().expect("tmp");
-        let audit = dir.path().join("audit");
+        let audit = opts
+            .audit_path
+            .map_or_else(|| dir.path().join("audit"), Path::to_path_buf);
         let config = dir.path().join("idgated.toml");
         let pcscd_config = opts.pcscd_config.map_or_else(
             || "/etc/reader.conf.d".to_owned(),
@@ -70,12 +76,18 @@ impl Daemon {
         std::fs::write(
             &config,
             format!(
-                "[reader]\nname_pattern = \"{}\"\nallow_virtual = {}\npcscd_config = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}",
+                "[reader]\nname_pattern = \"{}\"\nallow_virtual = {}\npcscd_config = \"{}\"\n[audit]\npath = \"{}\"\n[chip]\ntrust_store = \"{}\"\n{}{}",
                 opts.reader_pattern,
                 opts.allow_virtual_reader,
                 pcscd_config,
                 audit.display(),
                 dir.path().join("csca").display(),
+                // A private test bus has no polkitd: the bus policy alone decides, said explicitly.
+                if opts.extra_config.contains("[bus]") {
+                    ""
+                } else {
+                    "[bus]\nauthorize = \"policy-only\"\n"
+                },
                 opts.extra_config
             ),
         )
@@ -94,11 +106,11 @@ impl Daemon {
             .args(opts.args)
             .env("IDGATE_SPECIMEN_DIR", specimen_dir())
             .env("RUST_LOG", "info,sled=warn,zbus=warn")
-            .stdout(Stdio::null());
-        match opts.log_to {
-            Some(path) => cmd.stderr(std::fs::File::create(path).expect("log file")),
-            None => cmd.stderr(Stdio::inherit()),
-        };
+            .stdout(Stdio::null())
+            .stderr(match opts.log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None => Stdio::inherit(),
+            });
         for (k, v) in opts.env {
             cmd.env(k, v);
         }
@@ -108,7 +120,12 @@ impl Daemon {
             cmd.env("PCSCLITE_CSOCK_NAME", socket);
         }
         let child = cmd.spawn().expect("spawn idgated");
-        let daemon = Self { child, bus, dir };
+        let daemon = Self {
+            child,
+            bus,
+            dir,
+            audit,
+        };
         daemon.wait_ready();
         daemon
     }
@@ -140,12 +157,23 @@ impl Daemon {
     }
 
     pub fn audit_path(&self) -> PathBuf {
-        self.dir.path().join("audit")
+        self.audit.clone()
     }
 
     /// Whether the daemon process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL and wait: no destructor, no flush, no clean shutdown.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGTERM and wait: the daemon shuts down cleanly (flushes the audit store).

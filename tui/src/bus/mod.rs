@@ -182,6 +182,9 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
     let simulated = within("Simulated", t, station.simulated())
         .await
         .unwrap_or(false);
+    let weakened = within("Weakened", t, station.weakened())
+        .await
+        .unwrap_or_default();
     Ok(Station {
         conn,
         opts,
@@ -191,6 +194,7 @@ pub async fn connect(opts: Options) -> Result<Station, ConnectError> {
             reader_present,
             camera_present,
             simulated,
+            weakened,
         },
     })
 }

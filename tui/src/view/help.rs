@@ -32,6 +32,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ])
         })
         .collect();
+    if !app.station.weakened.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(" ⚠ {}", i18n::WEAKENED_HEADING.get(lang)),
+            theme.warn(),
+        ));
+        for w in &app.station.weakened {
+            lines.push(Line::styled(format!("   {w}"), theme.warn()));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!(" {}", i18n::HELP_CLOSE.get(lang)),

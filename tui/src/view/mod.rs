@@ -116,6 +116,17 @@ fn title_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.prompt(),
         ));
     }
+    if !app.station.weakened.is_empty() {
+        // For staff: the details are on the help screen (F1).
+        spans.push(Span::styled(
+            format!(
+                " ⚠ {} ({}) ",
+                i18n::WEAKENED.get(lang),
+                app.station.weakened.len()
+            ),
+            theme.warn(),
+        ));
+    }
     let steps = [i18n::STEP_CODE, i18n::STEP_CHIP, i18n::STEP_FACE];
     let mut right: Vec<Span> = Vec::new();
     for (i, step) in steps.iter().enumerate() {

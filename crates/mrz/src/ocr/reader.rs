@@ -52,6 +52,9 @@ pub struct FrameReading {
     pub glare: f32,
     /// What to tell the person, if this frame did not verify.
     pub hint: Option<OcrHint>,
+    /// Cells (line, column) whose print is much fainter than the band's (washed out by glare):
+    /// their class is a guess wherever no check digit binds it.
+    pub(crate) washed: Vec<(usize, usize)>,
 }
 
 impl std::fmt::Debug for FrameReading {
@@ -100,6 +103,27 @@ impl MrzReader {
     }
 
     pub fn read_gray(&self, frame: &GrayImage) -> FrameReading {
+        self.read_gray_found_on(frame, None)
+    }
+
+    /// Reads `frame`, finding the band on `finder` (a view of the same size, e.g. with its
+    /// contrast stretched) when given; the cells are always read from `frame`.
+    pub(crate) fn read_gray_found_on(
+        &self,
+        frame: &GrayImage,
+        finder: Option<&GrayImage>,
+    ) -> FrameReading {
+        let finder = finder.filter(|f| f.dimensions() == frame.dimensions());
+        let scale = |img: &GrayImage| {
+            if frame.width() > 1400 {
+                Some(downscale_half(img))
+            } else if frame.width() > 0 && frame.width() <= 800 && frame.height() <= 800 {
+                Some(upscale_double(img))
+            } else {
+                None
+            }
+        };
+        let find_work = finder.map(|f| scale(f).unwrap_or_else(|| f.clone()));
         // Large frames are searched at half size (the MRZ of a page filling the view is still big);
         // small ones (VGA) at double size, so that a page at 30 % still gives blobs to link.
         let work;
@@ -115,11 +139,11 @@ impl MrzReader {
         let (w, h) = (img.width() as usize, img.height() as usize);
         // The window spans a few characters of the smallest MRZ we read (page at 30 % of the frame).
         let window = ((h as f32 / 24.0) as usize).clamp(15, 61) | 1;
-        let mask = sauvola(img, window, 0.25);
+        let mask = sauvola(find_work.as_ref().unwrap_or(img), window, 0.25);
         let blobs = components(&mask, w, h);
         match find_band(&blobs, h as u32) {
             Some(mut band) => {
-                refine_band(img, &mut band);
+                refine_band(find_work.as_ref().unwrap_or(img), &mut band);
                 self.read_band(img, &band)
             }
             None => {
@@ -140,6 +164,7 @@ impl MrzReader {
                     sharpness: sharp,
                     glare,
                     hint: Some(hint),
+                    washed: Vec::new(),
                 }
             }
         }
@@ -193,6 +218,53 @@ impl MrzReader {
             sharpness: sharp,
             glare,
             hint,
+            washed: washed_cells(img, band),
         }
     }
+}
+
+/// A cell whose ink range is below this fraction of the band's median is washed out.
+const WASHED: f32 = 0.3;
+
+/// Cells whose grey range (darkest to brightest over the cell) is far below the band's median.
+fn washed_cells(img: &GrayImage, band: &Band) -> Vec<(usize, usize)> {
+    let ranges: Vec<Vec<f32>> = band
+        .lines
+        .iter()
+        .map(|line| {
+            (0..line.n)
+                .map(|i| {
+                    let (cx, cy) = line.cell_centre(i as f32);
+                    let (hw, hh) = (line.pitch_at(i as f32) * 0.45, line.cap_at(i as f32) * 0.6);
+                    let (mut lo, mut hi) = (255.0f32, 0.0f32);
+                    let steps = 6;
+                    for a in 0..=steps {
+                        for b in 0..=steps {
+                            let x = cx - hw + 2.0 * hw * a as f32 / steps as f32;
+                            let y = cy - hh + 2.0 * hh * b as f32 / steps as f32;
+                            let v = super::gray::sample(img, x, y);
+                            lo = lo.min(v);
+                            hi = hi.max(v);
+                        }
+                    }
+                    hi - lo
+                })
+                .collect()
+        })
+        .collect();
+    let mut all: Vec<f32> = ranges.iter().flatten().copied().collect();
+    all.sort_by(f32::total_cmp);
+    let Some(&median) = all.get(all.len() / 2) else {
+        return Vec::new();
+    };
+    ranges
+        .iter()
+        .enumerate()
+        .flat_map(|(l, row)| {
+            row.iter()
+                .enumerate()
+                .filter(move |&(_, &r)| r < WASHED * median)
+                .map(move |(c, _)| (l, c))
+        })
+        .collect()
 }

@@ -176,7 +176,11 @@ fn main() -> anyhow::Result<()> {
             .and_then(|v| v.parse().ok())
             .unwrap_or(60);
         if per_set > 0 {
-            distortions(&font, &reader, per_set, 7)?;
+            let seed = std::env::var("OCR_BENCH_STILLS_SEED")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(7);
+            distortions(&font, &reader, per_set, seed)?;
         }
     }
     if only_real {

@@ -52,8 +52,9 @@ pub struct FrameReading {
     pub glare: f32,
     /// What to tell the person, if this frame did not verify.
     pub hint: Option<OcrHint>,
-    /// Cells (line, column) whose print is much fainter than the band's (washed out by glare):
-    /// their class is a guess wherever no check digit binds it.
+    /// Cells (line, column) whose print is much fainter than the band's (washed out by glare) or
+    /// cut by the image's edge (an `L` without its foot is a `1`): their class is a guess wherever
+    /// no check digit binds it.
     pub(crate) washed: Vec<(usize, usize)>,
 }
 
@@ -226,8 +227,10 @@ impl MrzReader {
 /// A cell whose ink range is below this fraction of the band's median is washed out.
 const WASHED: f32 = 0.3;
 
-/// Cells whose grey range (darkest to brightest over the cell) is far below the band's median.
+/// Cells whose grey range (darkest to brightest over the cell) is far below the band's median, or
+/// that reach beyond the image (reported with a range of zero).
 fn washed_cells(img: &GrayImage, band: &Band) -> Vec<(usize, usize)> {
+    let (w, h) = (img.width() as f32, img.height() as f32);
     let ranges: Vec<Vec<f32>> = band
         .lines
         .iter()
@@ -236,6 +239,9 @@ fn washed_cells(img: &GrayImage, band: &Band) -> Vec<(usize, usize)> {
                 .map(|i| {
                     let (cx, cy) = line.cell_centre(i as f32);
                     let (hw, hh) = (line.pitch_at(i as f32) * 0.45, line.cap_at(i as f32) * 0.6);
+                    if cx - hw < 0.0 || cy - hh < 0.0 || cx + hw > w - 1.0 || cy + hh > h - 1.0 {
+                        return 0.0;
+                    }
                     let (mut lo, mut hi) = (255.0f32, 0.0f32);
                     let steps = 6;
                     for a in 0..=steps {

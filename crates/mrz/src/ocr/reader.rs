@@ -226,12 +226,17 @@ impl MrzReader {
 
 /// A cell whose ink range is below this fraction of the band's median is washed out.
 const WASHED: f32 = 0.3;
+/// A cell whose darkest ink in its upper or lower half is lighter than the band's usual ink by
+/// this fraction of the band's usual range is partly washed out (a glare spot's edge across it can
+/// turn an `E` into an `F` while the cell's range still looks normal).
+const LIFTED: f32 = 0.6;
 
-/// Cells whose grey range (darkest to brightest over the cell) is far below the band's median, or
-/// that reach beyond the image (reported with a range of zero).
+/// Cells washed out by glare, wholly (grey range far below the band's median) or in part (the ink
+/// of one half much lighter than the band's), and cells that reach beyond the image.
 fn washed_cells(img: &GrayImage, band: &Band) -> Vec<(usize, usize)> {
     let (w, h) = (img.width() as f32, img.height() as f32);
-    let ranges: Vec<Vec<f32>> = band
+    // Per cell: darkest grey in the upper and lower half, brightest overall; None beyond the edge.
+    let cells: Vec<Vec<Option<(f32, f32, f32)>>> = band
         .lines
         .iter()
         .map(|line| {
@@ -240,36 +245,51 @@ fn washed_cells(img: &GrayImage, band: &Band) -> Vec<(usize, usize)> {
                     let (cx, cy) = line.cell_centre(i as f32);
                     let (hw, hh) = (line.pitch_at(i as f32) * 0.45, line.cap_at(i as f32) * 0.6);
                     if cx - hw < 0.0 || cy - hh < 0.0 || cx + hw > w - 1.0 || cy + hh > h - 1.0 {
-                        return 0.0;
+                        return None;
                     }
-                    let (mut lo, mut hi) = (255.0f32, 0.0f32);
-                    let steps = 6;
+                    let (mut top, mut bottom, mut hi) = (255.0f32, 255.0f32, 0.0f32);
+                    let steps = 12;
                     for a in 0..=steps {
                         for b in 0..=steps {
                             let x = cx - hw + 2.0 * hw * a as f32 / steps as f32;
                             let y = cy - hh + 2.0 * hh * b as f32 / steps as f32;
                             let v = super::gray::sample(img, x, y);
-                            lo = lo.min(v);
+                            if 2 * b <= steps {
+                                top = top.min(v);
+                            }
+                            if 2 * b >= steps {
+                                bottom = bottom.min(v);
+                            }
                             hi = hi.max(v);
                         }
                     }
-                    hi - lo
+                    Some((top, bottom, hi))
                 })
                 .collect()
         })
         .collect();
-    let mut all: Vec<f32> = ranges.iter().flatten().copied().collect();
-    all.sort_by(f32::total_cmp);
-    let Some(&median) = all.get(all.len() / 2) else {
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let present = || cells.iter().flatten().flatten();
+    let (Some(range), Some(ink)) = (
+        median(present().map(|&(t, b, hi)| hi - t.min(b)).collect()),
+        median(present().map(|&(t, b, _)| t.min(b)).collect()),
+    ) else {
         return Vec::new();
     };
-    ranges
+    let washed = |cell: &Option<(f32, f32, f32)>| match *cell {
+        None => true,
+        Some((t, b, hi)) => hi - t.min(b) < WASHED * range || t.max(b) - ink > LIFTED * range,
+    };
+    cells
         .iter()
         .enumerate()
         .flat_map(|(l, row)| {
             row.iter()
                 .enumerate()
-                .filter(move |&(_, &r)| r < WASHED * median)
+                .filter(move |(_, c)| washed(c))
                 .map(move |(c, _)| (l, c))
         })
         .collect()

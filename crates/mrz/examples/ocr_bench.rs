@@ -15,8 +15,10 @@ use std::time::Instant;
 use std::sync::Arc;
 
 use idgate_mrz::ocr::{DEFAULT_FONT_PATH, MrzReader, MrzScanner, OcrbFont};
-use idgate_mrz::synth::{HandheldCamera, SceneParams, SynthRng, random_frame, random_mrz};
-use idgate_mrz::{Date, MrzFormat};
+use idgate_mrz::synth::{
+    HandheldCamera, SceneParams, SynthRng, random_frame, random_mrz, render_frame,
+};
+use idgate_mrz::{Date, Mrz, MrzFormat};
 
 /// The real-image development set, relative to the workspace root (`../shared` beside the repository).
 const REAL_SET: &str = "../shared/mrz_real";
@@ -168,6 +170,17 @@ fn main() -> anyhow::Result<()> {
             peer(&real_dir);
         } else {
             println!("real set: {} not found, skipped", real_dir.display());
+        }
+        let per_set = std::env::var("OCR_BENCH_STILLS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60);
+        if per_set > 0 {
+            let seed = std::env::var("OCR_BENCH_STILLS_SEED")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(7);
+            distortions(&font, &reader, per_set, seed)?;
         }
     }
     if only_real {
@@ -391,6 +404,209 @@ fn synthetic() -> anyhow::Result<()> {
             .get(frames_needed.len().saturating_sub(1) * 95 / 100)
             .copied()
             .unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// One capability of the still reader, measured on generated stills that stress it.
+#[derive(Clone, Copy)]
+enum Distortion {
+    /// Page turned by 90, 180 or 270 degrees (plus a few degrees of tilt).
+    Turned,
+    /// Page tilted 12 to 20 degrees either way.
+    Skew,
+    /// Strong perspective, as a hand-held page gives it.
+    Perspective,
+    /// Out of focus: Gaussian blur sigma 1.2 to 1.8 px.
+    Blur,
+    /// A specular spot over the band.
+    Glare,
+    /// Light falling off to a quarter across the frame.
+    UnevenLight,
+    /// A small web scan: the page scaled to 250 to 400 px wide.
+    LowResolution,
+    /// Only the MRZ lines, cropped with tight margins.
+    MrzOnlyCrop,
+}
+
+impl Distortion {
+    const ALL: [Distortion; 8] = [
+        Distortion::Turned,
+        Distortion::Skew,
+        Distortion::Perspective,
+        Distortion::Blur,
+        Distortion::Glare,
+        Distortion::UnevenLight,
+        Distortion::LowResolution,
+        Distortion::MrzOnlyCrop,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Distortion::Turned => "turned 90/180/270",
+            Distortion::Skew => "skew 12-20 deg",
+            Distortion::Perspective => "perspective 4-7 %",
+            Distortion::Blur => "blur sigma 1.2-1.8",
+            Distortion::Glare => "glare spot (washed out)",
+            Distortion::UnevenLight => "uneven light 4:1",
+            Distortion::LowResolution => "scan 250-400 px wide",
+            Distortion::MrzOnlyCrop => "MRZ-only crop",
+        }
+    }
+
+    /// A still showing `mrz` with this distortion (and the usual mild camera effects).
+    fn render(self, font: &OcrbFont, mrz: Mrz, rng: &mut SynthRng) -> image::GrayImage {
+        let mut p = SceneParams::random(rng, 1280, 720);
+        p.rotation_deg = rng.uniform(-5.0, 5.0);
+        p.blur_sigma = rng.uniform(0.0, 0.7);
+        p.fit = rng.uniform(0.7, 1.0);
+        match self {
+            Distortion::Skew => {
+                let sign = if rng.chance(0.5) { 1.0 } else { -1.0 };
+                p.rotation_deg = sign * rng.uniform(12.0, 20.0);
+            }
+            Distortion::Perspective => p.perspective = rng.uniform(0.04, 0.07),
+            Distortion::Blur => p.blur_sigma = rng.uniform(1.2, 1.8),
+            Distortion::UnevenLight => p.light = (rng.uniform(0.25, 0.35), rng.uniform(1.0, 1.15)),
+            Distortion::LowResolution => {
+                p.fit = rng.uniform(0.9, 1.0);
+                p.jpeg_quality = Some(rng.range(60, 90) as u8);
+            }
+            Distortion::Turned | Distortion::Glare | Distortion::MrzOnlyCrop => {}
+        }
+        let frame = render_frame(font, mrz, p, rng);
+        let gray = image::DynamicImage::ImageRgb8(frame.image).into_luma8();
+        match self {
+            Distortion::Glare => {
+                // Laminate glare: a soft spot a few characters wide that washes the print out to
+                // a faint grey (fully saturated print is unreadable to anyone: not measured).
+                let mut gray = gray;
+                let cells: Vec<(f32, f32)> = frame.cell_centres.iter().flatten().copied().collect();
+                let (cx, cy) = cells
+                    .get(rng.below(cells.len().max(1) as u32) as usize)
+                    .copied()
+                    .unwrap_or((0.0, 0.0));
+                let r = frame.cap_height * rng.uniform(2.0, 4.0);
+                let peak = rng.uniform(0.55, 0.8);
+                for (x, y, px) in gray.enumerate_pixels_mut() {
+                    let d2 = ((x as f32 - cx) / (1.6 * r)).powi(2) + ((y as f32 - cy) / r).powi(2);
+                    if d2 < 1.0 {
+                        let a = peak * (1.0 - d2).sqrt();
+                        px.0[0] = (f32::from(px.0[0]) * (1.0 - a) + 255.0 * a) as u8;
+                    }
+                }
+                gray
+            }
+            Distortion::Turned => match rng.below(3) {
+                0 => image::imageops::rotate90(&gray),
+                1 => image::imageops::rotate180(&gray),
+                _ => image::imageops::rotate270(&gray),
+            },
+            Distortion::LowResolution => {
+                let w = rng.range(250, 400);
+                let h = (w as f32 * gray.height() as f32 / gray.width() as f32).round() as u32;
+                image::imageops::resize(&gray, w, h.max(1), image::imageops::FilterType::Triangle)
+            }
+            Distortion::MrzOnlyCrop => {
+                let pts = frame.cell_centres.iter().flatten();
+                let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+                for &(x, y) in pts {
+                    (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+                }
+                let m = frame.cap_height * rng.uniform(0.7, 1.5);
+                let (x0, y0) = ((x0 - m).max(0.0) as u32, (y0 - m).max(0.0) as u32);
+                let (x1, y1) = (
+                    ((x1 + m) as u32).min(gray.width()),
+                    ((y1 + m) as u32).min(gray.height()),
+                );
+                image::imageops::crop_imm(
+                    &gray,
+                    x0,
+                    y0,
+                    x1.saturating_sub(x0),
+                    y1.saturating_sub(y0),
+                )
+                .to_image()
+            }
+            _ => gray,
+        }
+    }
+}
+
+/// Stills generated per capability, read with `read_still`: right / refused / wrong, and time.
+fn distortions(
+    font: &OcrbFont,
+    reader: &MrzReader,
+    per_set: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let today = Date::new(2025, 6, 23).ok_or_else(|| anyhow::anyhow!("date"))?;
+    println!("synthetic stills: {per_set} per capability, seed {seed} (read_still)");
+    let (mut all_right, mut all_wrong, mut all_n) = (0usize, 0usize, 0usize);
+    let mut all_times = Vec::new();
+    for d in Distortion::ALL {
+        let mut rng = SynthRng::new(seed ^ (d as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let (mut right, mut wrong, mut no_band, mut refused) = (0usize, 0usize, 0usize, 0usize);
+        let mut times = Vec::new();
+        for i in 0..per_set {
+            let format = match i % 6 {
+                0 => MrzFormat::Td1,
+                1 => MrzFormat::Td2,
+                _ => MrzFormat::Td3,
+            };
+            let mrz = random_mrz(&mut rng, format, today)?;
+            let img = d.render(font, mrz.clone(), &mut rng);
+            let t = Instant::now();
+            let reading = reader.read_still(&img);
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            match &reading.mrz {
+                Some(m) if *m == mrz => right += 1,
+                Some(m) => {
+                    wrong += 1;
+                    if std::env::var_os("OCR_BENCH_VERBOSE").is_some() {
+                        let diff: Vec<(usize, usize, char, char)> = m
+                            .lines()
+                            .iter()
+                            .zip(mrz.lines())
+                            .enumerate()
+                            .flat_map(|(l, (a, b))| {
+                                a.chars()
+                                    .zip(b.chars())
+                                    .enumerate()
+                                    .filter(|(_, (x, y))| x != y)
+                                    .map(move |(c, (x, y))| (l, c, y, x))
+                            })
+                            .collect();
+                        eprintln!(
+                            "  {} #{i} WRONG {format}: (line, col, truth, read) {diff:?}",
+                            d.name()
+                        );
+                    }
+                }
+                None if reading.format.is_none() => no_band += 1,
+                None => refused += 1,
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "  {:<22} right {right:>3}/{per_set}, refused {refused:>3}, no band {no_band:>3}, wrong verified {wrong}; median {:.0} ms",
+            d.name(),
+            times.get(times.len() / 2).copied().unwrap_or(0.0)
+        );
+        all_right += right;
+        all_wrong += wrong;
+        all_n += per_set;
+        all_times.extend(times);
+    }
+    all_times.sort_by(f64::total_cmp);
+    println!(
+        "  all capabilities: right {all_right}/{all_n} ({:.1} %), wrong verified {all_wrong}; median {:.0} ms, p95 {:.0} ms per still",
+        100.0 * all_right as f64 / all_n.max(1) as f64,
+        all_times.get(all_times.len() / 2).copied().unwrap_or(0.0),
+        all_times
+            .get(all_times.len().saturating_sub(1) * 95 / 100)
+            .copied()
+            .unwrap_or(0.0)
     );
     Ok(())
 }

@@ -30,6 +30,7 @@ mod gray;
 mod layout;
 mod lines;
 mod pairs;
+mod prepare;
 mod quality;
 mod reader;
 mod scanner;

@@ -52,6 +52,10 @@ pub struct FrameReading {
     pub glare: f32,
     /// What to tell the person, if this frame did not verify.
     pub hint: Option<OcrHint>,
+    /// Cells (line, column) whose print is much fainter than the band's (washed out by glare) or
+    /// cut by the image's edge (an `L` without its foot is a `1`): their class is a guess wherever
+    /// no check digit binds it.
+    pub(crate) washed: Vec<(usize, usize)>,
 }
 
 impl std::fmt::Debug for FrameReading {
@@ -100,6 +104,27 @@ impl MrzReader {
     }
 
     pub fn read_gray(&self, frame: &GrayImage) -> FrameReading {
+        self.read_gray_found_on(frame, None)
+    }
+
+    /// Reads `frame`, finding the band on `finder` (a view of the same size, e.g. with its
+    /// contrast stretched) when given; the cells are always read from `frame`.
+    pub(crate) fn read_gray_found_on(
+        &self,
+        frame: &GrayImage,
+        finder: Option<&GrayImage>,
+    ) -> FrameReading {
+        let finder = finder.filter(|f| f.dimensions() == frame.dimensions());
+        let scale = |img: &GrayImage| {
+            if frame.width() > 1400 {
+                Some(downscale_half(img))
+            } else if frame.width() > 0 && frame.width() <= 800 && frame.height() <= 800 {
+                Some(upscale_double(img))
+            } else {
+                None
+            }
+        };
+        let find_work = finder.map(|f| scale(f).unwrap_or_else(|| f.clone()));
         // Large frames are searched at half size (the MRZ of a page filling the view is still big);
         // small ones (VGA) at double size, so that a page at 30 % still gives blobs to link.
         let work;
@@ -115,11 +140,11 @@ impl MrzReader {
         let (w, h) = (img.width() as usize, img.height() as usize);
         // The window spans a few characters of the smallest MRZ we read (page at 30 % of the frame).
         let window = ((h as f32 / 24.0) as usize).clamp(15, 61) | 1;
-        let mask = sauvola(img, window, 0.25);
+        let mask = sauvola(find_work.as_ref().unwrap_or(img), window, 0.25);
         let blobs = components(&mask, w, h);
         match find_band(&blobs, h as u32) {
             Some(mut band) => {
-                refine_band(img, &mut band);
+                refine_band(find_work.as_ref().unwrap_or(img), &mut band);
                 self.read_band(img, &band)
             }
             None => {
@@ -140,6 +165,7 @@ impl MrzReader {
                     sharpness: sharp,
                     glare,
                     hint: Some(hint),
+                    washed: Vec::new(),
                 }
             }
         }
@@ -193,6 +219,78 @@ impl MrzReader {
             sharpness: sharp,
             glare,
             hint,
+            washed: washed_cells(img, band),
         }
     }
+}
+
+/// A cell whose ink range is below this fraction of the band's median is washed out.
+const WASHED: f32 = 0.3;
+/// A cell whose darkest ink in its upper or lower half is lighter than the band's usual ink by
+/// this fraction of the band's usual range is partly washed out (a glare spot's edge across it can
+/// turn an `E` into an `F` while the cell's range still looks normal).
+const LIFTED: f32 = 0.6;
+
+/// Cells washed out by glare, wholly (grey range far below the band's median) or in part (the ink
+/// of one half much lighter than the band's), and cells that reach beyond the image.
+fn washed_cells(img: &GrayImage, band: &Band) -> Vec<(usize, usize)> {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    // Per cell: darkest grey in the upper and lower half, brightest overall; None beyond the edge.
+    let cells: Vec<Vec<Option<(f32, f32, f32)>>> = band
+        .lines
+        .iter()
+        .map(|line| {
+            (0..line.n)
+                .map(|i| {
+                    let (cx, cy) = line.cell_centre(i as f32);
+                    let (hw, hh) = (line.pitch_at(i as f32) * 0.45, line.cap_at(i as f32) * 0.6);
+                    if cx - hw < 0.0 || cy - hh < 0.0 || cx + hw > w - 1.0 || cy + hh > h - 1.0 {
+                        return None;
+                    }
+                    let (mut top, mut bottom, mut hi) = (255.0f32, 255.0f32, 0.0f32);
+                    let steps = 12;
+                    for a in 0..=steps {
+                        for b in 0..=steps {
+                            let x = cx - hw + 2.0 * hw * a as f32 / steps as f32;
+                            let y = cy - hh + 2.0 * hh * b as f32 / steps as f32;
+                            let v = super::gray::sample(img, x, y);
+                            if 2 * b <= steps {
+                                top = top.min(v);
+                            }
+                            if 2 * b >= steps {
+                                bottom = bottom.min(v);
+                            }
+                            hi = hi.max(v);
+                        }
+                    }
+                    Some((top, bottom, hi))
+                })
+                .collect()
+        })
+        .collect();
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let present = || cells.iter().flatten().flatten();
+    let (Some(range), Some(ink)) = (
+        median(present().map(|&(t, b, hi)| hi - t.min(b)).collect()),
+        median(present().map(|&(t, b, _)| t.min(b)).collect()),
+    ) else {
+        return Vec::new();
+    };
+    let washed = |cell: &Option<(f32, f32, f32)>| match *cell {
+        None => true,
+        Some((t, b, hi)) => hi - t.min(b) < WASHED * range || t.max(b) - ink > LIFTED * range,
+    };
+    cells
+        .iter()
+        .enumerate()
+        .flat_map(|(l, row)| {
+            row.iter()
+                .enumerate()
+                .filter(move |(_, c)| washed(c))
+                .map(move |(c, _)| (l, c))
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ use zeroize::Zeroize;
 use crate::format::MrzFormat;
 use crate::mrz::Mrz;
 
+use super::prepare;
 use super::reader::MrzReader;
 
 /// Why a still image gave no MRZ.
@@ -85,43 +86,22 @@ impl MrzReader {
     pub fn read_still(&self, img: &GrayImage) -> StillReading {
         let mut verified: Vec<(Mrz, f32)> = Vec::new();
         let mut best_unverified: Option<(usize, super::correct::Decoded)> = None;
-        for turn in 0..4u8 {
-            let rotated;
-            let view = match turn {
-                0 => img,
-                1 => {
-                    rotated = image::imageops::rotate90(img);
-                    &rotated
+        // The image as given first; only when no reading verifies, views prepared for what defeats
+        // the frame pipeline: tiny scans (characters 6-8 px high), crops that hold only the band
+        // (no page around it), washed-out glare and low contrast.
+        let prepared = prepare::enlarge_and_pad(img);
+        let base = prepared.as_ref().unwrap_or(img);
+        for round in 0..3u8 {
+            match round {
+                0 => self.read_turns(img, None, &mut verified, &mut best_unverified),
+                1 if prepared.is_some() => {
+                    self.read_turns(base, None, &mut verified, &mut best_unverified);
                 }
-                2 => {
-                    rotated = image::imageops::rotate180(img);
-                    &rotated
-                }
+                1 => {}
+                // The band found on a contrast-stretched view, its cells read on the image itself.
                 _ => {
-                    rotated = image::imageops::rotate270(img);
-                    &rotated
-                }
-            };
-            let reading = self.read_gray(view);
-            let Some(d) = reading.decoded else {
-                continue;
-            };
-            match &d.mrz {
-                Some(m) if unguarded_clear(&d) => {
-                    if !verified.iter().any(|(v, _)| v == m) {
-                        verified.push((m.clone(), confidence(&d)));
-                    }
-                }
-                verified_text => {
-                    // A reading that verified but is not clear enough ranks above any that did not.
-                    let rank = if verified_text.is_some() {
-                        usize::MAX
-                    } else {
-                        d.lines.iter().map(Vec::len).sum::<usize>()
-                    };
-                    if best_unverified.as_ref().is_none_or(|(r, _)| rank > *r) {
-                        best_unverified = Some((rank, d));
-                    }
+                    let stretched = prepare::stretch_contrast(base);
+                    self.read_turns(base, Some(&stretched), &mut verified, &mut best_unverified);
                 }
             }
             if !verified.is_empty() {
@@ -180,19 +160,74 @@ impl MrzReader {
     }
 }
 
+impl MrzReader {
+    /// Reads `img` in its four orientations, stopping at the first clearly verified reading.
+    fn read_turns(
+        &self,
+        img: &GrayImage,
+        finder: Option<&GrayImage>,
+        verified: &mut Vec<(Mrz, f32)>,
+        best_unverified: &mut Option<(usize, super::correct::Decoded)>,
+    ) {
+        for turn in 0..4u8 {
+            let turned = |i: &GrayImage| match turn {
+                0 => i.clone(),
+                1 => image::imageops::rotate90(i),
+                2 => image::imageops::rotate180(i),
+                _ => image::imageops::rotate270(i),
+            };
+            let view = turned(img);
+            let finder_view = finder.map(turned);
+            let reading = self.read_gray_found_on(&view, finder_view.as_ref());
+            let Some(d) = reading.decoded else {
+                continue;
+            };
+            match &d.mrz {
+                Some(m) if clear(&d, &reading.washed) => {
+                    if !verified.iter().any(|(v, _)| v == m) {
+                        verified.push((m.clone(), confidence(&d)));
+                    }
+                }
+                verified_text => {
+                    // A reading that verified but is not clear enough ranks above any that did not.
+                    let rank = if verified_text.is_some() {
+                        usize::MAX
+                    } else {
+                        d.lines.iter().map(Vec::len).sum::<usize>()
+                    };
+                    if best_unverified.as_ref().is_none_or(|(r, _)| rank > *r) {
+                        *best_unverified = Some((rank, d));
+                    }
+                }
+            }
+            if !verified.is_empty() {
+                break;
+            }
+        }
+    }
+}
+
 /// Smallest margin a character no check digit covers (names, nationality, sex) needs in a still
 /// image: below it the classifier is tossing a coin between two letters, and with one image there
 /// is no second frame to settle it. (The margins of right readings on both benches lie well above.)
 const UNGUARDED_MARGIN: f32 = 0.015;
 
-/// Whether every character outside the check digits' reach was read with a clear margin.
-fn unguarded_clear(d: &super::correct::Decoded) -> bool {
+/// Whether every character outside the check digits' reach was read with a clear margin and on
+/// print that is not washed out. Washed-out cells are trusted only where a check digit binds them
+/// to one character: not in the document number or optional data, which hold letters and digits
+/// alike, so that a check-digit twin (`0`/`U`, `1`/`L`: values equal modulo 10) verifies as well.
+fn clear(d: &super::correct::Decoded, washed: &[(usize, usize)]) -> bool {
+    use super::layout::{Kind, kind};
     let guarded = super::correct::guarded_positions(d.format, &d.lines);
-    d.margins.iter().enumerate().all(|(l, row)| {
+    let margins_clear = d.margins.iter().enumerate().all(|(l, row)| {
         row.iter()
             .enumerate()
             .all(|(c, &m)| m >= UNGUARDED_MARGIN || guarded.contains(&(l, c)))
-    })
+    });
+    margins_clear
+        && washed
+            .iter()
+            .all(|&(l, c)| guarded.contains(&(l, c)) && kind(d.format, l, c) != Kind::Any)
 }
 
 /// How clearly a verified reading's characters stood out: the mean classifier score, in `[0, 1]`.

@@ -35,7 +35,6 @@ mod driver;
 pub mod emulator;
 mod error;
 pub mod exchange;
-#[allow(missing_docs)]
 pub mod iso7816;
 #[allow(missing_docs)]
 pub mod lds;

@@ -36,7 +36,6 @@ pub mod emulator;
 mod error;
 pub mod exchange;
 pub mod iso7816;
-#[allow(missing_docs)]
 pub mod lds;
 mod session;
 #[cfg(test)]

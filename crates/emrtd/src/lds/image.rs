@@ -44,8 +44,8 @@ pub enum ImageError {
     /// codestream.
     #[error("the bytes are neither JPEG nor JPEG 2000")]
     UnknownFormat,
-    /// A declared side (width, height in pixels) exceeds [`MAX_SIDE`], or a JPEG 2000 side is 0:
-    /// refused before the decoder allocates.
+    /// The declared width or height (pixels) exceeds [`MAX_SIDE`]: refused before the decoder
+    /// allocates.
     #[error("image of {0}×{1} exceeds the {MAX_SIDE}-pixel limit")]
     TooLarge(u32, u32),
     /// The decoder refused the image (corrupt or unsupported coding); the text is the decoder's.

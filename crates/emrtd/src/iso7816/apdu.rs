@@ -14,14 +14,22 @@ pub enum LengthForm {
 /// Why bytes are not a valid APDU, or a command cannot be written in the asked form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApduError {
+    /// Fewer than the two status bytes SW1 SW2 came back: the answer is not a response APDU (the
+    /// transport or the card broke off).
     #[error("a response APDU needs at least the two status bytes, got {0} byte(s)")]
     ResponseTooShort(usize),
+    /// Fewer than the four header bytes CLA INS P1 P2: not a command APDU.
     #[error("a command APDU needs at least the four header bytes, got {0} byte(s)")]
     CommandTooShort(usize),
+    /// The body after the header is not one of the cases 2S/3S/4S/2E/3E/4E: Lc is zero, promises
+    /// more data than there is, or is followed by bytes that are not a valid Le.
     #[error("the command body length does not match its Lc/Le fields")]
     BadCommandLength,
+    /// The command data (length in bytes) is longer than the form's Lc can count: 255 short, 65 535
+    /// extended. Encode extended, or send less.
     #[error("command data of {0} bytes does not fit the {1:?} length form")]
     DataTooLong(usize, LengthForm),
+    /// The requested Le is 0 or above the form's maximum ([`SHORT_MAX_LE`], [`EXTENDED_MAX_LE`]).
     #[error("Le {0} does not fit the {1:?} length form")]
     LeTooLarge(u32, LengthForm),
 }
@@ -34,15 +42,25 @@ pub const EXTENDED_MAX_LE: u32 = 65_536;
 /// A command APDU. `le` counts bytes expected back (`Some(256)` is written `00` in short form).
 #[derive(Clone, PartialEq, Eq)]
 pub struct CommandApdu {
+    /// Class byte CLA (ISO/IEC 7816-4 §5.1.1); bits `0C` are set when secure messaging protects the
+    /// command (ICAO 9303 Part 11 §9.8).
     pub cla: u8,
+    /// Instruction byte INS (ISO/IEC 7816-4 §5.1.2), e.g. `A4` SELECT, `B0`/`B1` READ BINARY.
     pub ins: u8,
+    /// Parameter byte P1; its meaning depends on INS (SELECT: the selection method; READ BINARY:
+    /// `80 | SFI` or the offset's high byte).
     pub p1: u8,
+    /// Parameter byte P2; its meaning depends on INS (SELECT `0C`: no FCI returned; READ BINARY:
+    /// the offset's low byte).
     pub p2: u8,
+    /// Command data field; its length is Lc (absent when empty).
     pub data: Vec<u8>,
+    /// Le: the number of bytes expected back, 1..=65 536; `None` when no data is expected.
     pub le: Option<u32>,
 }
 
 impl CommandApdu {
+    /// A command of header only (case 1): no data, no Le.
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
         Self {
             cla,
@@ -54,11 +72,13 @@ impl CommandApdu {
         }
     }
 
+    /// The same command with `data` as its data field.
     pub fn with_data(mut self, data: impl Into<Vec<u8>>) -> Self {
         self.data = data.into();
         self
     }
 
+    /// The same command expecting `le` bytes back (1..=256 short, 1..=65 536 extended).
     pub fn with_le(mut self, le: u32) -> Self {
         self.le = Some(le);
         self
@@ -207,15 +227,19 @@ impl fmt::Debug for CommandApdu {
 /// A response APDU: body and status word.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ResponseApdu {
+    /// Response data field (empty on most errors).
     pub data: Vec<u8>,
+    /// The trailer SW1-SW2.
     pub sw: StatusWord,
 }
 
 impl ResponseApdu {
+    /// A response of `data` and `sw`.
     pub fn new(data: Vec<u8>, sw: StatusWord) -> Self {
         Self { data, sw }
     }
 
+    /// A response of status bytes only.
     pub fn status(sw: StatusWord) -> Self {
         Self {
             data: Vec::new(),
@@ -223,6 +247,8 @@ impl ResponseApdu {
         }
     }
 
+    /// Splits the bytes a card returned into data and the trailing SW1-SW2;
+    /// [`ApduError::ResponseTooShort`] below two bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ApduError> {
         match bytes.split_last_chunk::<2>() {
             Some((data, sw)) => Ok(Self {
@@ -233,6 +259,7 @@ impl ResponseApdu {
         }
     }
 
+    /// The response as a card sends it: data ‖ SW1 SW2.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len() + 2);
         out.extend_from_slice(&self.data);
@@ -257,34 +284,53 @@ impl fmt::Debug for ResponseApdu {
 pub struct StatusWord(pub u16);
 
 impl StatusWord {
+    /// `9000`: normal processing, command completed.
     pub const OK: Self = Self(0x9000);
     /// Part of the returned data may be corrupted / end of file reached before Le bytes.
     pub const END_OF_FILE: Self = Self(0x6282);
     /// Verification / authentication failed (MUTUAL AUTHENTICATE with wrong keys on some chips).
     pub const AUTH_FAILED: Self = Self(0x6300);
+    /// `6700`: wrong length (Lc or Le); the read steps down to a smaller Le.
     pub const WRONG_LENGTH: Self = Self(0x6700);
+    /// `6982`: security status not satisfied — access control refused (a BAC or PACE key the chip
+    /// rejects), or a file the terminal may not read (DG3/DG4 need Terminal Authentication).
     pub const SECURITY_NOT_SATISFIED: Self = Self(0x6982);
+    /// `6985`: conditions of use not satisfied.
     pub const CONDITIONS_NOT_SATISFIED: Self = Self(0x6985);
+    /// `6986`: command not allowed (no current EF).
     pub const COMMAND_NOT_ALLOWED: Self = Self(0x6986);
+    /// `6987`: expected secure messaging data objects missing; the chip dropped the SM session.
     pub const SM_OBJECTS_MISSING: Self = Self(0x6987);
+    /// `6988`: secure messaging data objects incorrect; the chip dropped the SM session.
     pub const SM_OBJECTS_INCORRECT: Self = Self(0x6988);
+    /// `6A80`: incorrect parameters in the command data field.
     pub const WRONG_DATA: Self = Self(0x6A80);
+    /// `6A81`: function not supported.
     pub const FUNCTION_NOT_SUPPORTED: Self = Self(0x6A81);
+    /// `6A82`: file or application not found; for a data group, the DG is absent.
     pub const FILE_NOT_FOUND: Self = Self(0x6A82);
+    /// `6A86`: incorrect parameters P1-P2.
     pub const INCORRECT_P1P2: Self = Self(0x6A86);
+    /// `6B00`: wrong parameters P1-P2; for READ BINARY an offset beyond the end of the file.
     pub const WRONG_OFFSET: Self = Self(0x6B00);
+    /// `6D00`: instruction code not supported or invalid.
     pub const INS_NOT_SUPPORTED: Self = Self(0x6D00);
+    /// `6E00`: class not supported.
     pub const CLA_NOT_SUPPORTED: Self = Self(0x6E00);
+    /// `6F00`: no precise diagnosis.
     pub const NO_PRECISE_DIAGNOSIS: Self = Self(0x6F00);
 
+    /// SW1, the high byte.
     pub fn sw1(self) -> u8 {
         (self.0 >> 8) as u8
     }
 
+    /// SW2, the low byte.
     pub fn sw2(self) -> u8 {
         self.0 as u8
     }
 
+    /// `9000` exactly.
     pub fn is_ok(self) -> bool {
         self == Self::OK
     }

@@ -7,6 +7,8 @@
 /// Why the ATR could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AtrError {
+    /// The ATR ends before T0, an interface byte T0/TDi announces, or the K historical bytes T0
+    /// counts (ISO/IEC 7816-3 §8.2): not a usable answer to reset.
     #[error("ATR truncated")]
     Truncated,
 }

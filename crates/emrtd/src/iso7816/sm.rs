@@ -29,22 +29,37 @@ const DO_8E: u32 = 0x8E;
 /// Why an APDU could not be protected or a protected APDU is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmError {
+    /// The cryptographic checksum DO'8E' does not match the APDU (ICAO 9303 Part 11 §9.8): the data
+    /// was altered, or the other side does not hold the session keys. On the reader side a chip
+    /// that fails it is not genuine ([`ChipError::MacMismatch`](crate::ChipError::MacMismatch)).
     #[error("secure messaging MAC does not verify")]
     MacMismatch,
+    /// A protected APDU without DO'8E', or a `9000` response with no data objects at all: every
+    /// protected APDU must carry a MAC.
     #[error("protected APDU has no MAC (DO'8E')")]
     MissingMac,
+    /// A data object (its tag) that secure messaging does not define here, or one out of order or
+    /// repeated (only DO'85'/'87', DO'97' or DO'99', then DO'8E').
     #[error("protected APDU carries unexpected data object {0:X}")]
     UnexpectedObject(u32),
+    /// DO'99' does not hold exactly the two status bytes.
     #[error("protected status word DO'99' is malformed")]
     BadStatusObject,
+    /// The Le to protect is not 1..=65 536, or DO'97' does not hold one or two bytes.
     #[error("protected Le DO'97' is malformed")]
     BadLe,
+    /// DO'87' does not start with the padding-content indicator `01` (ISO/IEC 7816-4 §6: ISO
+    /// 9797-1 padding).
     #[error("encrypted DO'87' lacks the padding-content indicator 01")]
     BadPaddingIndicator,
+    /// Keys or SSC of the wrong length for the cipher, or encryption, decryption or unpadding
+    /// failed (a cryptogram that is not a whole number of blocks or has no `80` padding).
     #[error("secure messaging cryptography: {0}")]
     Crypto(#[from] CryptoError),
+    /// The protected body is not well-formed BER-TLV.
     #[error("secure messaging data objects: {0}")]
     Tlv(#[from] TlvError),
+    /// The protected command does not fit the length form asked for.
     #[error("protected APDU: {0}")]
     Apdu(#[from] ApduError),
 }
@@ -59,6 +74,7 @@ pub enum SmCipher {
 }
 
 impl SmCipher {
+    /// Block size in bytes, also the SSC length: 8 for 3DES, 16 for AES.
     pub fn block_size(self) -> usize {
         match self {
             SmCipher::Tdes => 8,
@@ -132,6 +148,7 @@ impl SecureMessaging {
         Self::new(cipher, k_enc, k_mac, &ssc)
     }
 
+    /// The cipher suite of this session.
     pub fn cipher(&self) -> SmCipher {
         self.cipher
     }

@@ -9,20 +9,39 @@ pub const MAX_DEPTH: usize = 16;
 /// Why bytes are not well-formed BER-TLV.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TlvError {
+    /// The input ends inside a tag, a length field or a value.
     #[error("TLV truncated: needed {needed} more byte(s)")]
-    Truncated { needed: usize },
+    Truncated {
+        /// How many bytes are missing, at least: a file reader fetches more and parses again.
+        needed: usize,
+    },
+    /// A tag of more than four bytes (X.690 §8.1.2.4); no LDS or secure messaging tag is that long.
     #[error("TLV tag longer than 4 bytes")]
     TagTooLong,
+    /// A length field of more than four subsequent bytes (X.690 §8.1.3.5); no chip file needs one.
     #[error("TLV length field uses {0} bytes (at most 4 allowed)")]
     LengthTooLong(usize),
+    /// Length byte `80`, the indefinite form (X.690 §8.1.3.6): DER and the LDS allow only definite
+    /// lengths.
     #[error("TLV indefinite length is not allowed")]
     IndefiniteLength,
+    /// Constructed objects nest deeper than [`MAX_DEPTH`]: hostile input, refused before recursing
+    /// further.
     #[error("TLV nesting deeper than {MAX_DEPTH}")]
     TooDeep,
+    /// An object with the wrong tag where the structure fixes one (e.g. EF.COM must start with
+    /// `60`).
     #[error("expected tag {expected:X}, found {found:X}")]
-    UnexpectedTag { expected: u32, found: u32 },
+    UnexpectedTag {
+        /// The tag the structure requires here.
+        expected: u32,
+        /// The tag the bytes carry.
+        found: u32,
+    },
+    /// A mandatory child object (its tag) is absent from a constructed object.
     #[error("mandatory tag {0:X} missing")]
     Missing(u32),
+    /// Bytes (their count) follow the object that should fill the input alone.
     #[error("{0} unexpected byte(s) after the TLV object")]
     TrailingData(usize),
 }
@@ -30,7 +49,11 @@ pub enum TlvError {
 /// Tag and length of a TLV object, without its value (enough to learn a file's total size).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// The tag with all its bytes as a big-endian number (`5F1F` for the MRZ, `7F61` for the
+    /// biometric information group template); the class and constructed bits stay in the first
+    /// byte.
     pub tag: u32,
+    /// Bit 6 of the first tag byte: the value is itself a sequence of TLV objects.
     pub constructed: bool,
     /// Length of the value.
     pub len: usize,
@@ -48,8 +71,11 @@ impl Header {
 /// One parsed TLV object borrowing its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
+    /// The tag with all its bytes as a big-endian number, as [`Header::tag`].
     pub tag: u32,
+    /// The value is a sequence of TLV objects ([`Tlv::children`]), as [`Header::constructed`].
     pub constructed: bool,
+    /// The value bytes, exactly the length the length field gave.
     pub value: &'a [u8],
 }
 

@@ -5,15 +5,25 @@ use std::time::Duration;
 /// Why an APDU exchange with the card failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
+    /// The reader's field is empty (PC/SC: no smart card). At the start of a read:
+    /// [`ChipError::NoCard`](crate::ChipError::NoCard).
     #[error("no card in the field")]
     NoCard,
+    /// The card left the field or was reset during an exchange (PC/SC: removed or reset card, or an
+    /// answer of fewer than two bytes). The session waits for the card to return and resumes.
     #[error("the card was removed")]
     CardRemoved,
+    /// The card did not answer within the transport's own limit: during a read the session treats
+    /// it as a card that left the field; at connect it is
+    /// [`ChipError::Timeout`](crate::ChipError::Timeout).
     #[error("the card did not answer in time")]
     Timeout,
     /// The reader refused to send this APDU (e.g. its driver has no extended length support).
     #[error("the reader refused the command: {0}")]
     Rejected(String),
+    /// The reader or its driver failed (PC/SC service gone, reader unplugged, the wait cancelled):
+    /// the desk's equipment, not the document
+    /// ([`ChipFailure::ReaderFault`](crate::ChipFailure::ReaderFault)).
     #[error("reader failure: {0}")]
     Reader(String),
 }

@@ -10,12 +10,16 @@ use crate::iso7816::tlv;
 pub struct AtrInfo {
     /// Maximum command and response APDU lengths from `7F66`, when present.
     pub max_command: Option<u32>,
+    /// Maximum response APDU length in bytes, from `7F66` (the second INTEGER); it caps the
+    /// extended read size.
     pub max_response: Option<u32>,
     /// Extended Lc/Le support from card capabilities `47` (third byte, bit 7), when present.
     pub extended_length: Option<bool>,
 }
 
 impl AtrInfo {
+    /// Parses EF.ATR/INFO: the objects up to the end or to padding (`00`/`FF`); objects other than
+    /// `7F66` and `47` are skipped.
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         let mut info = AtrInfo::default();
         let mut rest = raw;

@@ -28,8 +28,12 @@ impl fmt::Debug for SecurityInfo {
 /// `PACEInfo ::= SEQUENCE { protocol OID (id-PACE.x.y), version INTEGER, parameterId INTEGER OPTIONAL }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaceInfo {
+    /// The protocol OID's content bytes, id-PACE.mapping.cipher (typed:
+    /// [`PaceProtocol`](crate::lds::security_infos::PaceProtocol)).
     pub protocol: Vec<u8>,
+    /// PACE version (2 in ICAO 9303 Part 11).
     pub version: u64,
+    /// Standardized domain parameter id (ICAO 9303 Part 11 §9.5.1); `None` when the entry has none.
     pub parameter_id: Option<u64>,
 }
 
@@ -51,6 +55,8 @@ impl fmt::Debug for CardAccess {
 }
 
 impl CardAccess {
+    /// Parses EF.CardAccess, `31` { SecurityInfo… }: every entry must be a SEQUENCE that starts
+    /// with an OID, and a PACEInfo must carry its version; [`LdsError`] otherwise.
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         let set = tlv::parse_tagged(raw, 0x31)?;
         let mut infos = Vec::new();
@@ -94,18 +100,23 @@ impl CardAccess {
         })
     }
 
+    /// The file's bytes as read, for the full SecurityInfos parser PACE runs.
     pub fn raw(&self) -> &[u8] {
         &self.raw
     }
 
+    /// Every SecurityInfo, in stored order.
     pub fn security_infos(&self) -> &[SecurityInfo] {
         &self.infos
     }
 
+    /// The PACEInfos (protocol id-PACE.x.y), in stored order.
     pub fn pace_infos(&self) -> &[PaceInfo] {
         &self.pace
     }
 
+    /// Whether the chip offers PACE at all (at least one PACEInfo), supported by this reader or
+    /// not.
     pub fn offers_pace(&self) -> bool {
         !self.pace.is_empty()
     }

@@ -3,16 +3,21 @@
 use super::{LdsError, LdsFile, utf8};
 use crate::iso7816::tlv;
 
+/// EF.COM (ICAO 9303 Part 10 §4.6.1, tag `60`): which LDS version the chip follows and which data
+/// groups it holds. Not signed: EF.SOD is the authority on what is present.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EfCom {
     /// "0107" for LDS 1.7.
     pub lds_version: String,
+    /// `5F36`, the Unicode version as six digits ("040000" for Unicode 4.0.0).
     pub unicode_version: String,
     /// The data groups the tag list names, in its order.
     pub data_groups: Vec<LdsFile>,
 }
 
 impl EfCom {
+    /// Parses EF.COM: `60` { `5F01` LDS version, `5F36` Unicode version, `5C` tag list }; a tag in
+    /// the list that names no data group is [`LdsError::Invalid`].
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         let com = tlv::parse_tagged(raw, 0x60)?;
         let lds_version = utf8(com.required(0x5F01)?.value, "LDS version is not text")?;

@@ -20,20 +20,29 @@ use crate::iso7816::tlv;
 pub struct Dg1 {
     /// The MRZ characters without line breaks.
     pub mrz: String,
+    /// The MRZ layout (ICAO 9303 Parts 4-7: TD3, TD1, TD2, MRV-A/B), told by the MRZ's length and,
+    /// for visas, its document code.
     #[zeroize(skip)]
     pub format: MrzFormat,
+    /// Document code, trailing fillers removed: `P` for a passport, `I`/`ID`/`A`/`C` for identity
+    /// cards, `V` for a visa.
     pub document_code: String,
+    /// Issuing State or organisation, a three-letter code of ICAO 9303 Part 3 §5 with fillers
+    /// removed (`D` for Germany).
     pub issuing_state: String,
     /// Without fillers; long TD1/TD2 numbers are joined with their overflow.
     pub document_number: String,
     /// YYMMDD.
     pub birth_date: String,
+    /// `M`, `F`, or `<` for unspecified.
     pub sex: String,
     /// YYMMDD.
     pub expiry_date: String,
+    /// Nationality of the holder, a code as in `issuing_state`.
     pub nationality: String,
     /// Primary identifier (surname), `<` turned into spaces.
     pub primary_identifier: String,
+    /// Secondary identifier (given names), `<` turned into spaces; empty when the MRZ has none.
     pub secondary_identifier: String,
     /// TD1 line 1 / TD2 optional data, or the TD3 personal number; fillers at the end removed.
     pub optional_data: String,
@@ -50,12 +59,16 @@ impl fmt::Debug for Dg1 {
 /// Which field of DG1 differs from the code step's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dg1Field {
+    /// The document number (without fillers; long TD1/TD2 numbers joined with their overflow).
     DocumentNumber,
+    /// The date of birth (YYMMDD).
     BirthDate,
+    /// The date of expiry (YYMMDD).
     ExpiryDate,
 }
 
 impl Dg1Field {
+    /// The field's name for messages ("document number", "date of birth", "date of expiry").
     pub fn name(self) -> &'static str {
         match self {
             Dg1Field::DocumentNumber => "document number",

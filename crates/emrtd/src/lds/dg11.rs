@@ -43,6 +43,8 @@ impl fmt::Debug for Dg11 {
 }
 
 impl Dg11 {
+    /// Parses DG11 (`6B`): each field from its tag; the `5C` tag list and unknown tags are
+    /// skipped. Dates are accepted as ASCII digits or BCD.
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         tag_list::parse(raw)
     }

@@ -33,6 +33,8 @@ impl fmt::Debug for Dg12 {
 }
 
 impl Dg12 {
+    /// Parses DG12 (`6C`): each field from its tag; the `5C` tag list, the document images
+    /// and unknown tags are skipped. Dates are accepted as ASCII digits or BCD.
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         tag_list::parse(raw)
     }

@@ -16,10 +16,15 @@ use crate::iso7816::tlv::{self, Tlv};
 /// DG2's facial images.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dg2 {
+    /// Every facial image, in the order of the biometric information templates; at least one.
     pub faces: Vec<FaceImage>,
 }
 
 impl Dg2 {
+    /// Parses DG2: `75` { `7F61` { `02` count, `7F60` template… } }, each template's data block
+    /// decoded as ISO/IEC 19794-5 (`5F2E`) or 39794-5 (`7F2E`). The image bytes are kept, not
+    /// decoded. [`Dg2Error::Unsupported`] for an encoding this reader does not know,
+    /// [`Dg2Error::Malformed`] for a structure that breaks its standard.
     pub fn parse(raw: &[u8]) -> Result<Self, Dg2Error> {
         let dg2 = tlv::parse_tagged(raw, 0x75)?;
         let group = dg2.required(0x7F61)?;

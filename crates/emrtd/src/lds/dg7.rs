@@ -11,6 +11,8 @@ use crate::iso7816::tlv;
 /// The signature images, encoded as stored (JPEG or JPEG 2000 by the specification; kept raw).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Dg7 {
+    /// Each `5F43` image with its format sniffed from the bytes (`None` when neither JPEG nor JPEG
+    /// 2000), in stored order.
     pub images: Vec<(Option<ImageFormat>, Zeroizing<Vec<u8>>)>,
 }
 
@@ -21,6 +23,8 @@ impl fmt::Debug for Dg7 {
 }
 
 impl Dg7 {
+    /// Parses DG7: `67` { `02` count, `5F43` image… }; [`LdsError::Invalid`] when the count
+    /// disagrees with the images present.
     pub fn parse(raw: &[u8]) -> Result<Self, LdsError> {
         let dg7 = tlv::parse_tagged(raw, 0x67)?;
         let images: Vec<_> = dg7

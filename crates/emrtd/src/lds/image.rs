@@ -16,6 +16,7 @@ pub const MAX_SIDE: u32 = 4096;
 /// Encoded image formats in the LDS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {
+    /// JPEG (ISO/IEC 10918-1), starting with the SOI marker `FFD8`.
     Jpeg,
     /// JPEG 2000, as a JP2 file or a bare codestream.
     Jpeg2000,
@@ -39,12 +40,19 @@ impl ImageFormat {
 /// Why an image could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
+    /// The bytes start with neither the JPEG SOI marker nor a JPEG 2000 signature box or
+    /// codestream.
     #[error("the bytes are neither JPEG nor JPEG 2000")]
     UnknownFormat,
+    /// The declared width or height (pixels) exceeds [`MAX_SIDE`]: refused before the decoder
+    /// allocates.
     #[error("image of {0}×{1} exceeds the {MAX_SIDE}-pixel limit")]
     TooLarge(u32, u32),
+    /// The decoder refused the image (corrupt or unsupported coding); the text is the decoder's.
     #[error("{0:?} decoder: {1}")]
     Decode(ImageFormat, String),
+    /// The third-party decoder panicked on these bytes; caught here, so the caller gets this error
+    /// instead of a crash.
     #[error("{0:?} decoder crashed on this image")]
     DecoderPanic(ImageFormat),
 }
@@ -52,8 +60,11 @@ pub enum ImageError {
 /// An 8-bit RGB image, row-major, 3 bytes per pixel. Biometric data: zeroized, never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RgbImage {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
+    /// `width × height × 3` bytes: R, G, B per pixel, rows top to bottom.
     pub pixels: Zeroizing<Vec<u8>>,
 }
 

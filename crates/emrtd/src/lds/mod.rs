@@ -24,8 +24,13 @@ use crate::iso7816::tlv::TlvError;
 /// Why an LDS file's contents are not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LdsError {
+    /// The file is not well-formed BER-TLV or misses a mandatory object (ISO/IEC 7816-4 §5.2). From
+    /// a chip: [`ChipFailure::NotGenuine`](crate::ChipFailure::NotGenuine) with check `lds`.
     #[error("TLV structure: {0}")]
     Tlv(#[from] TlvError),
+    /// The file is well-formed but breaks its definition in ICAO 9303 Part 10 or 11 (a field of the
+    /// wrong type, a count that disagrees, text that is not UTF-8); the text names the rule, never
+    /// the data. From a chip: not genuine (`lds`).
     #[error("{0}")]
     Invalid(&'static str),
     /// DG1's MRZ breaks the rules of ICAO 9303 Parts 3-5 (layout, characters, check digits).
@@ -67,12 +72,20 @@ impl fmt::Display for LdsFile {
 }
 
 impl LdsFile {
+    /// DG1, the MRZ (ICAO 9303 Part 10 §4.7.1).
     pub const DG1: LdsFile = LdsFile::Dg(1);
+    /// DG2, the encoded face (ICAO 9303 Part 10 §4.7.2).
     pub const DG2: LdsFile = LdsFile::Dg(2);
+    /// DG7, the displayed signature or usual mark (ICAO 9303 Part 10 §4.7.7).
     pub const DG7: LdsFile = LdsFile::Dg(7);
+    /// DG11, additional personal details (ICAO 9303 Part 10 §4.7.11).
     pub const DG11: LdsFile = LdsFile::Dg(11);
+    /// DG12, additional document details (ICAO 9303 Part 10 §4.7.12).
     pub const DG12: LdsFile = LdsFile::Dg(12);
+    /// DG14, the security options: Chip Authentication and PACE-CAM keys (ICAO 9303 Part 10
+    /// §4.7.14).
     pub const DG14: LdsFile = LdsFile::Dg(14);
+    /// DG15, the Active Authentication public key (ICAO 9303 Part 10 §4.7.15).
     pub const DG15: LdsFile = LdsFile::Dg(15);
 
     /// File identifier.
@@ -154,14 +167,17 @@ impl fmt::Debug for RawFiles {
 }
 
 impl RawFiles {
+    /// The bytes read from `file` (its whole TLV, outer tag included), if it was read.
     pub fn get(&self, file: LdsFile) -> Option<&[u8]> {
         self.files.get(&file).map(|v| v.as_slice())
     }
 
+    /// Stores the bytes read from `file`, replacing (and zeroizing) any earlier copy.
     pub fn insert(&mut self, file: LdsFile, bytes: Vec<u8>) {
         self.files.insert(file, Zeroizing::new(bytes));
     }
 
+    /// Whether `file` was read.
     pub fn contains(&self, file: LdsFile) -> bool {
         self.files.contains_key(&file)
     }
@@ -171,10 +187,12 @@ impl RawFiles {
         self.files.iter().map(|(k, v)| (*k, v.as_slice()))
     }
 
+    /// Number of files read.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
+    /// No file was read.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }

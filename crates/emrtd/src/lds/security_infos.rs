@@ -17,12 +17,23 @@ use crate::crypto::cipher::SymmetricCipher;
 /// Why SecurityInfos could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecurityInfosError {
+    /// The bytes are not a DER SET OF SecurityInfo, or an entry lacks its protocol or required
+    /// data; the text is the DER decoder's.
     #[error("not a DER SET OF SecurityInfo: {0}")]
     Der(String),
+    /// DG14 does not start with its tag `6E` (ICAO 9303 Part 10 §4.7.14).
     #[error("DG14 is not wrapped in tag 0x6E")]
     NotDg14,
+    /// An entry with a known protocol OID whose data does not fit that protocol's structure.
+    /// Refused rather than skipped, so a damaged entry cannot silently turn off PACE or Chip
+    /// Authentication.
     #[error("malformed {what} ({oid})")]
-    Malformed { what: &'static str, oid: String },
+    Malformed {
+        /// The structure and field at fault (e.g. "PACEInfo parameterId").
+        what: &'static str,
+        /// The protocol OID of the entry, dotted.
+        oid: String,
+    },
 }
 
 impl From<der::Error> for SecurityInfosError {
@@ -36,13 +47,18 @@ pub mod oid {
     use const_oid::ObjectIdentifier;
     /// id-PK (Chip Authentication public keys).
     pub const ID_PK: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1");
+    /// id-PK-DH: a Chip Authentication public key on a DH group.
     pub const ID_PK_DH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.1");
+    /// id-PK-ECDH: a Chip Authentication public key on an elliptic curve.
     pub const ID_PK_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.2");
     /// id-TA (Terminal Authentication): recognised, not used by an inspection system without CVCs.
     pub const ID_TA: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.2");
     /// id-CA.
     pub const ID_CA: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3");
+    /// id-CA-DH: the arc of Chip Authentication with DH key agreement (the cipher is the next arc).
     pub const ID_CA_DH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.1");
+    /// id-CA-ECDH: the arc of Chip Authentication with ECDH key agreement (the cipher is the next
+    /// arc).
     pub const ID_CA_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2");
     /// id-PACE.
     pub const ID_PACE: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4");
@@ -133,11 +149,15 @@ fn oid_with(base: &ObjectIdentifier, a: u32, b: u32) -> Option<ObjectIdentifier>
 /// A PACE protocol: mapping and cipher, from an `id-PACE-*` OID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PaceProtocol {
+    /// How the nonce becomes the ephemeral generator (ICAO 9303 Part 11 §4.4.3.3), over DH or ECDH.
     pub mapping: PaceMapping,
+    /// Cipher and key length of the session keys and of secure messaging (the OID's last arc).
     pub cipher: SymmetricCipher,
 }
 
 impl PaceProtocol {
+    /// The protocol an `id-PACE-<mapping>-<cipher>` OID names; `None` for any other OID, an unknown
+    /// mapping or cipher included.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         let (m, c) = two_arcs_below(oid, &oid::ID_PACE)?;
         Some(Self {
@@ -146,6 +166,7 @@ impl PaceProtocol {
         })
     }
 
+    /// The `id-PACE-*` OID of this protocol (the inverse of [`PaceProtocol::from_oid`]).
     pub fn oid(&self) -> ObjectIdentifier {
         // The arcs are small constants, so this always forms a valid OID.
         oid_with(&oid::ID_PACE, self.mapping.arc(), cipher_arc(self.cipher)).unwrap_or(oid::ID_PACE)
@@ -155,7 +176,10 @@ impl PaceProtocol {
 /// `PACEInfo ::= SEQUENCE { protocol, version INTEGER (2), parameterId INTEGER OPTIONAL }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaceInfo {
+    /// Mapping and cipher the chip offers.
     pub protocol: PaceProtocol,
+    /// PACE version; ICAO 9303 Part 11 §9.2 defines only 2, and [`SecurityInfos::best_pace`] runs
+    /// no other.
     pub version: u64,
     /// Standardized domain parameter id (§9.5.1); `None` means proprietary parameters.
     pub parameter_id: Option<u32>,
@@ -183,10 +207,12 @@ impl PaceInfo {
 pub struct CaProtocol {
     /// true for ECDH, false for DH.
     pub ecdh: bool,
+    /// Cipher and key length of the secure messaging that Chip Authentication starts.
     pub cipher: SymmetricCipher,
 }
 
 impl CaProtocol {
+    /// The protocol an `id-CA-<DH|ECDH>-<cipher>` OID names; `None` for any other OID.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         let (ka, c) = two_arcs_below(oid, &oid::ID_CA)?;
         Some(Self {
@@ -199,6 +225,7 @@ impl CaProtocol {
         })
     }
 
+    /// The `id-CA-*` OID of this protocol (the inverse of [`CaProtocol::from_oid`]).
     pub fn oid(&self) -> ObjectIdentifier {
         oid_with(
             &oid::ID_CA,
@@ -212,7 +239,9 @@ impl CaProtocol {
 /// `ChipAuthenticationInfo ::= SEQUENCE { protocol, version INTEGER, keyId INTEGER OPTIONAL }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChipAuthInfo {
+    /// Key agreement and cipher of Chip Authentication.
     pub protocol: CaProtocol,
+    /// Chip Authentication version (1 or 2).
     pub version: u64,
     /// keyId as unsigned big-endian bytes.
     pub key_id: Option<Vec<u8>>,
@@ -224,23 +253,35 @@ pub struct ChipAuthInfo {
 pub struct ChipAuthPublicKeyInfo {
     /// true for id-PK-ECDH.
     pub ecdh: bool,
+    /// The chip's static key-agreement public key with its domain parameters (a
+    /// SubjectPublicKeyInfo; EC parameters may be explicit).
     pub public_key: SubjectPublicKeyInfoOwned,
+    /// keyId as unsigned big-endian bytes: pairs the key with its ChipAuthenticationInfo when the
+    /// chip has several keys.
     pub key_id: Option<Vec<u8>>,
 }
 
 /// `ActiveAuthenticationInfo ::= SEQUENCE { protocol id-AA, version INTEGER, signatureAlgorithm OID }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveAuthInfo {
+    /// ActiveAuthenticationInfo version (1).
     pub version: u64,
+    /// The signature algorithm of Active Authentication with an ECDSA key in DG15 (e.g. BSI
+    /// TR-03111 ecdsa-plain-SHA256); ICAO 9303 Part 11 requires this info only for ECDSA.
     pub signature_algorithm: ObjectIdentifier,
 }
 
 /// One SecurityInfo.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SecurityInfo {
+    /// A PACEInfo (EF.CardAccess): a PACE protocol the chip offers.
     Pace(PaceInfo),
+    /// A ChipAuthenticationInfo (DG14): protocol and version of Chip Authentication.
     ChipAuth(ChipAuthInfo),
+    /// A ChipAuthenticationPublicKeyInfo (DG14): the chip's static key for Chip Authentication and
+    /// PACE-CAM.
     ChipAuthPublicKey(ChipAuthPublicKeyInfo),
+    /// An ActiveAuthenticationInfo (DG14): the signature algorithm of ECDSA Active Authentication.
     ActiveAuth(ActiveAuthInfo),
     /// A domain parameter info (PACE or CA) or any other protocol: kept by OID only.
     Other(ObjectIdentifier),
@@ -272,6 +313,7 @@ struct RawInfo<'a> {
 /// A parsed SET OF SecurityInfo.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SecurityInfos {
+    /// Every entry, in stored order.
     pub infos: Vec<SecurityInfo>,
 }
 
@@ -426,6 +468,7 @@ impl SecurityInfos {
             .max_by_key(|p| pace_rank(p))
     }
 
+    /// Every ChipAuthenticationInfo.
     pub fn chip_auth_infos(&self) -> impl Iterator<Item = &ChipAuthInfo> {
         self.infos.iter().filter_map(|i| match i {
             SecurityInfo::ChipAuth(c) => Some(c),
@@ -433,6 +476,7 @@ impl SecurityInfos {
         })
     }
 
+    /// Every ChipAuthenticationPublicKeyInfo.
     pub fn chip_auth_public_keys(&self) -> impl Iterator<Item = &ChipAuthPublicKeyInfo> {
         self.infos.iter().filter_map(|i| match i {
             SecurityInfo::ChipAuthPublicKey(k) => Some(k),
@@ -440,6 +484,7 @@ impl SecurityInfos {
         })
     }
 
+    /// The first ActiveAuthenticationInfo, if any.
     pub fn active_auth(&self) -> Option<&ActiveAuthInfo> {
         self.infos.iter().find_map(|i| match i {
             SecurityInfo::ActiveAuth(a) => Some(a),

@@ -70,6 +70,8 @@ pub enum Command {
     },
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ChipCommand {
     /// The PC/SC readers: card present, its ATR, virtual or not, and the one the configuration

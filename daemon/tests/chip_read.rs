@@ -257,7 +257,7 @@ fn trust_import_adds_a_verified_master_list_refuses_a_tampered_one_and_verify_na
         "import",
         "--config",
         cfg,
-        tampered.to_str().unwrap(),
+        tampered.to_str().expect("utf-8"),
     ]);
     assert_eq!(code, 2, "{out}\n{err}");
     let l = lines(&out);
@@ -266,7 +266,13 @@ fn trust_import_adds_a_verified_master_list_refuses_a_tampered_one_and_verify_na
     assert_eq!(std::fs::read_dir(&store).expect("dir").count(), 0);
 
     // The real list: verified, every CSCA added and named.
-    let (code, out, err) = run(&["trust", "import", "--config", cfg, ml.to_str().unwrap()]);
+    let (code, out, err) = run(&[
+        "trust",
+        "import",
+        "--config",
+        cfg,
+        ml.to_str().expect("utf-8"),
+    ]);
     assert_eq!(code, 0, "{out}\n{err}");
     let l = lines(&out);
     let added = l[0]["added"].as_array().expect("added").clone();
@@ -283,7 +289,13 @@ fn trust_import_adds_a_verified_master_list_refuses_a_tampered_one_and_verify_na
     assert_eq!(code, 0);
     let listed = lines(&out);
     assert_eq!(listed.len(), added.len());
-    let (code, out, _) = run(&["trust", "import", "--config", cfg, ml.to_str().unwrap()]);
+    let (code, out, _) = run(&[
+        "trust",
+        "import",
+        "--config",
+        cfg,
+        ml.to_str().expect("utf-8"),
+    ]);
     assert_eq!(code, 0);
     assert_eq!(lines(&out)[0]["added"].as_array().map(Vec::len), Some(0));
 

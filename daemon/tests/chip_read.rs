@@ -192,6 +192,33 @@ fn chip_read_prints_the_whole_report_and_its_exit_code_says_how_the_passport_far
         assert_eq!(r["security"][check]["result"], "pass", "{check}: {r:#}");
     }
 
+    // The same passport by its MRZ lines (a literal `\n` between them, as typed in a shell).
+    let mrz = passport
+        .profile
+        .mrz
+        .encode()
+        .expect("mrz")
+        .lines()
+        .join("\\n");
+    let (code, out, err) = idgated(
+        pcscd.socket_path(),
+        &[
+            "chip",
+            "read",
+            "--reader",
+            lease.reader_name(),
+            "--mrz",
+            &mrz,
+            "--trust",
+            trust.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        json(&out)["dg1"]["birth_date"].as_str(),
+        Some(key.birth_date())
+    );
+
     // No CSCA trusted: the whole report still, the chain check failing with its reason, the
     // photo not decoded (header only), exit 2.
     let (code, out, err) = read(&empty, key.document_number());

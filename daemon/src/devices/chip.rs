@@ -164,6 +164,11 @@ impl ChipJob {
                 }
                 Ok(report)
             }
+            // The decoder could not be started or talked to: the station's fault, not the chip's.
+            Err(e @ (sandbox::SandboxError::Spawn { .. } | sandbox::SandboxError::Io(_))) => {
+                tracing::error!("chip photo decoder unavailable: {e}");
+                Err(Guidance::FlowStationFault)
+            }
             // A photo our decoder refuses (or that stops it): the face step cannot run here.
             Err(e) => {
                 tracing::warn!("chip photo not decoded: {e}");
@@ -313,9 +318,9 @@ mod tests {
         assert_eq!(sandbox::decoders_started(), before, "no decoder started");
 
         // Trusted: the photo goes to the sandboxed decoder (here one that cannot start, so the
-        // read ends unsupported instead of decoding in-process).
+        // read ends in a station fault instead of decoding in-process).
         let (result, kept) = job(lease.reader_name(), key, security.trust.clone(), nowhere);
-        assert_eq!(result, Err(Guidance::ChipUnsupported));
+        assert_eq!(result, Err(Guidance::FlowStationFault));
         assert!(!kept);
         assert_eq!(sandbox::decoders_started(), before + 1, "one decoder child");
     }

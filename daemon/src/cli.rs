@@ -47,10 +47,16 @@ pub enum Command {
         #[command(subcommand)]
         command: MrzCommand,
     },
-    /// The chip step by hand: the PC/SC readers as the station sees them.
+    /// The chip step by hand: the PC/SC readers as the station sees them, and one full chip read
+    /// with every security check (JSON out).
     Chip {
         #[command(subcommand)]
         command: ChipCommand,
+    },
+    /// The CSCA trust store (`[chip] trust_store`): list, import master lists, verify.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
     },
     /// Checks that this station is ready: runtime, models, pcscd, reader, camera, trust store,
     /// bus. One line per check; non-zero exit when one fails.
@@ -64,6 +70,8 @@ pub enum Command {
     },
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ChipCommand {
     /// The PC/SC readers: card present, its ATR, virtual or not, and the one the configuration
@@ -76,6 +84,73 @@ pub enum ChipCommand {
         /// (`reader, card, atr, state, virtual, chosen, refused`).
         #[arg(long)]
         json: bool,
+    },
+    /// Reads the passport on READER as the station does and prints one JSON object: reader, atr,
+    /// access, files (size, read time), dg1, dg2 (format and size, never pixels), apdus, ms, and
+    /// security (dg_hashes, sod_signature, ds_chain, ds_revocation, chip_auth, active_auth: each
+    /// pass, fail or not_supported with a reason). The report is printed also when a check
+    /// fails. Exit 0 all passed, 2 a check failed, 3 the chip could not be opened or read, 1 a
+    /// reader fault. The MRZ data is printed (you asked for it) and never logged.
+    #[command(group(clap::ArgGroup::new("key").required(true).args(["mrz", "doc", "can"])))]
+    Read {
+        /// The reader's PC/SC name (see `idgated chip readers`).
+        #[arg(long)]
+        reader: String,
+        /// The MRZ lines, separated by a newline (or a literal `\n`).
+        #[arg(long, value_name = "LINES")]
+        mrz: Option<String>,
+        /// Document number (with --birth and --expiry).
+        #[arg(long, value_name = "N", requires_all = ["birth", "expiry"])]
+        doc: Option<String>,
+        /// Date of birth, YYMMDD.
+        #[arg(long, value_name = "YYMMDD", requires = "doc")]
+        birth: Option<String>,
+        /// Date of expiry, YYMMDD.
+        #[arg(long, value_name = "YYMMDD", requires = "doc")]
+        expiry: Option<String>,
+        /// The Card Access Number (PACE only).
+        #[arg(long, value_name = "NNNNNN")]
+        can: Option<String>,
+        /// Trust store directory [default: the configuration's `[chip] trust_store`].
+        #[arg(long, value_name = "DIR")]
+        trust: Option<PathBuf>,
+        /// A CSCA master list to trust for this read, after its signature chain is verified.
+        #[arg(long, value_name = "FILE")]
+        masterlist: Vec<PathBuf>,
+        /// A CRL to check the DS certificate against.
+        #[arg(long, value_name = "FILE")]
+        crl: Vec<PathBuf>,
+        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// The stored CSCAs, one JSON object a line: subject, country, not_before, not_after,
+    /// fingerprint (SHA-256).
+    List {
+        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Adds the CSCAs of master lists after verifying each list's signature chain; prints what
+    /// was added and refuses (exit 2) what it cannot verify.
+    Import {
+        /// CSCA master lists (CMS SignedData, ICAO 9303-12).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Checks every stored certificate (validity now, basicConstraints CA, keyUsage keyCertSign)
+    /// and names the bad ones (exit 2 when any is bad).
+    Verify {
+        /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 

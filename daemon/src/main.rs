@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use idgated::cli::{
     AuditCommand, ChipCommand, Cli, Command, ConfigCommand, FaceCommand, MrzCommand, StoreArgs,
+    TrustCommand,
 };
 use idgated::config::{Config, DEFAULT_PATH};
 use idgated::serve::{Backend, serve};
@@ -138,6 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Face { command } => face(command),
         Command::Mrz { command } => mrz(command),
         Command::Chip { command } => chip(command),
+        Command::Trust { command } => trust(command),
         Command::Selftest {
             config,
             bus_address,
@@ -182,6 +184,72 @@ fn chip(command: ChipCommand) -> anyhow::Result<ExitCode> {
                 emit("no readers (is the reader plugged in? `systemctl status pcscd`)")?;
             }
             Ok(ExitCode::SUCCESS)
+        }
+        ChipCommand::Read {
+            reader,
+            mrz,
+            doc,
+            birth,
+            expiry,
+            can,
+            trust,
+            masterlist,
+            crl,
+            config,
+        } => {
+            use idgated::chip_read;
+            let cfg = load_config(config.as_deref())?;
+            let key = chip_read::access_key(
+                mrz.as_deref(),
+                doc.as_deref(),
+                birth.as_deref(),
+                expiry.as_deref(),
+                can.as_deref(),
+            )?;
+            let dir = trust.unwrap_or(cfg.chip.trust_store.clone());
+            let store = chip_read::trust(dir.exists().then_some(dir.as_path()), &masterlist, &crl)?;
+            let (report, code) = chip_read::read(&reader, key, store);
+            emit(serde_json::to_string_pretty(&report)?)?;
+            Ok(ExitCode::from(code))
+        }
+    }
+}
+
+fn trust(command: TrustCommand) -> anyhow::Result<ExitCode> {
+    use idgated::trust_cli;
+    match command {
+        TrustCommand::List { config } => {
+            let cfg = load_config(config.as_deref())?;
+            let store = trust_cli::load(&cfg.chip.trust_store)?;
+            for line in trust_cli::list(&store) {
+                emit(serde_json::to_string(&line)?)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TrustCommand::Import { files, config } => {
+            let cfg = load_config(config.as_deref())?;
+            let lines = trust_cli::import(&cfg.chip.trust_store, &files)?;
+            for line in &lines {
+                emit(serde_json::to_string(line)?)?;
+            }
+            Ok(if lines.iter().any(|l| l.refused.is_some()) {
+                ExitCode::from(trust_cli::REFUSED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        TrustCommand::Verify { config } => {
+            let cfg = load_config(config.as_deref())?;
+            let store = trust_cli::load(&cfg.chip.trust_store)?;
+            let lines = trust_cli::verify(&store, std::time::SystemTime::now());
+            for line in &lines {
+                emit(serde_json::to_string(line)?)?;
+            }
+            Ok(if lines.iter().all(|l| l.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(trust_cli::REFUSED)
+            })
         }
     }
 }

@@ -73,6 +73,15 @@ pub enum SandboxError {
     Malformed(&'static str),
 }
 
+/// Decoder children started by this process: how tests see that an image reached (or never
+/// reached) a decoder without timing anything.
+static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many decoder children this process has started.
+pub fn decoders_started() -> u64 {
+    STARTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Decodes `bytes` (JPEG or JPEG 2000) in a locked-down child process running `program` (the
 /// daemon's executable, or any binary whose `main` calls [`child_main`] first).
 pub fn decode_isolated(
@@ -80,6 +89,7 @@ pub fn decode_isolated(
     bytes: &[u8],
     limits: Limits,
 ) -> Result<RgbImage, SandboxError> {
+    STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut child = Command::new(program)
         .arg(CHILD_ARG)
         .arg(limits.memory_bytes.to_string())

@@ -252,6 +252,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         ChipSettings {
             trust: Arc::new(trust),
             deadline: Duration::from_secs(cfg.chip.timeout_secs),
+            decoder: crate::sandbox::default_program(),
         },
         FaceEngine::new(engine_cfg),
         FaceSettings {

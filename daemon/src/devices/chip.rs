@@ -1,7 +1,11 @@
 //! The chip read job: wait for the card, run emrtd's read driver over PC/SC with PACE/BAC and the
 //! authenticity hooks, report progress, and hand the flow a report (never the data read). The
-//! decoded DG2 photo stays in memory for the face step.
+//! DG2 photo is decoded only for a chip whose Passive Authentication passed, and then in the
+//! locked-down decoder process ([`crate::sandbox`]): image decoders (OpenJPEG is C) never see
+//! bytes from a chip not known to be genuine, and never in the daemon's own memory. The decoded
+//! photo stays in memory for the face step.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
@@ -21,6 +25,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{ChipPhoto, DeviceEvent, send_flow};
 use crate::contract;
 use crate::reader::{PcscTransport, wait_for_card};
+use crate::sandbox;
 
 /// How long one look for the card lasts before checking for a cancel.
 const CARD_POLL: Duration = Duration::from_millis(500);
@@ -32,6 +37,9 @@ pub struct ChipSettings {
     pub trust: Arc<TrustStore>,
     /// The whole read's deadline (the flow's chip timeout also stops the job).
     pub deadline: Duration,
+    /// The executable started as the photo decoder child (`idgated`, or `idgated-sim`: both call
+    /// [`sandbox::child_main`] first); see [`sandbox::default_program`].
+    pub decoder: PathBuf,
 }
 
 impl std::fmt::Debug for ChipSettings {
@@ -39,6 +47,7 @@ impl std::fmt::Debug for ChipSettings {
         f.debug_struct("ChipSettings")
             .field("cscas", &self.trust.cscas().len())
             .field("deadline", &self.deadline)
+            .field("decoder", &self.decoder)
             .finish()
     }
 }
@@ -130,16 +139,41 @@ impl ChipJob {
             chip_auth: contract::check_result(&pa.chip_auth),
             active_auth: contract::check_result(&pa.active_auth),
         };
-        match read.decode_face() {
-            Ok(Some(face)) => {
+        if report.passive_auth != CheckResult::Passed
+            || report.chip_auth == CheckResult::Failed
+            || report.active_auth == CheckResult::Failed
+        {
+            // Not genuine: the flow ends with its guidance; the photo's bytes go to no decoder.
+            tracing::info!("chip photo not decoded: the chip is not shown genuine");
+            return Ok(report);
+        }
+        let Some(face) = read.dg2.faces.first() else {
+            // No photo: the face step cannot run here.
+            return Err(Guidance::ChipUnsupported);
+        };
+        match sandbox::decode_isolated(
+            &self.settings.decoder,
+            &face.data,
+            sandbox::Limits::default(),
+        ) {
+            Ok(face) => {
+                tracing::info!("chip photo decoded in the sandbox");
                 if !self.photo.put(self.run, face) {
                     // Stopped while reading: this run's result is stale, its photo dropped.
                     tracing::debug!("chip photo of a stopped read dropped");
                 }
                 Ok(report)
             }
-            // No photo our decoders read: the face step cannot run here.
-            Ok(None) | Err(_) => Err(Guidance::ChipUnsupported),
+            // The decoder could not be started or talked to: the station's fault, not the chip's.
+            Err(e @ (sandbox::SandboxError::Spawn { .. } | sandbox::SandboxError::Io(_))) => {
+                tracing::error!("chip photo decoder unavailable: {e}");
+                Err(Guidance::FlowStationFault)
+            }
+            // A photo our decoder refuses (or that stops it): the face step cannot run here.
+            Err(e) => {
+                tracing::warn!("chip photo not decoded: {e}");
+                Err(Guidance::ChipUnsupported)
+            }
         }
     }
 
@@ -201,5 +235,93 @@ impl ChipJob {
             tracing::info!(?failure, "chip read failed: {e}");
         }
         contract::chip_guidance(failure)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The job against the real pcscd (the testbed's private one), its vpcd reader and the
+    //! virtual passport: the photo reaches a decoder only when Passive Authentication passed, and
+    //! then only the sandboxed child.
+
+    use std::time::Duration;
+
+    use idgate_api::CheckResult;
+    use idgate_emrtd::TrustStore;
+    use idgate_vpass::security::{SecurityOptions, personalise};
+    use idgate_vpass::{ChipBehaviour, Inserted, PassportProfile, VirtualPassport};
+    use tokio::sync::mpsc::unbounded_channel;
+
+    use super::*;
+    use crate::devices::photo::PhotoSlot;
+
+    /// Runs one chip job over `reader` and returns its result and whether a photo was kept.
+    fn job(
+        reader: &str,
+        key: AccessKey,
+        trust: TrustStore,
+        decoder: PathBuf,
+    ) -> (Result<ChipReport, Guidance>, bool) {
+        let (tx, mut rx) = unbounded_channel();
+        let photo = Arc::new(PhotoSlot::default());
+        photo.open(RunId(1));
+        ChipJob {
+            run: RunId(1),
+            key,
+            reader: reader.to_owned(),
+            settings: ChipSettings {
+                trust: Arc::new(trust),
+                deadline: Duration::from_secs(30),
+                decoder,
+            },
+            cancel: Arc::new(AtomicBool::new(false)),
+            events: tx,
+            photo: photo.clone(),
+        }
+        .run();
+        let mut result = None;
+        while let Ok(event) = rx.try_recv() {
+            if let DeviceEvent::Flow(Event::ChipDone { result: r, .. }) = event {
+                result = Some(r);
+            }
+        }
+        (result.expect("ChipDone"), photo.copy().is_some())
+    }
+
+    #[test]
+    fn the_photo_of_a_chip_whose_passive_authentication_did_not_pass_reaches_no_decoder() {
+        let pcscd = idgate_testbed::pcscd().expect("private pcscd");
+        let lease = pcscd.lease(Duration::from_secs(60)).expect("reader");
+        let mut profile = PassportProfile::specimen();
+        profile.chip = ChipBehaviour::modern();
+        let security = personalise(&mut profile, &SecurityOptions::modern(SystemTime::now()))
+            .expect("personalise");
+        let key = AccessKey::Mrz(profile.access_key().expect("key"));
+        let chip = VirtualPassport::new(&profile)
+            .expect("chip")
+            .with_security(security.chip.clone());
+        let _card = Inserted::insert(lease.vpcd_addr(), Box::new(chip)).expect("insert");
+        // A decoder that cannot start: any decode attempt other than through it would succeed.
+        let nowhere = PathBuf::from("/nonexistent/idgated");
+
+        // No CSCA trusted: Passive Authentication cannot pass.
+        let before = sandbox::decoders_started();
+        let (result, kept) = job(
+            lease.reader_name(),
+            key.clone(),
+            TrustStore::new(),
+            nowhere.clone(),
+        );
+        let report = result.expect("the chip was read; the flow decides");
+        assert_ne!(report.passive_auth, CheckResult::Passed);
+        assert!(!kept, "no photo of an unproven chip");
+        assert_eq!(sandbox::decoders_started(), before, "no decoder started");
+
+        // Trusted: the photo goes to the sandboxed decoder (here one that cannot start, so the
+        // read ends in a station fault instead of decoding in-process).
+        let (result, kept) = job(lease.reader_name(), key, security.trust.clone(), nowhere);
+        assert_eq!(result, Err(Guidance::FlowStationFault));
+        assert!(!kept);
+        assert_eq!(sandbox::decoders_started(), before + 1, "one decoder child");
     }
 }

@@ -324,7 +324,8 @@ impl Flow {
                     self.timed_out(now, &mut out);
                 }
             }
-            (_, Event::DeviceFault) => {
+            (_, Event::JobFault { run }) if !self.is_current(run) => {}
+            (_, Event::DeviceFault | Event::JobFault { .. }) => {
                 if self.is_running() {
                     self.stop_devices(&mut out);
                     self.reasons.push(Guidance::FlowStationFault);

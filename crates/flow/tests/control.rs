@@ -165,6 +165,24 @@ fn a_device_fault_ends_in_ask_staff() {
 }
 
 #[test]
+fn a_stale_jobs_fault_is_ignored_and_the_current_jobs_fault_ends_in_ask_staff() {
+    // Session A's face job, stopped when its claim ended, reports its camera gone late.
+    let mut a = Desk::new();
+    let [_, _, a_face] = all_runs(&mut a);
+    let mut b = Desk {
+        flow: Flow::continuing(FlowConfig::default(), a.flow.runs_issued()),
+        now: a.now,
+    };
+    let b_face = b.reach_face();
+    assert_eq!(b.try_send(Event::JobFault { run: a_face }), Ok(vec![]));
+    assert_eq!(b.flow.step(), Step::Face, "the stale fault changed nothing");
+    let cmds = b.send(Event::JobFault { run: b_face });
+    assert_eq!(cmds.first(), Some(&Command::StopFace));
+    let report = finished(&cmds).expect("finished");
+    assert_eq!(report.guidance, Guidance::FlowStationFault);
+}
+
+#[test]
 fn every_transition_emits_a_status_with_a_code() {
     let mut desk = Desk::new();
     let mut all = Vec::new();

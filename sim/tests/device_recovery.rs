@@ -93,7 +93,8 @@ async fn devices_ready(station: &StationProxy<'_>) -> bool {
 }
 
 /// One session from `Start` to `Finished`: (statuses "step:code", outcome, result guidance).
-/// `on_step` is called once when the given step is first shown (the fault goes in there).
+/// `fault` is called once when the step `fault_at` is first shown (the chip step: once its read
+/// is under way).
 async fn run_session(
     session: &SessionProxy<'_>,
     fault_at: Option<&str>,
@@ -133,7 +134,24 @@ async fn run_session(
     }
 }
 
-/// What the person saw after the fault: the statuses from the fault on, and the result.
+/// One line of the fault table.
+fn print_row(fault: &str, step: &str, run: &FaultRun) {
+    let from = run
+        .seen
+        .iter()
+        .position(|s| s.starts_with(step))
+        .unwrap_or(0);
+    eprintln!(
+        "fault table: {fault} -> person saw {:?}, result {} ({}) {:.1} s after the fault -> recovered (next session verified) {:.1} s after the fault",
+        after_fault(&run.seen, from),
+        run.outcome,
+        run.guidance.as_deref().unwrap_or("-"),
+        run.result_after.unwrap_or_default().as_secs_f64(),
+        run.recovered.as_secs_f64()
+    );
+}
+
+/// The statuses from the faulted step on, repeats folded.
 fn after_fault(seen: &[String], from: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in &seen[from.min(seen.len())..] {
@@ -144,14 +162,24 @@ fn after_fault(seen: &[String], from: usize) -> Vec<String> {
     out
 }
 
+/// What one fault did: the statuses of the faulted session, its outcome and result guidance, how
+/// long after the fault its result came, and how long until a new session was verified.
+struct FaultRun {
+    seen: Vec<String>,
+    outcome: String,
+    guidance: Option<String>,
+    result_after: Option<Duration>,
+    recovered: Duration,
+}
+
 /// Fault in one session (or between sessions), then a fresh session on the same daemon must be
-/// verified. Returns (what the person saw, outcome, guidance, recovered after).
+/// verified.
 async fn fault_then_next_session_verified(
     daemon: &Daemon,
     fault_at: Option<&str>,
     fault: impl FnOnce() + Send,
     back: impl AsyncFnOnce(&StationProxy<'_>),
-) -> (Vec<String>, String, Option<String>, Duration) {
+) -> FaultRun {
     let conn = daemon.connect().await;
     let station = StationProxy::new(&conn).await.expect("station");
     until("devices ready", Duration::from_secs(60), async || {
@@ -166,17 +194,19 @@ async fn fault_then_next_session_verified(
             f();
         }
     };
-    let (seen, outcome, guidance) = if fault_at.is_some() {
+    let (seen, outcome, guidance, finished_at) = if fault_at.is_some() {
         let path = station.claim().await.expect("claim");
         let session = open_session(&conn, path).await.expect("session");
-        let r = run_session(&session, fault_at, &mut fire).await;
+        let (seen, outcome, guidance) = run_session(&session, fault_at, &mut fire).await;
+        let finished_at = Instant::now();
         session.release().await.expect("release");
-        r
+        (seen, outcome, guidance, Some(finished_at))
     } else {
         fire();
-        (Vec::new(), String::new(), None)
+        (Vec::new(), String::new(), None, None)
     };
     let fault_at_time = at.expect("the fault happened");
+    let result_after = finished_at.map(|f| f.saturating_duration_since(fault_at_time));
     back(&station).await;
     until(
         "devices back after the fault",
@@ -192,7 +222,13 @@ async fn fault_then_next_session_verified(
         "the session after the fault: {next:?}"
     );
     session.release().await.expect("release");
-    (seen, outcome, guidance, fault_at_time.elapsed())
+    FaultRun {
+        seen,
+        outcome,
+        guidance,
+        result_after,
+        recovered: fault_at_time.elapsed(),
+    }
 }
 
 #[test]
@@ -200,22 +236,20 @@ fn reader_unplugged_mid_read_gives_guidance_and_the_next_session_reads_the_chip(
     let daemon = simulated(&["--restart-pcscd-after", "3"]);
     let pcscd = child_pcscd(daemon.pid()).expect("the simulator's pcscd");
     rt().block_on(async {
-        let (seen, outcome, guidance, recovered) = fault_then_next_session_verified(
+        let run = fault_then_next_session_verified(
             &daemon,
             Some("chip"),
             move || signal(pcscd, "-TERM"),
             async |_| {},
         )
         .await;
-        let from = seen.iter().rposition(|s| s.starts_with("chip:")).unwrap_or(0);
-        eprintln!(
-            "fault table: reader gone mid-read (pcscd SIGTERM, back 3 s later) -> person saw {:?}, result {outcome} ({}) -> recovered (next session verified) {:.1} s after the fault",
-            after_fault(&seen, from),
-            guidance.as_deref().unwrap_or("-"),
-            recovered.as_secs_f64()
+        print_row(
+            "reader gone mid-read (pcscd SIGTERM, back 3 s later)",
+            "chip:",
+            &run,
         );
-        assert_eq!(outcome, "not_verified", "{seen:?}");
-        assert!(guidance.is_some(), "the result names its guidance");
+        assert_eq!(run.outcome, "not_verified", "{:?}", run.seen);
+        assert!(run.guidance.is_some(), "the result names its guidance");
         let again = child_pcscd(daemon.pid()).expect("a new pcscd");
         assert_ne!(again, pcscd, "a new pcscd instance served the next session");
     });
@@ -226,7 +260,7 @@ fn pcscd_restarted_between_sessions_and_the_next_session_reads_the_chip() {
     let daemon = simulated(&["--restart-pcscd-after", "2"]);
     let pcscd = child_pcscd(daemon.pid()).expect("the simulator's pcscd");
     rt().block_on(async {
-        let (_, _, _, recovered) = fault_then_next_session_verified(
+        let run = fault_then_next_session_verified(
             &daemon,
             None,
             move || signal(pcscd, "-KILL"),
@@ -241,7 +275,7 @@ fn pcscd_restarted_between_sessions_and_the_next_session_reads_the_chip() {
         .await;
         eprintln!(
             "fault table: pcscd killed between sessions, new instance on the same socket 2 s later -> ReaderPresent false on the bus meanwhile -> recovered (next session verified) {:.1} s after the kill",
-            recovered.as_secs_f64()
+            run.recovered.as_secs_f64()
         );
         let again = child_pcscd(daemon.pid()).expect("a new pcscd");
         assert_ne!(again, pcscd);
@@ -259,28 +293,28 @@ fn camera_unplugged_in_the_face_step_and_back_the_next_session_is_verified() {
     let daemon = simulated(args);
     let unplug = plug.clone();
     rt().block_on(async {
-        let (seen, outcome, guidance, recovered) = fault_then_next_session_verified(
+        let run = fault_then_next_session_verified(
             &daemon,
             Some("face"),
             move || std::fs::remove_file(&unplug).expect("unplug"),
             async |station| {
                 // The bus says the camera is gone (what a client shows the attendant).
-                until("camera reported gone", Duration::from_secs(10), async || {
-                    !station.camera_present().await.unwrap_or(true)
-                })
+                until(
+                    "camera reported gone",
+                    Duration::from_secs(10),
+                    async || !station.camera_present().await.unwrap_or(true),
+                )
                 .await;
                 std::fs::write(&plug, b"").expect("plug back");
             },
         )
         .await;
-        let from = seen.iter().position(|s| s.starts_with("face:")).unwrap_or(0);
-        eprintln!(
-            "fault table: camera unplugged in the face step, plugged back once reported gone -> person saw {:?}, result {outcome} ({}) -> recovered (next session verified) {:.1} s after the unplug",
-            after_fault(&seen, from),
-            guidance.as_deref().unwrap_or("-"),
-            recovered.as_secs_f64()
+        print_row(
+            "camera unplugged in the face step, plugged back once the bus said it was gone",
+            "face:",
+            &run,
         );
-        assert_eq!(outcome, "not_verified", "{seen:?}");
-        assert!(guidance.is_some(), "the result names its guidance");
+        assert_eq!(run.outcome, "not_verified", "{:?}", run.seen);
+        assert!(run.guidance.is_some(), "the result names its guidance");
     });
 }

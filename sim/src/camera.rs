@@ -3,6 +3,7 @@
 //! otherwise. Frames come at a real frame rate with real timestamps.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use idgate_api::Guidance;
@@ -40,6 +41,8 @@ pub struct SimCamera {
     /// Frame slots since `started` (frames not read are skipped, as a real camera drops them).
     frames: u64,
     zoom: f32,
+    /// Whether the camera is on its port; unplugged, every read fails as a closed V4L2 device's.
+    plugged: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for SimCamera {
@@ -73,7 +76,13 @@ impl SimCamera {
             started: Instant::now(),
             frames: 0,
             zoom: framing.zoom,
+            plugged: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// The camera's USB port: clear it and the camera is unplugged, set it and it is back.
+    pub fn port(&self) -> Arc<AtomicBool> {
+        self.plugged.clone()
     }
 
     fn face_frame(&mut self) -> RgbImage {
@@ -103,6 +112,12 @@ impl SimCamera {
 
 impl FrameSource for SimCamera {
     fn next_frame(&mut self) -> Result<Frame, CaptureError> {
+        if !self.plugged.load(Ordering::Relaxed) {
+            // As a V4L2 device whose USB camera was pulled: the read fails (ENODEV) at once.
+            return Err(CaptureError::Disconnected(
+                "simulated camera unplugged".into(),
+            ));
+        }
         // A real camera delivers frames at its rate, and frames nobody read are gone: after a
         // pause (the chip step) the next frame is the current one, not a burst of old ones.
         let period = 1.0 / f64::from(self.fps);

@@ -51,6 +51,13 @@ struct RunArgs {
     /// The live face is a different person than the passport's.
     #[arg(long)]
     mismatch: bool,
+    /// Fault tests: when the simulator's pcscd dies, start a new one on the same socket this
+    /// many seconds later (as socket activation would). Without it pcscd stays dead.
+    #[arg(long, value_name = "SECS")]
+    restart_pcscd_after: Option<f64>,
+    /// Fault tests: the simulated camera is plugged in only while this file exists.
+    #[arg(long, value_name = "FILE")]
+    camera_plugged_while: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -80,6 +87,11 @@ fn run(cli: RunArgs) -> anyhow::Result<()> {
         font: cfg.code.ocr_font.clone(),
         mismatch: cli.mismatch,
         engine: face_engine_config(&cfg),
+        restart_pcscd_after: cli
+            .restart_pcscd_after
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(std::time::Duration::from_secs_f64),
+        camera_plugged_while: cli.camera_plugged_while.clone(),
     })?;
     let backend = backend(cli.bus_address, sim);
     let runtime = tokio::runtime::Builder::new_multi_thread()

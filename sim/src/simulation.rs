@@ -52,6 +52,12 @@ pub struct SimOptions {
     pub mismatch: bool,
     /// To find the face in the live photo (where the simulated person stands).
     pub engine: idgate_face::EngineConfig,
+    /// After pcscd died, start a new one on the same socket this much later (as socket
+    /// activation would); `None`: it stays dead.
+    pub restart_pcscd_after: Option<Duration>,
+    /// The simulated camera is on its port only while this file exists (as a V4L2 node exists
+    /// only while its camera is plugged in); `None`: always plugged.
+    pub camera_plugged_while: Option<PathBuf>,
 }
 
 impl SimOptions {
@@ -72,15 +78,49 @@ pub struct Simulation {
     pub scene: Arc<SceneControl>,
     stop: Arc<AtomicBool>,
     person: Option<std::thread::JoinHandle<()>>,
+    helpers: Vec<std::thread::JoinHandle<()>>,
     _lease: ReaderLease,
 }
 
 impl Drop for Simulation {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.person.take() {
+        for t in self.person.take().into_iter().chain(self.helpers.drain(..)) {
             let _ = t.join();
         }
+    }
+}
+
+/// Starts a new pcscd on the same socket `after` the running one died (killed, crashed).
+fn pcscd_keeper(pcscd: &'static idgate_testbed::Pcscd, after: Duration, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        if !pcscd.is_running() {
+            tracing::warn!("simulated station: pcscd is gone; starting a new one in {after:?}");
+            std::thread::sleep(after);
+            match pcscd.restart() {
+                Ok(()) => tracing::info!("simulated station: pcscd started again"),
+                Err(e) => tracing::warn!("simulated station: pcscd not restarted: {e}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Follows the simulated camera's port: plugged while `file` exists. Sets what the camera reads
+/// and what the station's presence flag says, as a USB camera's node coming and going would.
+fn camera_port(
+    file: PathBuf,
+    plugged: Arc<AtomicBool>,
+    present: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        let now = file.exists();
+        if plugged.swap(now, Ordering::Relaxed) != now {
+            tracing::info!(plugged = now, "simulated camera");
+        }
+        present.store(now, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -197,7 +237,18 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
         FRAME,
         FPS,
     );
-    let camera = CameraHandle::new(Box::new(sim_camera), "simulated".into(), true);
+    let plugged = sim_camera.port();
+    plugged.store(
+        opts.camera_plugged_while
+            .as_ref()
+            .is_none_or(|f| f.exists()),
+        Ordering::Relaxed,
+    );
+    let camera = CameraHandle::new(
+        Box::new(sim_camera),
+        "simulated".into(),
+        plugged.load(Ordering::Relaxed),
+    );
 
     let stop = Arc::new(AtomicBool::new(false));
     let person = {
@@ -213,6 +264,26 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
             .context("simulated person")?
     };
 
+    let mut helpers = Vec::new();
+    if let Some(after) = opts.restart_pcscd_after {
+        let stop = stop.clone();
+        helpers.push(
+            std::thread::Builder::new()
+                .name("sim-pcscd-keeper".into())
+                .spawn(move || pcscd_keeper(pcscd, after, stop))
+                .context("pcscd keeper")?,
+        );
+    }
+    if let Some(file) = opts.camera_plugged_while.clone() {
+        let (plugged, present, stop) = (plugged, camera.present.clone(), stop.clone());
+        helpers.push(
+            std::thread::Builder::new()
+                .name("sim-camera-port".into())
+                .spawn(move || camera_port(file, plugged, present, stop))
+                .context("camera port")?,
+        );
+    }
+
     tracing::info!(
         reader = lease.reader_name(),
         mismatch = opts.mismatch,
@@ -225,6 +296,7 @@ pub fn start(opts: &SimOptions) -> anyhow::Result<Simulation> {
         scene,
         stop,
         person: Some(person),
+        helpers,
         _lease: lease,
     })
 }

@@ -119,8 +119,15 @@ pub enum Event {
         run: RunId,
         verdict: FaceVerdict,
     },
-    /// A device the current step needs went away or failed for good.
+    /// A device the current step needs went away or failed for good (no job of a run involved:
+    /// the device could not even be started).
     DeviceFault,
+    /// The job of `run` failed for good on its device (camera gone, engine failed). Like
+    /// [`Event::DeviceFault`], but tagged: a fault of a job from a run the flow has given up on —
+    /// an earlier session's — is stale and ignored.
+    JobFault {
+        run: RunId,
+    },
     /// Time passed (check deadlines).
     Tick,
     Retry,
@@ -144,6 +151,7 @@ impl Event {
             Event::FaceChallenge { .. } => "FaceChallenge",
             Event::FaceDone { .. } => "FaceDone",
             Event::DeviceFault => "DeviceFault",
+            Event::JobFault { .. } => "JobFault",
             Event::Tick => "Tick",
             Event::Retry => "Retry",
             Event::Cancel => "Cancel",

@@ -92,6 +92,21 @@ impl Flow {
         }
     }
 
+    /// The flow of the station's next session, numbering its device runs after the `issued` runs
+    /// of the sessions before it. Each claim gets a new flow; were its runs numbered from 1
+    /// again, a job still ending from an earlier session (its chip read inside a last transmit,
+    /// its photo on the way into the photo slot) would carry a run id of this one.
+    pub fn continuing(cfg: FlowConfig, issued: u64) -> Self {
+        let mut flow = Self::new(cfg);
+        flow.next_run = issued;
+        flow
+    }
+
+    /// How many run ids this flow, with the flows it continued, has issued.
+    pub fn runs_issued(&self) -> u64 {
+        self.next_run
+    }
+
     pub fn config(&self) -> &FlowConfig {
         &self.cfg
     }
@@ -309,7 +324,8 @@ impl Flow {
                     self.timed_out(now, &mut out);
                 }
             }
-            (_, Event::DeviceFault) => {
+            (_, Event::JobFault { run }) if !self.is_current(run) => {}
+            (_, Event::DeviceFault | Event::JobFault { .. }) => {
                 if self.is_running() {
                     self.stop_devices(&mut out);
                     self.reasons.push(Guidance::FlowStationFault);

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use idgate_api::{Guidance, Outcome, Step};
-use idgate_flow::{Command, Event, FlowError};
+use idgate_flow::{Command, Event, Flow, FlowConfig, FlowError};
 
 #[test]
 fn cancel_in_each_step_stops_its_device_and_finishes_cancelled() {
@@ -82,6 +82,58 @@ fn retry_after_a_result_starts_a_fresh_verification() {
     );
 }
 
+/// Code, chip and face runs of one verification up to the face step.
+fn all_runs(desk: &mut Desk) -> [idgate_flow::RunId; 3] {
+    let code = desk.start();
+    let chip = chip_run(&desk.send(Event::CodeRead {
+        run: code,
+        key: key(),
+    }))
+    .expect("chip");
+    let face = face_run(&desk.send(Event::ChipDone {
+        run: chip,
+        result: Ok(genuine_chip()),
+    }))
+    .expect("face");
+    [code, chip, face]
+}
+
+#[test]
+fn the_next_sessions_flow_never_reuses_a_run_id_of_an_earlier_session() {
+    // Session A reaches the face step, then its claim ends (its jobs may still be ending).
+    let mut a = Desk::new();
+    let a_runs = all_runs(&mut a);
+    // Session B's flow continues the numbering: every device run it starts is new.
+    let mut b = Desk {
+        flow: Flow::continuing(FlowConfig::default(), a.flow.runs_issued()),
+        now: a.now,
+    };
+    let b_runs = all_runs(&mut b);
+    for run in b_runs {
+        assert!(
+            !a_runs.contains(&run),
+            "{run:?} was also a run of session A"
+        );
+    }
+    // A late chip result of session A does not move session B's chip step.
+    let mut c = Desk {
+        flow: Flow::continuing(FlowConfig::default(), b.flow.runs_issued()),
+        now: b.now,
+    };
+    c.reach_chip();
+    for run in a_runs.into_iter().chain(b_runs) {
+        assert_eq!(
+            c.try_send(Event::ChipDone {
+                run,
+                result: Ok(genuine_chip()),
+            }),
+            Ok(vec![]),
+            "{run:?} is stale in the later session"
+        );
+    }
+    assert_eq!(c.flow.step(), Step::Chip);
+}
+
 #[test]
 fn retry_in_a_step_restarts_it_and_counts_an_attempt() {
     let mut desk = Desk::new();
@@ -110,6 +162,24 @@ fn a_device_fault_ends_in_ask_staff() {
     assert_eq!(report.guidance, Guidance::FlowStationFault);
     assert_eq!(report.outcome, Outcome::NotVerified);
     assert_eq!(report.alternatives, None);
+}
+
+#[test]
+fn a_stale_jobs_fault_is_ignored_and_the_current_jobs_fault_ends_in_ask_staff() {
+    // Session A's face job, stopped when its claim ended, reports its camera gone late.
+    let mut a = Desk::new();
+    let [_, _, a_face] = all_runs(&mut a);
+    let mut b = Desk {
+        flow: Flow::continuing(FlowConfig::default(), a.flow.runs_issued()),
+        now: a.now,
+    };
+    let b_face = b.reach_face();
+    assert_eq!(b.try_send(Event::JobFault { run: a_face }), Ok(vec![]));
+    assert_eq!(b.flow.step(), Step::Face, "the stale fault changed nothing");
+    let cmds = b.send(Event::JobFault { run: b_face });
+    assert_eq!(cmds.first(), Some(&Command::StopFace));
+    let report = finished(&cmds).expect("finished");
+    assert_eq!(report.guidance, Guidance::FlowStationFault);
 }
 
 #[test]

@@ -44,7 +44,12 @@ pub struct Pcscd {
     free: Mutex<BTreeSet<usize>>,
     returned: Condvar,
     child: Mutex<Option<Child>>,
+    /// The readers the configuration gives, for a restart.
+    wanted: Vec<Entry>,
 }
+
+/// One vpcd entry of the private configuration: its friendly name and base port.
+type Entry = (String, u16);
 
 static PCSCD: OnceLock<Result<Pcscd, String>> = OnceLock::new();
 
@@ -82,7 +87,7 @@ impl Pcscd {
         let mut last_error = None;
         for _attempt in 0..5 {
             match Self::try_start(&dir, &socket, slots) {
-                Ok((child, slot_list)) => {
+                Ok((child, slot_list, wanted)) => {
                     let free = (0..slot_list.len()).collect();
                     return Ok(Self {
                         dir,
@@ -91,6 +96,7 @@ impl Pcscd {
                         free: Mutex::new(free),
                         returned: Condvar::new(),
                         child: Mutex::new(Some(child)),
+                        wanted,
                     });
                 }
                 Err(e) => {
@@ -106,7 +112,7 @@ impl Pcscd {
         dir: &Path,
         socket: &Path,
         slots: usize,
-    ) -> Result<(Child, Vec<VpcdSlot>), TestbedError> {
+    ) -> Result<(Child, Vec<VpcdSlot>, Vec<Entry>), TestbedError> {
         let conf = dir.join("reader.conf.d");
         let run = dir.join("run");
         let drivers = dir.join("drivers");
@@ -136,6 +142,21 @@ impl Pcscd {
             wanted.push((friendly.clone(), *base));
         }
 
+        let (child, found) = Self::spawn_ready(dir, socket, &wanted)?;
+        let mut found = found;
+        found.truncate(slots);
+        Ok((child, found, wanted))
+    }
+
+    /// Starts pcscd on the configuration in `dir` and waits until it lists every configured reader.
+    fn spawn_ready(
+        dir: &Path,
+        socket: &Path,
+        wanted: &[Entry],
+    ) -> Result<(Child, Vec<VpcdSlot>), TestbedError> {
+        let conf = dir.join("reader.conf.d");
+        let run = dir.join("run");
+        let entries = wanted.len();
         // In the new mount namespace, make /run/pcscd our private run directory, then become pcscd.
         let script = r#"set -e
 if [ -d /run/pcscd ] || mkdir -p /run/pcscd 2>/dev/null; then
@@ -178,7 +199,7 @@ exec pcscd --foreground --config "$2" $3"#;
             if socket.exists() {
                 if let Ok(names) = list_readers() {
                     let mut found = Vec::new();
-                    for (friendly, base) in &wanted {
+                    for (friendly, base) in wanted {
                         for (slot, port) in [(0u16, *base), (1, *base + 1)] {
                             let suffix = format!(" {slot:02}");
                             if let Some(name) = names.iter().find(|n| {
@@ -192,7 +213,6 @@ exec pcscd --foreground --config "$2" $3"#;
                         }
                     }
                     if found.len() == entries * 2 {
-                        found.truncate(slots);
                         return Ok((child, found));
                     }
                 }
@@ -241,6 +261,36 @@ exec pcscd --foreground --config "$2" $3"#;
                 .map_err(|_| TestbedError::Poisoned)?
                 .0;
         }
+    }
+
+    /// Whether the daemon is still running (false once it died, was killed or was stopped).
+    pub fn is_running(&self) -> bool {
+        match self.child.lock() {
+            Ok(mut child) => child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(None))),
+            Err(_) => false,
+        }
+    }
+
+    /// Starts a new pcscd on the same socket and reader configuration (so the same reader names
+    /// and vpcd ports), as socket activation brings pcscd back after it died. A running daemon is
+    /// stopped first. Returns once the new one lists every reader.
+    pub fn restart(&self) -> Result<(), TestbedError> {
+        let mut child = self.child.lock().map_err(|_| TestbedError::Poisoned)?;
+        if let Some(mut c) = child.take() {
+            stop_child(&mut c);
+        }
+        let (mut new, found) = Self::spawn_ready(&self.dir, &self.socket, &self.wanted)?;
+        if let Some(missing) = self.slots.iter().find(|s| !found.contains(s)) {
+            stop_child(&mut new);
+            return Err(TestbedError::Pcscd(format!(
+                "the restarted pcscd does not list {}",
+                missing.reader_name
+            )));
+        }
+        *child = Some(new);
+        Ok(())
     }
 
     /// Stops the daemon (normally it dies with the process).

@@ -56,6 +56,7 @@ impl CameraHandle {
     pub fn next_frame_for_job(
         &self,
         step: &str,
+        run: RunId,
         cancel: &AtomicBool,
         events: &UnboundedSender<DeviceEvent>,
     ) -> Option<Frame> {
@@ -67,7 +68,8 @@ impl CameraHandle {
                     failures += 1;
                     if failures >= MAX_CAMERA_FAILURES {
                         tracing::warn!("camera failed during the {step} step: {e}");
-                        send_flow(events, Event::DeviceFault);
+                        // Tagged with the run: if the job was stopped meanwhile, it is stale.
+                        send_flow(events, Event::JobFault { run });
                         return None;
                     }
                     std::thread::sleep(CAMERA_RETRY);
@@ -167,6 +169,7 @@ mod tests {
         let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
         let frame = camera(MAX_CAMERA_FAILURES - 1).next_frame_for_job(
             "code",
+            RunId(1),
             &AtomicBool::new(false),
             &events,
         );
@@ -179,20 +182,21 @@ mod tests {
         let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
         let frame = camera(MAX_CAMERA_FAILURES).next_frame_for_job(
             "face",
+            RunId(1),
             &AtomicBool::new(false),
             &events,
         );
         assert!(frame.is_none());
         assert!(matches!(
             seen.try_recv(),
-            Ok(DeviceEvent::Flow(Event::DeviceFault))
+            Ok(DeviceEvent::Flow(Event::JobFault { run: RunId(1) }))
         ));
     }
 
     #[test]
     fn a_cancelled_job_gets_no_frame_and_reports_nothing() {
         let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
-        let frame = camera(0).next_frame_for_job("code", &AtomicBool::new(true), &events);
+        let frame = camera(0).next_frame_for_job("code", RunId(1), &AtomicBool::new(true), &events);
         assert!(frame.is_none());
         assert!(seen.try_recv().is_err());
     }

@@ -74,7 +74,7 @@ impl FaceJob {
             Ok(e) => e,
             Err(e) => {
                 tracing::error!("face engine unavailable: {e}");
-                send_flow(&self.events, Event::DeviceFault);
+                send_flow(&self.events, Event::JobFault { run: self.run });
                 return;
             }
         };
@@ -82,7 +82,7 @@ impl FaceJob {
             let photo = self.photo.copy();
             let Some(photo) = photo else {
                 tracing::error!("no chip photo for the face step");
-                send_flow(&self.events, Event::DeviceFault);
+                send_flow(&self.events, Event::JobFault { run: self.run });
                 return;
             };
             let enrolled = engine.enroll_reference(&photo);
@@ -92,7 +92,7 @@ impl FaceJob {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!("face engine failed on the chip photo: {e}");
-                    send_flow(&self.events, Event::DeviceFault);
+                    send_flow(&self.events, Event::JobFault { run: self.run });
                     return;
                 }
             }
@@ -117,15 +117,15 @@ impl FaceJob {
         let mut previous: Option<FrameAnalysis> = None;
         let mut challenge: Option<LivenessChallenge> = None;
         let mut prompt: Option<Guidance> = None;
-        while let Some(frame) = self
-            .camera
-            .next_frame_for_job("face", &self.cancel, &self.events)
+        while let Some(frame) =
+            self.camera
+                .next_frame_for_job("face", self.run, &self.cancel, &self.events)
         {
             let analysis = match engine.analyze_frame(&frame, previous.as_ref()) {
                 Ok(a) => a,
                 Err(e) => {
                     tracing::error!("face analysis failed: {e}");
-                    send_flow(&self.events, Event::DeviceFault);
+                    send_flow(&self.events, Event::JobFault { run: self.run });
                     return;
                 }
             };

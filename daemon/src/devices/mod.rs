@@ -79,6 +79,9 @@ pub struct DeviceStatus {
     pub camera_present: bool,
 }
 
+/// How often the camera's presence flag is looked at for changes.
+const CAMERA_PRESENCE_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A running job: its run, its cancel flag and its thread.
 struct Job {
     run: RunId,
@@ -162,11 +165,34 @@ impl Devices {
         Ok(())
     }
 
-    /// Uses `camera` for the code and face steps.
+    /// Uses `camera` for the code and face steps, and tells the station whenever its presence
+    /// changes (the camera's monitor only sets the flag: without this the bus would keep saying
+    /// what it said at start).
     pub fn set_camera(&mut self, camera: CameraHandle) {
-        let present = camera.present.load(Ordering::Relaxed);
+        let present = camera.present.clone();
         self.camera = Some(camera);
-        let _ = self.events.send(DeviceEvent::CameraPresent(present));
+        let events = self.events.clone();
+        let stop = self.stop_monitors.clone();
+        let mut told = present.load(Ordering::Relaxed);
+        let _ = events.send(DeviceEvent::CameraPresent(told));
+        let watcher = std::thread::Builder::new()
+            .name("camera-presence".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(CAMERA_PRESENCE_POLL);
+                    let now = present.load(Ordering::Relaxed);
+                    if now != told {
+                        told = now;
+                        tracing::info!(present = now, "camera presence changed");
+                        if events.send(DeviceEvent::CameraPresent(now)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        if let Err(e) = watcher {
+            self.fault(&format!("cannot follow the camera's presence: {e}"));
+        }
     }
 
     /// Enables camera OCR of the code (without it the code is typed).

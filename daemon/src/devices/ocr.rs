@@ -25,9 +25,9 @@ impl OcrJob {
         let mut scanner = MrzScanner::new(self.reader.clone());
         let mut preview = PreviewSender::new(self.run, Step::Code, self.events.clone());
         let mut shown_lines: Vec<String> = Vec::new();
-        while let Some(frame) = self
-            .camera
-            .next_frame_for_job("code", &self.cancel, &self.events)
+        while let Some(frame) =
+            self.camera
+                .next_frame_for_job("code", self.run, &self.cancel, &self.events)
         {
             preview.offer(&frame.image, &[]);
             let update = scanner.push_rgb(&frame.image);

@@ -99,6 +99,9 @@ pub struct Station {
     authority: Authority,
     claim: Option<Claimed>,
     next_session: u64,
+    /// Device run ids issued by the sessions so far: the next session's runs come after them, so
+    /// a job still ending from an earlier session can never pass for one of the current one.
+    runs_issued: u64,
     watchdog: Option<crate::notify::Watchdog>,
     observer: Option<StatusObserver>,
     idle_release: std::time::Duration,
@@ -129,6 +132,7 @@ impl Station {
             authority: parts.authority,
             claim: None,
             next_session: 1,
+            runs_issued: 0,
             watchdog: crate::notify::Watchdog::from_env(),
             observer: parts.observer,
             idle_release: parts.idle_release,
@@ -241,7 +245,7 @@ impl Station {
             session,
             owner: caller,
             path: path.clone(),
-            flow: Flow::new(self.flow_cfg.clone()),
+            flow: Flow::continuing(self.flow_cfg.clone(), self.runs_issued),
             props,
             log: SessionLog::new(session),
             watcher,
@@ -614,6 +618,7 @@ impl Station {
         let Some(c) = self.claim.take() else {
             return;
         };
+        self.runs_issued = c.flow.runs_issued();
         c.watcher.abort();
         let _ = self
             .conn

@@ -21,6 +21,9 @@ pub enum SignatureError {
     Unsupported(String),
     #[error("malformed key or signature: {0}")]
     Malformed(String),
+    /// A key or domain parameter beyond what this station works on (CPU exhaustion guard).
+    #[error("key or parameter out of bounds: {0}")]
+    OutOfBounds(String),
 }
 
 /// Hash functions LDS security objects and signatures use.
@@ -163,6 +166,7 @@ pub fn curve_of(parameters: Option<AnyRef<'_>>) -> Result<CurveRef, SignatureErr
             "a non-prime-field curve".into(),
         ));
     }
+    check_explicit_bounds(&explicit)?;
     Ok(match named_curve_from_explicit(&explicit) {
         Some(c) => CurveRef::Named(c),
         None => CurveRef::Explicit(CurveParams {
@@ -173,6 +177,49 @@ pub fn curve_of(parameters: Option<AnyRef<'_>>) -> Result<CurveRef, SignatureErr
             n: explicit.order.as_bytes().to_vec(),
         }),
     })
+}
+
+/// Largest prime field accepted for explicit parameters, in bytes (521 bits).
+pub const MAX_FIELD_BYTES: usize = 66;
+/// Smallest prime field accepted, in bytes (160 bits).
+pub const MIN_FIELD_BYTES: usize = 20;
+/// Largest cofactor accepted (the curves ICAO 9303 uses have cofactor 1).
+pub const MAX_COFACTOR: u32 = 4;
+
+/// Every explicit parameter bounded before any point arithmetic: the prime, the coefficients, the
+/// generator, the order n (Hasse: n ≤ p + 1 + 2√p, so at most one byte longer than p) and the
+/// cofactor. Unbounded, a hostile certificate or DG14/DG15 makes the station multiply by an
+/// arbitrarily long scalar.
+fn check_explicit_bounds(e: &ExplicitCurve<'_>) -> Result<(), SignatureError> {
+    let oob = |what: String| Err(SignatureError::OutOfBounds(what));
+    let strip = |b: &[u8]| b.iter().skip_while(|x| **x == 0).count();
+    let p = strip(e.field_id.prime.as_bytes());
+    if !(MIN_FIELD_BYTES..=MAX_FIELD_BYTES).contains(&p) {
+        return oob(format!("prime of {p} bytes"));
+    }
+    if strip(e.curve.a.as_bytes()) > p || strip(e.curve.b.as_bytes()) > p {
+        return oob("a curve coefficient longer than the prime".into());
+    }
+    if e.base.as_bytes().len() > 1 + 2 * p {
+        return oob("a generator longer than a point".into());
+    }
+    let n = strip(e.order.as_bytes());
+    if n == 0 || n > p + 1 {
+        return oob(format!("order of {n} bytes for a prime of {p} bytes"));
+    }
+    if let Some(h) = &e.cofactor {
+        let hb = h.as_bytes();
+        let small = strip(hb) <= 4 && {
+            let mut v = [0u8; 4];
+            let t = &hb[hb.len() - strip(hb)..];
+            v[4 - t.len()..].copy_from_slice(t);
+            (1..=MAX_COFACTOR).contains(&u32::from_be_bytes(v))
+        };
+        if !small {
+            return oob(format!("cofactor not in 1..={MAX_COFACTOR}"));
+        }
+    }
+    Ok(())
 }
 
 /// X9.62 `ECParameters ::= SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }`.
@@ -242,6 +289,11 @@ pub fn verify_ecdsa_on(
                     (r.to_vec(), s.to_vec())
                 }
             };
+            // r and s are below n: longer ones are invalid before any arithmetic.
+            let len = |b: &[u8]| b.iter().skip_while(|x| **x == 0).count();
+            if len(&r) > len(&params.n) || len(&s) > len(&params.n) {
+                return Err(SignatureError::Invalid);
+            }
             weierstrass::ecdsa_verify(params, public_key, digest, &r, &s).map_err(|e| match e {
                 weierstrass::WeierstrassError::Invalid => SignatureError::Invalid,
                 other => SignatureError::Malformed(other.to_string()),
@@ -398,8 +450,27 @@ pub fn verify(
 }
 
 /// An RSA key from the SubjectPublicKeyInfo bit string (PKCS#1 RSAPublicKey).
+/// Bounded before any arithmetic: a chip or certificate must not make the station work on a huge
+/// modulus.
 pub fn rsa_key(pkcs1_der: &[u8]) -> Result<RsaPublicKey, SignatureError> {
     use rsa::pkcs1::DecodeRsaPublicKey;
-    RsaPublicKey::from_pkcs1_der(pkcs1_der)
-        .map_err(|e| SignatureError::Malformed(format!("RSA key: {e}")))
+    use rsa::traits::PublicKeyParts;
+    let key = RsaPublicKey::from_pkcs1_der(pkcs1_der)
+        .map_err(|e| SignatureError::Malformed(format!("RSA key: {e}")))?;
+    let bits = key.n().bit_width() as usize;
+    check_rsa_modulus_bits(bits)?;
+    Ok(key)
+}
+
+/// RSA moduli this station works with (ICAO 9303 Part 12 keys are 1024–4096 bits; AA keys ≥ 1024).
+pub const RSA_MODULUS_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
+
+pub fn check_rsa_modulus_bits(bits: usize) -> Result<(), SignatureError> {
+    if RSA_MODULUS_BITS.contains(&bits) {
+        Ok(())
+    } else {
+        Err(SignatureError::OutOfBounds(format!(
+            "RSA modulus of {bits} bits (accepted: 1024 to 4096)"
+        )))
+    }
 }

@@ -124,6 +124,11 @@ fn random_scalar(group: &Group) -> Result<Zeroizing<Vec<u8>>, PkiError> {
 fn curve_oid(curve: NamedCurve) -> const_oid::ObjectIdentifier {
     use idgate_emrtd::emulator::signature::oids;
     match curve {
+        NamedCurve::NistP192 => oids::SECP192R1,
+        NamedCurve::NistP224 => oids::SECP224R1,
+        NamedCurve::BrainpoolP192r1 => oids::BRAINPOOL_P192R1,
+        NamedCurve::BrainpoolP224r1 => oids::BRAINPOOL_P224R1,
+        NamedCurve::BrainpoolP320r1 => oids::BRAINPOOL_P320R1,
         NamedCurve::NistP256 => oids::SECP256R1,
         NamedCurve::NistP384 => oids::SECP384R1,
         NamedCurve::NistP521 => oids::SECP521R1,

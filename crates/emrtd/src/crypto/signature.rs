@@ -57,10 +57,15 @@ pub mod oids {
     pub const ECDSA_SHA256: O = O::new_unwrap("1.2.840.10045.4.3.2");
     pub const ECDSA_SHA384: O = O::new_unwrap("1.2.840.10045.4.3.3");
     pub const ECDSA_SHA512: O = O::new_unwrap("1.2.840.10045.4.3.4");
+    pub const SECP192R1: O = O::new_unwrap("1.2.840.10045.3.1.1");
+    pub const SECP224R1: O = O::new_unwrap("1.3.132.0.33");
     pub const SECP256R1: O = O::new_unwrap("1.2.840.10045.3.1.7");
     pub const SECP384R1: O = O::new_unwrap("1.3.132.0.34");
     pub const SECP521R1: O = O::new_unwrap("1.3.132.0.35");
+    pub const BRAINPOOL_P192R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.3");
+    pub const BRAINPOOL_P224R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.5");
     pub const BRAINPOOL_P256R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+    pub const BRAINPOOL_P320R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.9");
     pub const BRAINPOOL_P384R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.11");
     pub const BRAINPOOL_P512R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.13");
     pub const PRIME_FIELD: O = O::new_unwrap("1.2.840.10045.1.1");
@@ -149,10 +154,15 @@ pub fn curve_of(parameters: Option<AnyRef<'_>>) -> Result<CurveRef, SignatureErr
         parameters.ok_or_else(|| SignatureError::Malformed("EC key without parameters".into()))?;
     if let Ok(oid) = params.decode_as::<Oid>() {
         return Ok(CurveRef::Named(match oid {
+            oids::SECP192R1 => NamedCurve::NistP192,
+            oids::SECP224R1 => NamedCurve::NistP224,
             oids::SECP256R1 => NamedCurve::NistP256,
             oids::SECP384R1 => NamedCurve::NistP384,
             oids::SECP521R1 => NamedCurve::NistP521,
+            oids::BRAINPOOL_P192R1 => NamedCurve::BrainpoolP192r1,
+            oids::BRAINPOOL_P224R1 => NamedCurve::BrainpoolP224r1,
             oids::BRAINPOOL_P256R1 => NamedCurve::BrainpoolP256r1,
+            oids::BRAINPOOL_P320R1 => NamedCurve::BrainpoolP320r1,
             oids::BRAINPOOL_P384R1 => NamedCurve::BrainpoolP384r1,
             oids::BRAINPOOL_P512R1 => NamedCurve::BrainpoolP512r1,
             other => return Err(SignatureError::Unsupported(format!("curve {other}"))),
@@ -329,7 +339,13 @@ pub fn verify_ecdsa_prehash(
                 .map_err(|_| SignatureError::Invalid)
         }};
     }
+    use crate::crypto::domain_params::brainpool_small::{p192r1, p224r1, p320r1};
     match curve {
+        NamedCurve::NistP192 => verify!(p192::NistP192),
+        NamedCurve::NistP224 => verify!(p224::NistP224),
+        NamedCurve::BrainpoolP192r1 => verify!(p192r1::BrainpoolP192r1),
+        NamedCurve::BrainpoolP224r1 => verify!(p224r1::BrainpoolP224r1),
+        NamedCurve::BrainpoolP320r1 => verify!(p320r1::BrainpoolP320r1),
         NamedCurve::NistP256 => verify!(p256::NistP256),
         NamedCurve::NistP384 => verify!(p384::NistP384),
         NamedCurve::NistP521 => verify!(p521::NistP521),

@@ -18,10 +18,16 @@ use zeroize::Zeroizing;
 /// The curves with an arithmetic implementation here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NamedCurve {
+    NistP192,
+    NistP224,
     NistP256,
     NistP384,
     NistP521,
+    /// Defined in this crate (`brainpool_small`) on RustCrypto's primefield/primeorder, as are P224r1, P320r1.
+    BrainpoolP192r1,
+    BrainpoolP224r1,
     BrainpoolP256r1,
+    BrainpoolP320r1,
     BrainpoolP384r1,
     /// Defined in this crate (`brainpool_p512r1`) on RustCrypto's primefield/primeorder.
     BrainpoolP512r1,
@@ -29,11 +35,16 @@ pub enum NamedCurve {
 
 impl NamedCurve {
     /// Every curve, in the order above.
-    pub const ALL: [NamedCurve; 6] = [
+    pub const ALL: [NamedCurve; 11] = [
+        NamedCurve::NistP192,
+        NamedCurve::NistP224,
         NamedCurve::NistP256,
         NamedCurve::NistP384,
         NamedCurve::NistP521,
+        NamedCurve::BrainpoolP192r1,
+        NamedCurve::BrainpoolP224r1,
         NamedCurve::BrainpoolP256r1,
+        NamedCurve::BrainpoolP320r1,
         NamedCurve::BrainpoolP384r1,
         NamedCurve::BrainpoolP512r1,
     ];
@@ -85,7 +96,23 @@ impl fmt::Debug for dyn EcGroup {
 
 /// Returns the implementation for a curve.
 pub fn group(curve: NamedCurve) -> &'static dyn EcGroup {
+    use super::brainpool_small::{p192r1, p224r1, p320r1};
     match curve {
+        NamedCurve::NistP192 => {
+            &RustCryptoCurve::<p192::NistP192>(NamedCurve::NistP192, PhantomData)
+        }
+        NamedCurve::NistP224 => {
+            &RustCryptoCurve::<p224::NistP224>(NamedCurve::NistP224, PhantomData)
+        }
+        NamedCurve::BrainpoolP192r1 => {
+            &RustCryptoCurve::<p192r1::BrainpoolP192r1>(NamedCurve::BrainpoolP192r1, PhantomData)
+        }
+        NamedCurve::BrainpoolP224r1 => {
+            &RustCryptoCurve::<p224r1::BrainpoolP224r1>(NamedCurve::BrainpoolP224r1, PhantomData)
+        }
+        NamedCurve::BrainpoolP320r1 => {
+            &RustCryptoCurve::<p320r1::BrainpoolP320r1>(NamedCurve::BrainpoolP320r1, PhantomData)
+        }
         NamedCurve::NistP256 => {
             &RustCryptoCurve::<p256::NistP256>(NamedCurve::NistP256, PhantomData)
         }
@@ -225,15 +252,19 @@ where
 }
 
 /// `PrimeField::MODULUS` is a `0x`-prefixed hex string; this turns it into fixed-length bytes.
+/// (P-224 and brainpoolP224r1 keep 28-byte moduli in 32-byte integers, hence the re-padding).
 fn hex_modulus(hex_str: &str, len: usize) -> Vec<u8> {
-    let digits = hex_str.trim_start_matches("0x");
-    let value = BoxedUint::from_be_hex(
-        &format!("{digits:0>width$}", width = len * 2),
-        (len * 8) as u32,
-    );
-    Option::<BoxedUint>::from(value)
-        .map(|v| left_pad(&v.to_be_bytes(), len))
-        .unwrap_or_default()
+    let digits = hex_str.trim_start_matches("0x").as_bytes();
+    let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    let odd = digits.len() % 2;
+    let mut bytes = Vec::with_capacity(digits.len() / 2 + 1);
+    if odd == 1 {
+        bytes.push(digits.first().map_or(0, |&c| nibble(c)));
+    }
+    for pair in digits.get(odd..).unwrap_or_default().chunks(2) {
+        bytes.push(pair.iter().fold(0, |acc, &c| (acc << 4) | nibble(c)));
+    }
+    left_pad(&bytes, len)
 }
 
 /// Left-pads (or left-trims leading zeros of) `bytes` to exactly `len` bytes.

@@ -2,6 +2,7 @@
 //! domain parameters and explicit ones, behind one `Group` type so the protocols are written once.
 
 pub mod brainpool_p512r1;
+pub mod brainpool_small;
 pub mod dh;
 pub mod ec;
 pub mod weierstrass;
@@ -54,19 +55,18 @@ impl fmt::Debug for Group {
 impl Group {
     /// ICAO 9303 Part 11 §9.5.1 standardized domain parameters by id.
     pub fn standardized(id: u32) -> Result<Self, GroupError> {
-        let no_crate = GroupError::NotSupported;
         let curve = match id {
             0..=2 => {
                 let g = DhGroup::rfc5114(id as u8).ok_or(GroupError::UnknownParameterId(id))?;
                 return Ok(Group::Dh(g));
             }
-            8 => return Err(no_crate("NIST P-192 (no maintained Rust crate)")),
-            9 => return Err(no_crate("brainpoolP192r1 (no maintained Rust crate)")),
-            10 => return Err(no_crate("NIST P-224 (no maintained Rust crate)")),
-            11 => return Err(no_crate("brainpoolP224r1 (no maintained Rust crate)")),
+            8 => NamedCurve::NistP192,
+            9 => NamedCurve::BrainpoolP192r1,
+            10 => NamedCurve::NistP224,
+            11 => NamedCurve::BrainpoolP224r1,
             12 => NamedCurve::NistP256,
             13 => NamedCurve::BrainpoolP256r1,
-            14 => return Err(no_crate("brainpoolP320r1 (no maintained Rust crate)")),
+            14 => NamedCurve::BrainpoolP320r1,
             15 => NamedCurve::NistP384,
             16 => NamedCurve::BrainpoolP384r1,
             17 => NamedCurve::BrainpoolP512r1,

@@ -125,18 +125,25 @@ pub const MAX_PIXELS: u64 = 8 * 1024 * 1024;
 /// Why a JPEG 2000 header was refused before decoding.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Jpeg2000HeaderError {
+    /// The JP2 box structure (ISO/IEC 15444-1 Annex I) is broken; the text says how.
     #[error("malformed JP2 box structure: {0}")]
     Boxes(&'static str),
+    /// No top-level contiguous codestream (`jp2c`) box.
     #[error("the JP2 file has no contiguous codestream (jp2c) box")]
     NoCodestream,
+    /// The codestream does not start with SOC (`FF4F`) directly followed by SIZ (`FF51`).
     #[error("the codestream does not start with SOC followed by SIZ")]
     NoSiz,
+    /// The SIZ marker (ISO/IEC 15444-1 A.5.1) is truncated or inconsistent.
     #[error("malformed SIZ marker: {0}")]
     Siz(&'static str),
+    /// More image components than [`MAX_COMPONENTS`].
     #[error("{0} components (at most {MAX_COMPONENTS})")]
     TooManyComponents(u16),
+    /// More tiles in the grid than [`MAX_TILES`].
     #[error("{0} tiles (at most {MAX_TILES})")]
     TooManyTiles(u64),
+    /// More pixels than [`MAX_PIXELS`] (or a side above [`MAX_SIDE`]).
     #[error("{0} pixels (at most {MAX_PIXELS})")]
     TooManyPixels(u64),
 }
@@ -144,9 +151,13 @@ pub enum Jpeg2000HeaderError {
 /// What the SIZ marker of a codestream declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Jpeg2000Header {
+    /// Image width in pixels (Xsiz − XOsiz).
     pub width: u32,
+    /// Image height in pixels (Ysiz − YOsiz).
     pub height: u32,
+    /// Number of components (Csiz).
     pub components: u16,
+    /// Tiles in the tile grid.
     pub tiles: u64,
 }
 

@@ -146,7 +146,7 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
                     "reader",
                     Verdict::Fail,
                     format!(
-                        "only virtual readers match {:?} ({}): refused; a USB reader is needed",
+                        "only virtual readers match {} ({}): refused; a USB reader is needed",
                         cfg.reader.name_pattern,
                         choice.refused_virtual.join(", ")
                     ),
@@ -155,7 +155,7 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
                     "reader",
                     Verdict::Fail,
                     format!(
-                        "none matches {:?} (connected: {})",
+                        "none matches {} (connected: {})",
                         cfg.reader.name_pattern,
                         if names.is_empty() {
                             "none".to_owned()

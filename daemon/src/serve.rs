@@ -155,9 +155,15 @@ fn station_camera(cfg: &Config, stop: Arc<AtomicBool>) -> Option<CameraHandle> {
 }
 
 /// The configuration's weakening settings and the backend's (a simulator's relaxations).
-fn weakened(cfg: &Config, authorize: Authorize, passive_pad: bool) -> Vec<Weakness> {
+fn weakened(
+    cfg: &Config,
+    authorize: Authorize,
+    reader: &ReaderPolicy,
+    passive_pad: bool,
+) -> Vec<Weakness> {
     let mut effective = cfg.clone();
     effective.bus.authorize = Some(authorize);
+    effective.reader.allow_virtual = reader.allow_virtual;
     let mut out = weaknesses(&effective);
     if !passive_pad {
         out.push(Weakness {
@@ -181,7 +187,7 @@ pub async fn serve(cfg: Config, backend: Backend) -> anyhow::Result<()> {
         observer,
         keep_alive,
     } = backend;
-    let weakened = weakened(&cfg, authorize, passive_pad);
+    let weakened = weakened(&cfg, authorize, &reader, passive_pad);
     for w in &weakened {
         tracing::warn!(setting = w.setting, "weakened: {}", w.why);
     }

@@ -111,7 +111,7 @@ fn backend(bus_address: String, sim: Simulation) -> Backend {
         trust: sim.trust.clone(),
         // The private pcscd's vpcd reader, not a USB reader: a virtual one, allowed here only.
         reader: ReaderPolicy {
-            pattern: sim.reader_name.clone(),
+            patterns: vec![sim.reader_name.clone()],
             allow_virtual: true,
             virtual_names: Vec::new(),
         },

@@ -44,9 +44,11 @@ pub struct StationConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReaderConfig {
-    /// PC/SC reader name pattern: `*` matches any run of characters, the match ignores case.
-    /// The first connected reader that matches (in name order) is used.
-    pub name_pattern: String,
+    /// The allow-list of PC/SC reader name patterns, one pattern or a list, most preferred first:
+    /// `*` matches any run of characters, the match ignores case. The station uses a reader of
+    /// the earliest pattern that matches one (the first in name order); readers no pattern
+    /// names are never used.
+    pub name_pattern: ReaderPatterns,
     /// Accept a virtual reader (vsmartcard's vpcd). Never on a production station: a virtual
     /// reader takes its card from a socket, which is how a forged chip gets in.
     pub allow_virtual: bool,
@@ -54,11 +56,38 @@ pub struct ReaderConfig {
     pub pcscd_config: PathBuf,
 }
 
+/// `[reader] name_pattern`: one pattern (`"ACS ACR1252*"`) or an allow-list
+/// (`["Identiv uTrust 3700 F*", "ACS ACR1252*PICC*"]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderPatterns(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for ReaderPatterns {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(de)? {
+            OneOrMany::One(p) => Self(vec![p]),
+            OneOrMany::Many(ps) => Self(ps),
+        })
+    }
+}
+
+impl std::fmt::Display for ReaderPatterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let quoted: Vec<String> = self.0.iter().map(|p| format!("{p:?}")).collect();
+        f.write_str(&quoted.join(", "))
+    }
+}
+
 impl ReaderConfig {
     /// The rule that picks the station's reader (reads `pcscd_config`).
     pub fn policy(&self) -> crate::reader::ReaderPolicy {
         crate::reader::ReaderPolicy {
-            pattern: self.name_pattern.clone(),
+            patterns: self.name_pattern.0.clone(),
             allow_virtual: self.allow_virtual,
             virtual_names: crate::reader::vpcd_names(&self.pcscd_config),
         }
@@ -213,7 +242,7 @@ impl Default for StationConfig {
 impl Default for ReaderConfig {
     fn default() -> Self {
         Self {
-            name_pattern: "*".into(),
+            name_pattern: ReaderPatterns(vec!["*".into()]),
             allow_virtual: false,
             pcscd_config: PathBuf::from("/etc/reader.conf.d"),
         }
@@ -390,8 +419,13 @@ impl Config {
         if !(1..=60).contains(&self.camera.fps) {
             return Err(bad("camera.fps", "must be between 1 and 60"));
         }
-        if self.reader.name_pattern.is_empty() {
-            return Err(bad("reader.name_pattern", "must not be empty (use \"*\")"));
+        if self.reader.name_pattern.0.is_empty()
+            || self.reader.name_pattern.0.iter().any(|p| p.is_empty())
+        {
+            return Err(bad(
+                "reader.name_pattern",
+                "needs at least one pattern and no empty one (use \"*\" for any reader)",
+            ));
         }
         if self.alternatives.en.trim().is_empty() || self.alternatives.da.trim().is_empty() {
             return Err(bad("alternatives", "both en and da texts are needed"));
@@ -537,6 +571,29 @@ mod tests {
             .expect_err("unknown mode")
             .to_string();
         assert!(shown.starts_with("s.toml:2:"), "{shown}");
+    }
+
+    #[test]
+    fn the_reader_allow_list_is_one_pattern_or_a_list_and_never_empty() {
+        let one = Config::parse("[reader]\nname_pattern = \"ACS*\"\n", "r.toml").expect("valid");
+        assert_eq!(one.reader.policy().patterns, vec!["ACS*".to_owned()]);
+        let list = Config::parse(
+            "[reader]\nname_pattern = [\"Identiv*\", \"ACS*PICC*\"]\n",
+            "r.toml",
+        )
+        .expect("valid");
+        assert_eq!(
+            list.reader.policy().patterns,
+            vec!["Identiv*".to_owned(), "ACS*PICC*".to_owned()]
+        );
+        assert_eq!(
+            list.reader.name_pattern.to_string(),
+            "\"Identiv*\", \"ACS*PICC*\""
+        );
+        for bad in ["[]", "[\"ACS*\", \"\"]", "\"\"", "3"] {
+            let text = format!("[reader]\nname_pattern = {bad}\n");
+            assert!(Config::parse(&text, "r.toml").is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

@@ -60,6 +60,13 @@ pub fn weaknesses(cfg: &Config) -> Vec<Weakness> {
             "on: a virtual camera (how injected video gets in) is accepted".into(),
         );
     }
+    if cfg.reader.allow_virtual {
+        weak(
+            "reader.allow_virtual",
+            "on: a virtual reader (a chip served from a network socket, how a forged chip gets in) is accepted"
+                .into(),
+        );
+    }
     if cfg.bus.authorize == Some(Authorize::PolicyOnly) {
         weak(
             "bus.authorize",
@@ -91,6 +98,7 @@ mod tests {
             "[face]\nmatch_threshold = 0.0\npad_threshold = 0.0\nchallenge = false\n\
              [chip]\nrequire_clone_protection = false\n\
              [camera]\nallow_virtual = true\n\
+             [reader]\nallow_virtual = true\n\
              [bus]\nauthorize = \"policy-only\"\n",
         );
         assert_eq!(
@@ -101,6 +109,7 @@ mod tests {
                 "face.challenge",
                 "chip.require_clone_protection",
                 "camera.allow_virtual",
+                "reader.allow_virtual",
                 "bus.authorize",
             ]
         );

@@ -1,5 +1,6 @@
-//! Which PC/SC reader is the station's: the configured name pattern, and virtual readers refused
-//! unless the configuration allows them.
+//! Which PC/SC reader is the station's: the configured allow-list of name patterns (the first
+//! pattern that an acceptable reader matches wins), and virtual readers refused unless the
+//! configuration allows them.
 //!
 //! A virtual reader (vsmartcard's `vpcd`) takes its card from a TCP socket: any program that can
 //! reach that socket can present a "chip" of its own making. On a production station it is how a
@@ -17,8 +18,9 @@ use crate::config::reader_name_matches;
 /// The reader rule from the configuration (`[reader]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReaderPolicy {
-    /// `*` stands for any run of characters; the match ignores case.
-    pub pattern: String,
+    /// The allow-list, most preferred first: `*` stands for any run of characters; the match
+    /// ignores case. A reader no pattern matches is never used.
+    pub patterns: Vec<String>,
     /// Accept a virtual reader (tests, the simulated station).
     pub allow_virtual: bool,
     /// Friendly names of the vpcd entries in pcscd's configuration (see [`vpcd_names`]).
@@ -28,10 +30,11 @@ pub struct ReaderPolicy {
 /// What the rule makes of the connected readers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Choice {
-    /// The station's reader: the first acceptable match in name order (PC/SC lists readers in
-    /// attach order, which changes with every replug; name order does not).
+    /// The station's reader: an acceptable match of the earliest pattern that has one, the first
+    /// in name order among them (PC/SC lists readers in attach order, which changes with every
+    /// replug; name order does not).
     pub chosen: Option<String>,
-    /// Readers that match the pattern but were refused as virtual.
+    /// Readers that match a pattern but were refused as virtual.
     pub refused_virtual: Vec<String>,
     /// Further acceptable matches that were not chosen.
     pub others: Vec<String>,
@@ -40,11 +43,18 @@ pub struct Choice {
 impl ReaderPolicy {
     /// Applies the rule to the reader names PC/SC lists.
     pub fn choose(&self, names: &[String]) -> Choice {
-        let mut matching: Vec<&String> = names
-            .iter()
-            .filter(|n| reader_name_matches(&self.pattern, n))
-            .collect();
-        matching.sort();
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        // Pattern order first, then name order; a reader two patterns match counts once.
+        let mut matching: Vec<&String> = Vec::new();
+        for pattern in &self.patterns {
+            for name in &sorted {
+                if reader_name_matches(pattern, name) && !matching.contains(name) {
+                    matching.push(name);
+                }
+            }
+        }
         let mut choice = Choice::default();
         for name in matching {
             if self.is_virtual(name) && !self.allow_virtual {
@@ -130,7 +140,7 @@ mod tests {
 
     fn strict(pattern: &str) -> ReaderPolicy {
         ReaderPolicy {
-            pattern: pattern.into(),
+            patterns: vec![pattern.into()],
             allow_virtual: false,
             virtual_names: Vec::new(),
         }
@@ -180,6 +190,46 @@ mod tests {
             "ACS ACR1252 Dual Reader [ACR1252 Dual Reader SAM] 00 01",
         ]));
         assert_eq!(choice, Choice::default());
+    }
+
+    #[test]
+    fn the_allow_list_prefers_its_earlier_patterns_and_ignores_readers_it_does_not_name() {
+        let connected = names(&[
+            "ACS ACR1252 Dual Reader [ACR1252 Dual Reader PICC] 00 00",
+            "Identiv uTrust 3700 F CL Reader 00 00",
+            "Gemalto PC Twin Reader 00 00",
+        ]);
+        let policy = ReaderPolicy {
+            patterns: names(&["Identiv uTrust 3700 F*", "ACS ACR1252*PICC*"]),
+            ..strict("*")
+        };
+        let choice = policy.choose(&connected);
+        // The admin's first choice wins over name order; the unlisted reader is not a candidate.
+        assert_eq!(
+            choice.chosen.as_deref(),
+            Some("Identiv uTrust 3700 F CL Reader 00 00")
+        );
+        assert_eq!(
+            choice.others,
+            names(&["ACS ACR1252 Dual Reader [ACR1252 Dual Reader PICC] 00 00"])
+        );
+        // Its first choice unplugged, the second pattern's reader takes over.
+        let choice = policy.choose(&connected[..1]);
+        assert_eq!(
+            choice.chosen.as_deref(),
+            Some("ACS ACR1252 Dual Reader [ACR1252 Dual Reader PICC] 00 00")
+        );
+        // A reader matched by two patterns is listed once.
+        let overlapping = ReaderPolicy {
+            patterns: names(&["ACS*", "*PICC*"]),
+            ..strict("*")
+        };
+        let choice = overlapping.choose(&connected);
+        assert_eq!(choice.others, Vec::<String>::new());
+        // Nothing listed: nothing chosen, and the virtual reader is refused even if listed.
+        let choice = strict("Virtual PCD*").choose(&names(&["Virtual PCD 00 00"]));
+        assert_eq!(choice.chosen, None);
+        assert_eq!(choice.refused_virtual, names(&["Virtual PCD 00 00"]));
     }
 
     #[test]

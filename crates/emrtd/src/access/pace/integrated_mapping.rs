@@ -90,7 +90,7 @@ pub fn map_ec(
 }
 
 /// ICAO 9303 Part 11 Appendix B.2 (affine coordinates); needs p ≡ 3 (mod 4), true for every
-/// standardized curve the crates implement. The curves have cofactor 1, so no multiplication follows.
+/// standardized curve but secp224r1 (id 10), on which ECDH-IM is therefore refused. The curves have cofactor 1, so no multiplication follows.
 fn encode_point(
     curve: &dyn EcGroup,
     field: &ModPrime,

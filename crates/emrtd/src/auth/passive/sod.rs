@@ -165,7 +165,7 @@ impl Sod {
             .map(|h| h.hash.as_bytes())
     }
 
-    /// The DER of the signed attributes as signed: a SET OF (tag 0x31), not the [0] IMPLICIT form.
+    /// The DER of the signed attributes as signed: a SET OF (tag 0x31), not the `[0] IMPLICIT` form.
     pub fn signed_attributes_der(&self) -> Result<Vec<u8>, SodError> {
         let attrs = self
             .signer_info()?

@@ -20,7 +20,9 @@ use crate::iso7816::sm::{SecureMessaging, SmCipher, SmError};
 #[derive(Clone, Zeroize)]
 #[zeroize(drop)]
 pub struct BacKeys {
+    /// The encryption key (K_enc, or KS_enc): KDF counter 1, parity-adjusted K1 ‖ K2.
     pub k_enc: [u8; 16],
+    /// The MAC key (K_mac, or KS_mac): KDF counter 2, parity-adjusted K1 ‖ K2.
     pub k_mac: [u8; 16],
 }
 
@@ -37,6 +39,8 @@ impl BacKeys {
         Self::from_seed(&seed[..])
     }
 
+    /// Document basic access keys from the MRZ access key (its MRZ information: document number,
+    /// date of birth and date of expiry, each with its check digit).
     pub fn from_key(key: &ChipAccessKey) -> Self {
         Self::from_mrz_information(&key.mrz_information())
     }
@@ -100,14 +104,20 @@ fn open(keys: &BacKeys, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, BacError> {
 /// Why the chip's EXTERNAL AUTHENTICATE answer is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BacError {
+    /// The authentication message is not E ‖ M of 32 + 8 bytes; the value is its length.
     #[error("the answer is {0} bytes, not 40")]
     Length(usize),
+    /// M does not verify under K_mac: the message was not made with the same keys.
     #[error("the answer's MAC does not verify")]
     Mac,
+    /// The decrypted message does not carry the nonces it must echo (RND.IC, and RND.IFD in the
+    /// chip's answer).
     #[error("the answer does not echo our nonces")]
     Nonce,
+    /// 3DES or the retail MAC refused its input (a key or block length).
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// Secure messaging could not be set up with the session keys.
     #[error(transparent)]
     Sm(#[from] SmError),
 }
@@ -198,10 +208,12 @@ impl fmt::Debug for Bac {
 }
 
 impl Bac {
+    /// BAC opened with the document basic access keys of `key`.
     pub fn new(key: &ChipAccessKey) -> Self {
         Self::with_keys(BacKeys::from_key(key))
     }
 
+    /// BAC with document basic access keys already derived (worked examples give K_enc and K_mac).
     pub fn with_keys(keys: BacKeys) -> Self {
         Self {
             keys,

@@ -25,7 +25,11 @@ impl KeyKind {
 
 /// The access control the session will run.
 pub struct AccessPlan {
+    /// Which access control the exchange runs: reported in the read's phase events and in
+    /// `ChipRead::access`.
     pub protocol: AccessProtocol,
+    /// The sub-protocol itself; the session sends its commands unwrapped and takes the secure
+    /// messaging it ends with.
     pub exchange: Box<dyn Exchange>,
     /// BAC runs inside the eMRTD application (SELECT it first); PACE runs on the master file
     /// and the application is selected afterwards, under secure messaging.
@@ -44,6 +48,9 @@ impl fmt::Debug for AccessPlan {
 
 /// Chooses the access control for a chip from its EF.CardAccess (absent: BAC only).
 pub trait AccessSelector: Send + Sync {
+    /// The plan for a chip with this EF.CardAccess (`None`: the chip has none) opened with `key`;
+    /// `Err` when no access control this reader runs can use the key on this chip (e.g. a CAN
+    /// without PACE).
     fn select(
         &self,
         card_access: Option<&CardAccess>,

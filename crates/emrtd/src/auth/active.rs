@@ -64,8 +64,20 @@ impl From<ActiveAuthError> for crate::ChipError {
 /// DG15's public key.
 #[derive(Clone)]
 pub enum AaPublicKey {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
-    Ec { curve: CurveRef, point: Vec<u8> },
+    /// An RSA key (rsaEncryption); the chip signs with ISO/IEC 9796-2 scheme 1.
+    Rsa {
+        /// The modulus, big-endian.
+        n: Vec<u8>,
+        /// The public exponent, big-endian.
+        e: Vec<u8>,
+    },
+    /// An EC key (id-ecPublicKey); the chip signs with ECDSA.
+    Ec {
+        /// The key's curve: a named one, or explicit parameters from DG15.
+        curve: CurveRef,
+        /// The public point, SEC1-encoded as DG15 holds it.
+        point: Vec<u8>,
+    },
 }
 
 impl fmt::Debug for AaPublicKey {
@@ -102,6 +114,8 @@ impl AaPublicKey {
         Self::from_spki(&spki)
     }
 
+    /// The key of a SubjectPublicKeyInfo (DG15's content): rsaEncryption or id-ecPublicKey; any
+    /// other algorithm, or a curve not known here, is `Unsupported`.
     pub fn from_spki(spki: &SubjectPublicKeyInfoOwned) -> Result<Self, ActiveAuthError> {
         let bad = |e: &dyn fmt::Display| ActiveAuthError::BadDg15(e.to_string());
         let key = spki

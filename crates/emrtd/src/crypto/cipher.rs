@@ -23,8 +23,11 @@ pub enum SymmetricCipher {
 /// A key of the wrong length or a buffer that is not a whole number of blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CipherError {
+    /// A key whose length is not the cipher's: the cipher and the key length it needs.
     #[error("a {0:?} key must be {1} bytes")]
     KeyLength(SymmetricCipher, usize),
+    /// Data, an IV or a single block that is not a whole number of blocks; the value is the
+    /// cipher's block length.
     #[error("the data is not a whole number of {0}-byte blocks")]
     NotBlockAligned(usize),
 }

@@ -14,10 +14,13 @@ pub(crate) mod tdes;
 /// Why a cryptographic operation could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
+    /// A key of the wrong length for the cipher; the value is its length in bytes.
     #[error("key of {0} bytes has the wrong length")]
     KeyLength(usize),
+    /// Data that is not a whole number of cipher blocks; the value is its length in bytes.
     #[error("data of {0} bytes is not a whole number of cipher blocks")]
     NotBlockAligned(usize),
+    /// Data to unpad does not end in ISO/IEC 9797-1 padding method 2 (0x80, then zero bytes).
     #[error("ISO 9797-1 method 2 padding is missing or malformed")]
     BadPadding,
 }

@@ -12,6 +12,7 @@ pub struct RandomError(pub String);
 
 /// A source of cryptographically secure random bytes.
 pub trait RandomSource: Send {
+    /// Fills all of `buf` with random bytes, or says why it cannot.
     fn fill(&mut self, buf: &mut [u8]) -> Result<(), RandomError>;
 }
 
@@ -32,6 +33,7 @@ pub struct ScriptedRandom {
 }
 
 impl ScriptedRandom {
+    /// Replays the bytes of `chunks` one after the other, first byte first.
     pub fn new(chunks: &[&[u8]]) -> Self {
         Self {
             bytes: chunks.iter().flat_map(|c| c.iter().copied()).collect(),

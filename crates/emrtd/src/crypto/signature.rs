@@ -15,10 +15,13 @@ use crate::crypto::domain_params::weierstrass::{self, CurveParams};
 /// Why a signature did not verify (or could not be checked).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
+    /// The signature does not verify with the key.
     #[error("the signature does not verify")]
     Invalid,
+    /// An algorithm, curve or parameter this implementation does not verify; the text names it.
     #[error("unsupported algorithm: {0}")]
     Unsupported(String),
+    /// The key, the signature or the algorithm parameters cannot be decoded.
     #[error("malformed key or signature: {0}")]
     Malformed(String),
     /// A key or domain parameter beyond what this station works on (CPU exhaustion guard).
@@ -29,49 +32,89 @@ pub enum SignatureError {
 /// Hash functions LDS security objects and signatures use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlgorithm {
+    /// SHA-1 (FIPS 180-4), 20 bytes.
     Sha1,
+    /// SHA-224 (FIPS 180-4), 28 bytes.
     Sha224,
+    /// SHA-256 (FIPS 180-4), 32 bytes.
     Sha256,
+    /// SHA-384 (FIPS 180-4), 48 bytes.
     Sha384,
+    /// SHA-512 (FIPS 180-4), 64 bytes.
     Sha512,
 }
 
+/// The object identifiers of the hashes, signature algorithms, key types and curves recognised here.
 pub mod oids {
     use const_oid::ObjectIdentifier as O;
+    /// id-sha1: SHA-1 (RFC 3279).
     pub const SHA1: O = O::new_unwrap("1.3.14.3.2.26");
+    /// id-sha224: SHA-224 (RFC 4055).
     pub const SHA224: O = O::new_unwrap("2.16.840.1.101.3.4.2.4");
+    /// id-sha256: SHA-256 (RFC 4055).
     pub const SHA256: O = O::new_unwrap("2.16.840.1.101.3.4.2.1");
+    /// id-sha384: SHA-384 (RFC 4055).
     pub const SHA384: O = O::new_unwrap("2.16.840.1.101.3.4.2.2");
+    /// id-sha512: SHA-512 (RFC 4055).
     pub const SHA512: O = O::new_unwrap("2.16.840.1.101.3.4.2.3");
+    /// rsaEncryption: an RSA public key (RFC 3279), or in CMS a PKCS #1 v1.5 signature whose
+    /// hash the SignerInfo's digest algorithm names (RFC 3370).
     pub const RSA_ENCRYPTION: O = O::new_unwrap("1.2.840.113549.1.1.1");
+    /// sha1WithRSAEncryption: PKCS #1 v1.5 with SHA-1 (RFC 3279).
     pub const SHA1_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.5");
+    /// sha256WithRSAEncryption: PKCS #1 v1.5 with SHA-256 (RFC 4055).
     pub const SHA256_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.11");
+    /// sha384WithRSAEncryption: PKCS #1 v1.5 with SHA-384 (RFC 4055).
     pub const SHA384_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.12");
+    /// sha512WithRSAEncryption: PKCS #1 v1.5 with SHA-512 (RFC 4055).
     pub const SHA512_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.13");
+    /// sha224WithRSAEncryption: PKCS #1 v1.5 with SHA-224 (RFC 4055).
     pub const SHA224_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.14");
+    /// id-RSASSA-PSS: RSA-PSS, its hash, mask generation and salt length in the parameters
+    /// (RFC 4055).
     pub const RSASSA_PSS: O = O::new_unwrap("1.2.840.113549.1.1.10");
+    /// id-mgf1: the mask generation function of RSA-PSS (RFC 4055).
     pub const MGF1: O = O::new_unwrap("1.2.840.113549.1.1.8");
+    /// id-ecPublicKey: an elliptic-curve public key, the curve in the parameters (RFC 5480).
     pub const EC_PUBLIC_KEY: O = O::new_unwrap("1.2.840.10045.2.1");
+    /// ecdsa-with-SHA1 (RFC 3279).
     pub const ECDSA_SHA1: O = O::new_unwrap("1.2.840.10045.4.1");
+    /// ecdsa-with-SHA224 (RFC 5758).
     pub const ECDSA_SHA224: O = O::new_unwrap("1.2.840.10045.4.3.1");
+    /// ecdsa-with-SHA256 (RFC 5758).
     pub const ECDSA_SHA256: O = O::new_unwrap("1.2.840.10045.4.3.2");
+    /// ecdsa-with-SHA384 (RFC 5758).
     pub const ECDSA_SHA384: O = O::new_unwrap("1.2.840.10045.4.3.3");
+    /// ecdsa-with-SHA512 (RFC 5758).
     pub const ECDSA_SHA512: O = O::new_unwrap("1.2.840.10045.4.3.4");
+    /// secp192r1 (X9.62 prime192v1): NIST P-192 (RFC 5480).
     pub const SECP192R1: O = O::new_unwrap("1.2.840.10045.3.1.1");
+    /// secp224r1: NIST P-224 (RFC 5480).
     pub const SECP224R1: O = O::new_unwrap("1.3.132.0.33");
+    /// secp256r1 (X9.62 prime256v1): NIST P-256 (RFC 5480).
     pub const SECP256R1: O = O::new_unwrap("1.2.840.10045.3.1.7");
+    /// secp384r1: NIST P-384 (RFC 5480).
     pub const SECP384R1: O = O::new_unwrap("1.3.132.0.34");
+    /// secp521r1: NIST P-521 (RFC 5480).
     pub const SECP521R1: O = O::new_unwrap("1.3.132.0.35");
+    /// brainpoolP192r1 (RFC 5639).
     pub const BRAINPOOL_P192R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.3");
+    /// brainpoolP224r1 (RFC 5639).
     pub const BRAINPOOL_P224R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.5");
+    /// brainpoolP256r1 (RFC 5639).
     pub const BRAINPOOL_P256R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+    /// brainpoolP320r1 (RFC 5639).
     pub const BRAINPOOL_P320R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.9");
+    /// brainpoolP384r1 (RFC 5639).
     pub const BRAINPOOL_P384R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.11");
+    /// brainpoolP512r1 (RFC 5639).
     pub const BRAINPOOL_P512R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.13");
+    /// prime-field: the field type of explicit EC parameters over GF(p) (X9.62, RFC 3279).
     pub const PRIME_FIELD: O = O::new_unwrap("1.2.840.10045.1.1");
 }
 
 impl HashAlgorithm {
+    /// The hash an id-sha* OID names; `None` for any other OID.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         Some(match *oid {
             oids::SHA1 => Self::Sha1,
@@ -83,6 +126,7 @@ impl HashAlgorithm {
         })
     }
 
+    /// The hash's id-sha* OID.
     pub fn oid(self) -> ObjectIdentifier {
         match self {
             Self::Sha1 => oids::SHA1,
@@ -93,6 +137,7 @@ impl HashAlgorithm {
         }
     }
 
+    /// The hash of `data`.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Sha1 => Sha1::digest(data).to_vec(),
@@ -103,6 +148,7 @@ impl HashAlgorithm {
         }
     }
 
+    /// The length of a digest in bytes.
     pub fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
@@ -143,7 +189,10 @@ impl HashAlgorithm {
 /// An EC key's curve: one the curve crates implement, or explicit parameters verified generically.
 #[derive(Debug, Clone)]
 pub enum CurveRef {
+    /// A curve implemented here: named by OID, or explicit parameters equal to its own.
     Named(NamedCurve),
+    /// Explicit parameters of another prime-field curve, for the generic variable-time verifier
+    /// (public data only).
     Explicit(CurveParams),
 }
 
@@ -235,24 +284,38 @@ fn check_explicit_bounds(e: &ExplicitCurve<'_>) -> Result<(), SignatureError> {
 /// X9.62 `ECParameters ::= SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }`.
 #[derive(Debug, der::Sequence)]
 pub struct ExplicitCurve<'a> {
+    /// version (1).
     pub version: u8,
+    /// fieldID: the field type and the prime p.
     pub field_id: FieldId<'a>,
+    /// curve: the coefficients a and b.
     pub curve: CurveCoefficients<'a>,
+    /// base: the generator G, a SEC1 point.
     pub base: OctetString,
+    /// order: the order n of G.
     pub order: UintRef<'a>,
+    /// cofactor: h = #E / n, optional.
     pub cofactor: Option<UintRef<'a>>,
 }
 
+/// X9.62 `FieldID ::= SEQUENCE { fieldType OBJECT IDENTIFIER, parameters }` of a prime field,
+/// whose parameters are the prime p.
 #[derive(Debug, der::Sequence)]
 pub struct FieldId<'a> {
+    /// fieldType: only prime-field is accepted.
     pub field_type: Oid,
+    /// The prime p.
     pub prime: UintRef<'a>,
 }
 
+/// X9.62 `Curve ::= SEQUENCE { a FieldElement, b FieldElement, seed BIT STRING OPTIONAL }`.
 #[derive(Debug, der::Sequence)]
 pub struct CurveCoefficients<'a> {
+    /// Coefficient a of y² = x³ + ax + b, big-endian.
     pub a: OctetString,
+    /// Coefficient b, big-endian.
     pub b: OctetString,
+    /// The seed the curve was generated from (not used).
     pub seed: Option<der::asn1::BitStringRef<'a>>,
 }
 
@@ -360,7 +423,9 @@ pub fn verify_ecdsa_prehash(
 /// An ECDSA signature as DER `SEQUENCE { r, s }` (X.509, CMS) or plain `r ‖ s` (TR-03111, AA).
 #[derive(Debug, Clone, Copy)]
 pub enum EcdsaSignature<'a> {
+    /// DER `SEQUENCE { r INTEGER, s INTEGER }`.
     Der(&'a [u8]),
+    /// `r ‖ s`, each as long as the order n (BSI TR-03111).
     Plain(&'a [u8]),
 }
 
@@ -481,6 +546,7 @@ pub fn rsa_key(pkcs1_der: &[u8]) -> Result<RsaPublicKey, SignatureError> {
 /// RSA moduli this station works with (ICAO 9303 Part 12 keys are 1024–4096 bits; AA keys ≥ 1024).
 pub const RSA_MODULUS_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
 
+/// `OutOfBounds` unless an RSA modulus of `bits` bits is within [`RSA_MODULUS_BITS`].
 pub fn check_rsa_modulus_bits(bits: usize) -> Result<(), SignatureError> {
     if RSA_MODULUS_BITS.contains(&bits) {
         Ok(())

@@ -29,12 +29,18 @@ const C1_256: [u8; 32] = [
 /// Why the integrated mapping failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MappingError {
+    /// The terminal's nonce t is not as long as the cipher's key (R_p keys the cipher with t).
     #[error("the nonce t must be as long as the cipher key")]
     NonceLength,
+    /// The block cipher of R_p refused its input.
     #[error(transparent)]
     Cipher(#[from] CipherError),
+    /// The curve cannot take the point encoding (its p is not 3 mod 4) or the encoded point is
+    /// not on the curve.
     #[error(transparent)]
     Ec(#[from] EcError),
+    /// No usable generator comes out: the modulus is unusable, the point encoding divides by zero,
+    /// or (DH) the mapped value is not a generator of the subgroup.
     #[error("the mapped generator is degenerate")]
     Degenerate,
 }

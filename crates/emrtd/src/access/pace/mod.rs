@@ -78,26 +78,52 @@ impl PacePassword {
 /// Why PACE did not establish a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaceError {
+    /// The password cannot be a PACE password (a CAN is exactly six digits).
     #[error("the password is not usable (a CAN has six digits)")]
     InvalidPassword,
+    /// The PaceInfo names a variant or domain parameters this implementation does not run, or the
+    /// chip refused MSE:Set AT; the text says which.
     #[error("PACE variant not supported here: {0}")]
     Unsupported(String),
+    /// The chip refused the terminal's authentication token (63xx or 6982): the password is wrong.
     #[error("the chip refused the password (GENERAL AUTHENTICATE answered {0})")]
     WrongPassword(StatusWord),
+    /// The chip answered a step with an error status word.
     #[error("{step} answered {sw}")]
-    ChipRefused { step: &'static str, sw: StatusWord },
+    ChipRefused {
+        /// The command of the step (e.g. "GENERAL AUTHENTICATE (mapping)").
+        step: &'static str,
+        /// The status word it answered.
+        sw: StatusWord,
+    },
+    /// A response is not the step's dynamic authentication data (tag 0x7C around the step's
+    /// tag) or its value has the wrong size.
     #[error("malformed {step} response: {reason}")]
-    Malformed { step: &'static str, reason: String },
+    Malformed {
+        /// The command of the step whose response is malformed.
+        step: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The chip's token T_IC does not verify under KS_MAC: it did not derive the same session
+    /// keys (→ not genuine).
     #[error("the chip's authentication token does not verify")]
     TokenMismatch,
+    /// A key agreement step failed: chiefly a public key from the chip that is not in the group,
+    /// or that echoes the terminal's own key.
     #[error("the chip's public key is invalid: {0}")]
     BadChipKey(GroupError),
+    /// PACE-CAM: the chip's encrypted authentication data A_IC does not decrypt to properly
+    /// padded CA_IC.
     #[error("PACE-CAM chip authentication data does not match the chip's key")]
     ChipAuthenticationMappingFailed,
+    /// [`Pace::on_response`] was called after PACE finished or failed; the value names the state.
     #[error("on_response called in state {0}")]
     OutOfOrder(&'static str),
+    /// No randomness for the nonce or the ephemeral keys.
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// A symmetric cipher refused its input (key or block length).
     #[error("cryptography: {0}")]
     Crypto(String),
 }
@@ -139,8 +165,11 @@ impl From<PaceError> for crate::ChipError {
 
 /// A PACE session's result.
 pub struct PaceOutcome {
+    /// The cipher the PACE OID names; secure messaging uses it.
     pub cipher: SymmetricCipher,
+    /// KS_Enc: the session encryption key, KDF(K, 1) of the shared secret K.
     pub k_enc: Zeroizing<Vec<u8>>,
+    /// KS_MAC: the session MAC key, KDF(K, 2).
     pub k_mac: Zeroizing<Vec<u8>>,
     /// The chip's ephemeral public key (ID_PICC for Terminal Authentication is derived from it).
     pub chip_ephemeral_public: Vec<u8>,

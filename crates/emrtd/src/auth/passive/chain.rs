@@ -83,7 +83,9 @@ pub fn valid_at(cert: &Certificate, now: SystemTime) -> Result<(), String> {
 /// What the CRLs say about `cert` (issued by `issuer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revocation {
+    /// A CRL signed by the issuer lists the certificate's serial number.
     Revoked,
+    /// At least one CRL signed by the issuer is available and none lists the certificate.
     NotRevoked,
     /// No CRL signed by the issuer is available.
     NoCrl,

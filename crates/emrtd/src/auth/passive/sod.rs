@@ -15,10 +15,14 @@ use crate::crypto::signature::HashAlgorithm;
 /// Why EF.SOD could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SodError {
+    /// The file is not a DER object with tag 0x77 (application 23).
     #[error("EF.SOD is not wrapped in tag 0x77")]
     NotSod,
+    /// The CMS structure or the LDS security object inside is broken; the text says where.
     #[error("malformed EF.SOD: {0}")]
     Malformed(String),
+    /// Well-formed but beyond this implementation: a hash algorithm it lacks, or no Document
+    /// Signer certificate inside EF.SOD (ICAO 9303 Part 10 lets it be omitted).
     #[error("EF.SOD: {0}")]
     Unsupported(String),
 }
@@ -32,37 +36,51 @@ impl From<der::Error> for SodError {
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 /// id-icao-mrtd-security-ldsSecurityObject
 pub const ID_LDS_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
+/// id-messageDigest, the CMS signed attribute holding the digest of the signed content (RFC 5652
+/// §11.2).
 pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+/// id-contentType, the CMS signed attribute naming the signed content's type (RFC 5652 §11.1).
 pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 
 /// `DataGroupHash ::= SEQUENCE { dataGroupNumber INTEGER, dataGroupHashValue OCTET STRING }`.
 #[derive(Clone, Debug, PartialEq, Eq, der::Sequence)]
 pub struct DataGroupHash {
+    /// dataGroupNumber: which data group (1–16).
     pub number: u8,
+    /// dataGroupHashValue: the hash of the data group's file, as read from the chip.
     pub hash: OctetString,
 }
 
 /// `LDSSecurityObject ::= SEQUENCE { version, hashAlgorithm, dataGroupHashValues, ldsVersionInfo OPT }`.
 #[derive(Clone, Debug, PartialEq, Eq, der::Sequence)]
 pub struct LdsSecurityObject {
+    /// 0 (V0), or 1 (V1) when ldsVersionInfo is present.
     pub version: u8,
+    /// hashAlgorithm: the digest algorithm of every data group hash.
     pub hash_algorithm: AlgorithmIdentifierOwned,
+    /// dataGroupHashValues: one hash per data group on the chip.
     pub data_group_hashes: Vec<DataGroupHash>,
+    /// ldsVersionInfo (V1 only): the LDS and Unicode versions, kept undecoded.
     pub lds_version_info: Option<der::asn1::Any>,
 }
 
 /// A parsed EF.SOD.
 #[derive(Clone, Debug)]
 pub struct Sod {
+    /// The CMS SignedData (RFC 5652) EF.SOD carries: signer info, certificates, content.
     pub signed_data: SignedData,
     /// The encapsulated LDSSecurityObject's DER bytes (what messageDigest covers).
     pub content: Vec<u8>,
+    /// The LDS security object decoded from `content`.
     pub lds: LdsSecurityObject,
+    /// The data group hashes' algorithm (`lds.hash_algorithm`, resolved).
     pub hash_algorithm: HashAlgorithm,
 }
 
 impl Sod {
+    /// Parses EF.SOD: tag 0x77 around a ContentInfo of id-signedData whose encapsulated content is
+    /// an id-icao-mrtd-security-ldsSecurityObject; no hash or signature is checked here.
     pub fn parse(ef_sod: &[u8]) -> Result<Self, SodError> {
         let outer = der::asn1::AnyRef::from_der(ef_sod).map_err(|_| SodError::NotSod)?;
         if outer.tag()
@@ -147,7 +165,7 @@ impl Sod {
             .map(|h| h.hash.as_bytes())
     }
 
-    /// The DER of the signed attributes as signed: a SET OF (tag 0x31), not the [0] IMPLICIT form.
+    /// The DER of the signed attributes as signed: a SET OF (tag 0x31), not the `[0] IMPLICIT` form.
     pub fn signed_attributes_der(&self) -> Result<Vec<u8>, SodError> {
         let attrs = self
             .signer_info()?

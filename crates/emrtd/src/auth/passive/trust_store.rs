@@ -22,12 +22,18 @@ pub const ID_CSCA_MASTER_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("
 /// Why trust material was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {
+    /// The named input is neither a certificate, a CRL nor a master list.
     #[error("{0}: not a certificate, CRL or master list")]
     Unrecognised(String),
+    /// A master list whose structure is broken, or that lacks its one signer, the signer's
+    /// certificate or the signed attributes; the text says which.
     #[error("malformed master list: {0}")]
     MasterList(String),
+    /// A master list whose messageDigest or signature does not verify, or whose signer no CSCA in
+    /// the list or the store issued.
     #[error("the master list's signature does not verify: {0}")]
     MasterListSignature(String),
+    /// A file or directory could not be read: its path and the I/O error.
     #[error("cannot read {0}: {1}")]
     Io(PathBuf, String),
 }
@@ -40,18 +46,22 @@ pub struct TrustStore {
 }
 
 impl TrustStore {
+    /// An empty store: Passive Authentication then reports the chain as not checked.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The trusted CSCA certificates, each once, in the order they were added.
     pub fn cscas(&self) -> &[Certificate] {
         &self.cscas
     }
 
+    /// The CRLs, not yet checked: a CRL's signature is verified when it is used.
     pub fn crls(&self) -> &[CertificateList] {
         &self.crls
     }
 
+    /// Whether no CSCA is trusted (CRLs alone do not count).
     pub fn is_empty(&self) -> bool {
         self.cscas.is_empty()
     }

@@ -12,10 +12,15 @@ use super::ec::left_pad;
 /// Why a Diffie-Hellman operation was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DhError {
+    /// A value (a public key, generator or result) longer than p, outside 1 < y < p−1, or, when
+    /// q is known, outside the subgroup of order q.
     #[error("the public value is not in the prime-order subgroup")]
     InvalidPublicValue,
+    /// An exponent that is zero or longer than p.
     #[error("the exponent is zero or too long")]
     InvalidExponent,
+    /// The parameters cannot form a group here (p even, or not 64 to 1024 bytes long), or the
+    /// operation needs the order q the group lacks.
     #[error("the group parameters are malformed")]
     InvalidGroup,
 }

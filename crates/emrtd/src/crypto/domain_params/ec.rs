@@ -18,18 +18,29 @@ use zeroize::Zeroizing;
 /// The curves with an arithmetic implementation here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NamedCurve {
+    /// NIST P-192 (secp192r1); PACE standardized domain parameter 8. The `p192` crate.
     NistP192,
+    /// NIST P-224 (secp224r1); parameter 10. The `p224` crate.
     NistP224,
+    /// NIST P-256 (secp256r1); parameter 12. The `p256` crate.
     NistP256,
+    /// NIST P-384 (secp384r1); parameter 15. The `p384` crate.
     NistP384,
+    /// NIST P-521 (secp521r1); parameter 18. The `p521` crate.
     NistP521,
-    /// Defined in this crate (`brainpool_small`) on RustCrypto's primefield/primeorder, as are P224r1, P320r1.
+    /// brainpoolP192r1 (RFC 5639 §3.2); parameter 9. Defined in this crate (`brainpool_small`) on
+    /// RustCrypto's primefield/primeorder, as are P224r1, P320r1.
     BrainpoolP192r1,
+    /// brainpoolP224r1 (RFC 5639 §3.3); parameter 11. Defined in `brainpool_small`.
     BrainpoolP224r1,
+    /// brainpoolP256r1 (RFC 5639 §3.4); parameter 13. The `bp256` crate.
     BrainpoolP256r1,
+    /// brainpoolP320r1 (RFC 5639 §3.5); parameter 14. Defined in `brainpool_small`.
     BrainpoolP320r1,
+    /// brainpoolP384r1 (RFC 5639 §3.6); parameter 16. The `bp384` crate.
     BrainpoolP384r1,
-    /// Defined in this crate (`brainpool_p512r1`) on RustCrypto's primefield/primeorder.
+    /// brainpoolP512r1 (RFC 5639 §3.7); parameter 17. Defined in this crate (`brainpool_p512r1`)
+    /// on RustCrypto's primefield/primeorder.
     BrainpoolP512r1,
 }
 
@@ -53,18 +64,23 @@ impl NamedCurve {
 /// Why an elliptic-curve operation was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EcError {
+    /// The octet string is not an uncompressed SEC1 point (04 ‖ x ‖ y) on this curve.
     #[error("the point is not an uncompressed point on the curve")]
     InvalidPoint,
+    /// The result is the point at infinity, which is never a valid key, generator or shared point.
     #[error("the result is the point at infinity")]
     Identity,
+    /// A scalar that is zero, longer than the curve's coordinate, or not below the order n.
     #[error("the scalar is zero or not below the group order")]
     InvalidScalar,
+    /// The curve's p is not 3 mod 4, which the Integrated Mapping's point encoding here needs.
     #[error("the curve's field modulus is not 3 mod 4, which the integrated mapping needs")]
     UnsupportedMapping,
 }
 
 /// The operations the protocols need from a prime-order curve.
 pub trait EcGroup: Send + Sync {
+    /// Which curve this is.
     fn curve(&self) -> NamedCurve;
     /// Length of one coordinate (and of a scalar) in bytes.
     fn coordinate_len(&self) -> usize;

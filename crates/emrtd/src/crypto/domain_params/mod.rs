@@ -19,14 +19,21 @@ pub use ec::{EcError, EcGroup, NamedCurve};
 /// Why a group could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GroupError {
+    /// A standardized domain parameter id outside 0–2 and 8–18: reserved or undefined in ICAO 9303
+    /// Part 11 §9.5.1.
     #[error("standardized domain parameter {0} is reserved or unknown")]
     UnknownParameterId(u32),
+    /// The group or the input cannot be used here; the text says why (e.g. a DH group without its
+    /// order q, or a key echoed by the other party).
     #[error("domain parameters not supported here: {0}")]
     NotSupported(&'static str),
+    /// An elliptic-curve operation refused its input.
     #[error(transparent)]
     Ec(#[from] EcError),
+    /// A Diffie-Hellman operation refused its input.
     #[error(transparent)]
     Dh(#[from] DhError),
+    /// No randomness for a private key.
     #[error(transparent)]
     Random(#[from] RandomError),
 }
@@ -36,7 +43,9 @@ pub enum GroupError {
 pub enum Group {
     /// An elliptic curve; `generator` is the SEC1 uncompressed generator in use.
     Ec {
+        /// The curve's arithmetic.
         curve: &'static dyn EcGroup,
+        /// The generator: the curve's standard one, or the one a PACE mapping produced.
         generator: Vec<u8>,
     },
     /// A prime-order subgroup of Z_p*; the generator is inside.

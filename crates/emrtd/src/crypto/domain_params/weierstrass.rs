@@ -11,21 +11,29 @@ use super::ec::left_pad;
 /// Explicit curve parameters, big-endian.
 #[derive(Debug, Clone)]
 pub struct CurveParams {
+    /// The field prime p.
     pub p: Vec<u8>,
+    /// Coefficient a of y² = x³ + ax + b (mod p).
     pub a: Vec<u8>,
+    /// Coefficient b.
     pub b: Vec<u8>,
     /// SEC1 uncompressed generator.
     pub g: Vec<u8>,
+    /// The order n of the generator.
     pub n: Vec<u8>,
 }
 
 /// Why verification could not run or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum WeierstrassError {
+    /// The parameters are unusable: p even or not 20 to 80 bytes long, a or b longer than p, or
+    /// n zero or even.
     #[error("the curve parameters are malformed")]
     BadParams,
+    /// The generator or the public key is not an uncompressed point on the curve.
     #[error("the point is not an uncompressed point on the curve")]
     BadPoint,
+    /// The signature does not verify (r or s outside [1, n−1] included).
     #[error("the signature does not verify")]
     Invalid,
 }

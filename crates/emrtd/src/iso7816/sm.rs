@@ -481,7 +481,10 @@ mod tests {
                 .protect_command(&cmd, LengthForm::Short)
                 .expect("protect");
             assert_eq!(sm.ssc(), &hex(ssc)[..]);
-            assert_eq!(hex::encode_upper(wrapped.to_bytes()), protected);
+            assert_eq!(
+                hex::encode_upper(wrapped.to_bytes().expect("encodes")),
+                protected
+            );
             let resp = ResponseApdu::parse(&hex(response)).expect("response");
             let plain_resp = sm.unprotect_response(&resp).expect("unprotect");
             assert_eq!(plain_resp.data, hex(data));
@@ -495,7 +498,7 @@ mod tests {
         for (plain, protected, response, data, _) in D4 {
             let (wrapped, _) = CommandApdu::parse(&hex(protected)).expect("protected command");
             let cmd = chip.unprotect_command(&wrapped).expect("chip unprotects");
-            assert_eq!(cmd.to_bytes(), hex(plain));
+            assert_eq!(cmd.to_bytes().expect("encodes"), hex(plain));
             let resp = chip
                 .protect_response(cmd.ins, &ResponseApdu::new(hex(data), StatusWord::OK))
                 .expect("chip protects");

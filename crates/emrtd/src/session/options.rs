@@ -20,7 +20,9 @@ pub struct ReadOptions {
     pub hooks: Box<dyn AuthenticationHooks>,
     /// Randomness for nonces and keys.
     pub rng: Box<dyn RandomSource>,
-    /// Data groups wanted besides the mandatory DG1, DG2 and EF.SOD (read if EF.COM lists them).
+    /// Data groups wanted besides the mandatory DG1, DG2 and EF.SOD (read if EF.COM or EF.SOD
+    /// lists them). One that EF.SOD lists but the chip does not serve fails the read
+    /// (`Downgrade::DataGroupNotRead`); one not asked for never counts.
     pub optional_files: Vec<LdsFile>,
     /// The whole read must end within this time.
     pub deadline: Duration,

@@ -22,6 +22,8 @@ pub enum ChipFailure {
     CardLost,
     /// The read's overall deadline passed.
     Timeout,
+    /// The read was stopped from outside (`ReadOptions::cancel`): the flow moved on.
+    Cancelled,
     /// The key does not open this chip, or the code and the passport do not belong together.
     WrongKey,
     /// The chip or its data is not what the issuer made; `check` names what showed it (`dg1`,

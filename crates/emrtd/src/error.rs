@@ -7,6 +7,7 @@
 //! Mapping decisions (also in ARCHITECTURE.md):
 //! - no card at the start → `chip.place`; card gone mid-read and not back in time, or the reader
 //!   keeps losing it → `chip.keep_still`; the read's overall deadline passed → `chip.timeout`;
+//!   the read stopped through `ReadOptions::cancel` → `flow.cancelled`;
 //! - access control refused (MUTUAL AUTHENTICATE `6300`/`6982`, PACE mutual auth failure) →
 //!   `chip.wrong_code`; DG1 differs from the code typed/scanned while the chip opened with a CAN
 //!   (so the code and the passport do not belong together) → `chip.wrong_code`;
@@ -99,6 +100,9 @@ pub enum ChipError {
     /// The read's overall deadline passed.
     #[error("reading the chip took too long")]
     Timeout,
+    /// The read was stopped through `ReadOptions::cancel`.
+    #[error("the chip read was cancelled")]
+    Cancelled,
     /// The reader or the transport failed.
     #[error("the reader failed: {0}")]
     Reader(TransportError),
@@ -268,6 +272,7 @@ impl ChipError {
             ChipError::NoCard => ChipFailure::NoCard,
             ChipError::CardLost | ChipError::SessionBroken => ChipFailure::CardLost,
             ChipError::Timeout => ChipFailure::Timeout,
+            ChipError::Cancelled => ChipFailure::Cancelled,
             ChipError::WrongKey { .. } => ChipFailure::WrongKey,
             ChipError::Dg1Mismatch {
                 via: KeyKind::Can, ..

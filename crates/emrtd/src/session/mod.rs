@@ -470,6 +470,10 @@ impl Reading {
         if self.result.is_some() {
             return Action::Done;
         }
+        if self.cancelled() {
+            self.fail(ChipError::Cancelled);
+            return Action::Done;
+        }
         if now.saturating_duration_since(self.started) >= self.opts.deadline {
             self.fail(ChipError::Timeout);
             return Action::Done;
@@ -1077,9 +1081,22 @@ impl Reading {
         self.restart(master_file);
     }
 
+    /// Whether the read was cancelled from outside (`ReadOptions::cancel`).
+    fn cancelled(&self) -> bool {
+        self.opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     fn finish(&mut self) {
         self.events.push_back(Event::Phase(Phase::Finishing));
-        let result = self.build_result();
+        let mut result = self.build_result();
+        // Passive Authentication ran in between: a read stopped meanwhile has no result. (The
+        // deadline needs the time after it: the driver checks that.)
+        if self.cancelled() {
+            result = Err(ChipError::Cancelled);
+        }
         self.stage = Stage::Finished;
         self.link.reset();
         self.result = Some(result);

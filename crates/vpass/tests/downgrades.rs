@@ -128,6 +128,24 @@ fn a_chip_without_short_file_identifiers_keeps_its_card_access() {
     assert!(read.card_access.is_some());
 }
 
+#[test]
+fn a_bac_only_station_is_not_stopped_by_a_garbage_card_access() {
+    // It runs BAC whatever EF.CardAccess says: nothing to fall back from.
+    let r = read(
+        &SecurityOptions {
+            tamper: Tamper::GarbageCardAccess,
+            ..SecurityOptions::modern(SystemTime::now())
+        },
+        ChipBehaviour::default(),
+        Arc::new(BacOnly),
+        station_files(),
+    );
+    let read = r.result.expect("read");
+    assert_eq!(read.access, AccessProtocol::Bac);
+    assert!(read.card_access.is_none());
+    assert!(read.card_access_raw().is_some(), "kept as read");
+}
+
 // b. DG14's PACEInfos against the access control that ran.
 
 #[test]

@@ -746,10 +746,11 @@ impl Reading {
         };
         // Files of the master file are optional: a chip refusing to select one has none. But an
         // EF.CardAccess that is there and cannot be read or parsed could hide PACE: refused
-        // rather than read as "BAC only" (a downgrade).
+        // rather than read as "BAC only" (a downgrade) — unless the station runs BAC anyway.
         let file = current.file;
+        let pace_wanted = self.opts.access.runs_pace_when_offered();
         let unreadable = |why: String| {
-            if file == LdsFile::CardAccess {
+            if file == LdsFile::CardAccess && pace_wanted {
                 Err(ChipError::Downgrade(Downgrade::CardAccessUnreadable(why)))
             } else {
                 Ok(())
@@ -760,6 +761,9 @@ impl Reading {
             Ok(ReadOutcome::Complete) => {
                 let bytes = current.data.to_vec();
                 self.stats.bytes_read += bytes.len();
+                self.current = None;
+                // Kept as read (`ChipRead::card_access_raw`), parsed or not.
+                self.files.insert(file, bytes.clone());
                 match file {
                     LdsFile::CardAccess => match CardAccess::parse(&bytes) {
                         Ok(ca) => self.card_access = Some(ca),
@@ -776,8 +780,6 @@ impl Reading {
                     }
                     _ => {}
                 }
-                self.files.insert(file, bytes);
-                self.current = None;
             }
             Ok(ReadOutcome::StepDown) => {
                 self.stats.step_downs += 1;

@@ -13,6 +13,8 @@ pub fn chip_guidance(failure: ChipFailure) -> Guidance {
         ChipFailure::NoCard => Guidance::ChipPlace,
         ChipFailure::CardLost => Guidance::ChipKeepStill,
         ChipFailure::Timeout => Guidance::ChipTimeout,
+        // Stopped from outside: the flow was cancelled (or moved on), nothing to tell the person.
+        ChipFailure::Cancelled => Guidance::FlowCancelled,
         ChipFailure::WrongKey => Guidance::ChipWrongCode,
         ChipFailure::NotGenuine { .. } => Guidance::ChipNotGenuine,
         ChipFailure::Unsupported => Guidance::ChipUnsupported,
@@ -88,6 +90,7 @@ mod tests {
             (ChipFailure::NoCard, "chip.place"),
             (ChipFailure::CardLost, "chip.keep_still"),
             (ChipFailure::Timeout, "chip.timeout"),
+            (ChipFailure::Cancelled, "flow.cancelled"),
             (ChipFailure::WrongKey, "chip.wrong_code"),
             (
                 ChipFailure::NotGenuine { check: "ds_chain" },

@@ -22,10 +22,13 @@ pub enum ChipFailure {
     CardLost,
     /// The read's overall deadline passed.
     Timeout,
+    /// The read was stopped from outside (`ReadOptions::cancel`): the flow moved on.
+    Cancelled,
     /// The key does not open this chip, or the code and the passport do not belong together.
     WrongKey,
     /// The chip or its data is not what the issuer made; `check` names what showed it (`dg1`,
-    /// `secure_messaging`, `lds`, `missing_file`, or the failed authentication check:
+    /// `secure_messaging`, `lds`, `missing_file`, a downgrade (`card_access`, `dg14_pace`,
+    /// `dg_not_read`), or the failed authentication check:
     /// `dg_hashes`, `sod_signature`, `ds_chain`, `ds_revocation`, `chip_auth`, `active_auth`, …).
     NotGenuine {
         /// The check that showed it.

@@ -52,7 +52,9 @@ pub fn read_passport_observed(
         Err(e) => return Err(ChipError::Reader(e)),
     };
     let store = options.profiles.clone();
-    let mut session = ReadSession::new(&atr, key, options, clock.now());
+    let deadline = options.deadline;
+    let started = clock.now();
+    let mut session = ReadSession::new(&atr, key, options, started);
     let mut profile_applied = false;
     loop {
         while let Some(event) = session.poll_event() {
@@ -80,10 +82,15 @@ pub fn read_passport_observed(
     while let Some(event) = session.poll_event() {
         observer(&event);
     }
-    let result = session.take_result().unwrap_or(Err(ChipError::Protocol {
+    let mut result = session.take_result().unwrap_or(Err(ChipError::Protocol {
         protocol: "session",
         reason: "ended without a result".into(),
     }));
+    // The last step (Passive Authentication) ran after the session last saw the time: a result
+    // that came too late is a timeout, as a read interrupted by the deadline is.
+    if result.is_ok() && clock.now().saturating_duration_since(started) >= deadline {
+        result = Err(ChipError::Timeout);
+    }
     if let (Ok(read), Some(store)) = (&result, &store) {
         store.save(&read.chip_kind, read.profile);
     }

@@ -7,13 +7,15 @@
 //! Mapping decisions (also in ARCHITECTURE.md):
 //! - no card at the start → `chip.place`; card gone mid-read and not back in time, or the reader
 //!   keeps losing it → `chip.keep_still`; the read's overall deadline passed → `chip.timeout`;
+//!   the read stopped through `ReadOptions::cancel` → `flow.cancelled`;
 //! - access control refused (MUTUAL AUTHENTICATE `6300`/`6982`, PACE mutual auth failure) →
 //!   `chip.wrong_code`; DG1 differs from the code typed/scanned while the chip opened with a CAN
 //!   (so the code and the passport do not belong together) → `chip.wrong_code`;
 //! - anything showing the chip or its data is not what the issuer made: a secure messaging MAC that
 //!   does not verify, a chip that answers BAC without knowing the key, LDS data violating its
 //!   format, a mandatory file missing, DG1 differing from the MRZ that opened the chip, a failed
-//!   PA/CA/AA → `chip.not_genuine`;
+//!   PA/CA/AA, a downgrade ([`Downgrade`]: an unreadable EF.CardAccess, DG14 listing a stronger
+//!   PACE than the one run, a requested DG in EF.SOD not read) → `chip.not_genuine`;
 //! - what we cannot handle but a genuine document may carry: not an eMRTD applet, unexpected
 //!   status words, an unsupported access protocol or data format (e.g. ISO/IEC 39794-5 DG2), a
 //!   photo our decoders reject, a file beyond our size limit, a chip answering reads
@@ -26,6 +28,7 @@ use crate::crypto::random::RandomError;
 use crate::iso7816::apdu::{ApduError, StatusWord};
 use crate::iso7816::sm::SmError;
 use crate::iso7816::transport::TransportError;
+use crate::lds::security_infos::PaceProtocol;
 use crate::lds::{LdsError, LdsFile};
 
 /// The access control protocol that opened the chip.
@@ -35,6 +38,54 @@ pub enum AccessProtocol {
     Bac,
     /// Password Authenticated Connection Establishment (ICAO 9303 Part 11 §4.4).
     Pace,
+}
+
+/// A read steered to a weaker protocol or to fewer files than the chip offers (ICAO 9303 Part 11
+/// §4.4, §9.2): each is refused with its own reason and check name ([`Downgrade::check`]), never
+/// passed over in silence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Downgrade {
+    /// EF.CardAccess is on the chip but could not be read or parsed: PACE cannot be ruled out, so
+    /// the read does not fall back to BAC. (A chip without EF.CardAccess may still use BAC.)
+    #[error("EF.CardAccess is present but unreadable ({0}); not falling back to BAC")]
+    CardAccessUnreadable(String),
+    /// DG14 lists a PACE protocol this station runs, but the chip was opened with BAC.
+    #[error(
+        "DG14 lists PACE ({listed:?}, parameters {parameter_id:?}) but the chip was opened with BAC"
+    )]
+    PaceNotUsed {
+        /// The best PACE protocol DG14 lists.
+        listed: PaceProtocol,
+        /// Its standardized domain parameter id.
+        parameter_id: Option<u32>,
+    },
+    /// PACE ran with a protocol or domain parameters DG14 does not list, or weaker than the best
+    /// one DG14 lists.
+    #[error(
+        "PACE ran with {used:?} (parameters {used_parameter_id:?}), which is not DG14's best offer"
+    )]
+    PaceMismatch {
+        /// The protocol PACE ran with (from EF.CardAccess).
+        used: PaceProtocol,
+        /// The domain parameter id PACE ran with.
+        used_parameter_id: Option<u32>,
+    },
+    /// A data group the read asked for is listed in EF.SOD but was not read (EF.COM left it
+    /// out, or the chip did not serve it).
+    #[error("{0:?} is listed in EF.SOD but was not read")]
+    DataGroupNotRead(LdsFile),
+}
+
+impl Downgrade {
+    /// The check that showed it, as [`ChipFailure::NotGenuine`] names it: `card_access`,
+    /// `dg14_pace` or `dg_not_read`.
+    pub fn check(&self) -> &'static str {
+        match self {
+            Downgrade::CardAccessUnreadable(_) => "card_access",
+            Downgrade::PaceNotUsed { .. } | Downgrade::PaceMismatch { .. } => "dg14_pace",
+            Downgrade::DataGroupNotRead(_) => "dg_not_read",
+        }
+    }
 }
 
 /// Why a chip read failed ([`ChipError::failure`] says what it means at the desk).
@@ -49,6 +100,9 @@ pub enum ChipError {
     /// The read's overall deadline passed.
     #[error("reading the chip took too long")]
     Timeout,
+    /// The read was stopped through `ReadOptions::cancel`.
+    #[error("the chip read was cancelled")]
+    Cancelled,
     /// The reader or the transport failed.
     #[error("the reader failed: {0}")]
     Reader(TransportError),
@@ -143,6 +197,9 @@ pub enum ChipError {
         /// Every check's result.
         report: Option<Box<PaReport>>,
     },
+    /// The read was steered to a weaker protocol or fewer files than the chip offers.
+    #[error("downgrade: {0}")]
+    Downgrade(Downgrade),
     /// A sub-protocol exchange went wrong.
     #[error("{protocol}: {reason}")]
     Protocol {
@@ -215,6 +272,7 @@ impl ChipError {
             ChipError::NoCard => ChipFailure::NoCard,
             ChipError::CardLost | ChipError::SessionBroken => ChipFailure::CardLost,
             ChipError::Timeout => ChipFailure::Timeout,
+            ChipError::Cancelled => ChipFailure::Cancelled,
             ChipError::WrongKey { .. } => ChipFailure::WrongKey,
             ChipError::Dg1Mismatch {
                 via: KeyKind::Can, ..
@@ -230,6 +288,7 @@ impl ChipError {
                 check: "missing_file",
             },
             ChipError::Authenticity { check, .. } => ChipFailure::NotGenuine { check },
+            ChipError::Downgrade(d) => ChipFailure::NotGenuine { check: d.check() },
             ChipError::Reader(TransportError::Reader(_)) => ChipFailure::ReaderFault,
             ChipError::Reader(_)
             | ChipError::NotEmrtd(_)

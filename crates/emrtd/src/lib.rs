@@ -45,7 +45,7 @@ pub use checks::{Check, CheckOutcome, CheckResult, PaReport};
 pub use crypto::CryptoError;
 pub use crypto::random::{OsRandom, RandomError, RandomSource, ScriptedRandom};
 pub use driver::{Clock, RECONNECT_WAIT, SystemClock, read_passport, read_passport_observed};
-pub use error::{AccessProtocol, ChipError, ChipFailure, KeyKind};
+pub use error::{AccessProtocol, ChipError, ChipFailure, Downgrade, KeyKind};
 pub use iso7816::sm::SmError;
 pub use iso7816::transport::{Transport, TransportError};
 pub use session::profile::{ChipKind, MemoryProfileStore, ReadProfile, ReadProfileStore};

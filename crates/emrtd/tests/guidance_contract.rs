@@ -7,7 +7,7 @@ use idgate_emrtd::TransportError;
 use idgate_emrtd::iso7816::apdu::{ApduError, StatusWord};
 use idgate_emrtd::iso7816::sm::SmError;
 use idgate_emrtd::lds::{LdsError, LdsFile};
-use idgate_emrtd::{AccessProtocol, ChipError, ChipFailure, KeyKind};
+use idgate_emrtd::{AccessProtocol, ChipError, ChipFailure, Downgrade, KeyKind};
 
 fn every_error() -> Vec<(ChipError, ChipFailure)> {
     vec![
@@ -15,6 +15,19 @@ fn every_error() -> Vec<(ChipError, ChipFailure)> {
         (ChipError::CardLost, ChipFailure::CardLost),
         (ChipError::SessionBroken, ChipFailure::CardLost),
         (ChipError::Timeout, ChipFailure::Timeout),
+        (ChipError::Cancelled, ChipFailure::Cancelled),
+        (
+            ChipError::Downgrade(Downgrade::CardAccessUnreadable("x".into())),
+            ChipFailure::NotGenuine {
+                check: "card_access",
+            },
+        ),
+        (
+            ChipError::Downgrade(Downgrade::DataGroupNotRead(LdsFile::DG15)),
+            ChipFailure::NotGenuine {
+                check: "dg_not_read",
+            },
+        ),
         (
             ChipError::WrongKey {
                 protocol: AccessProtocol::Bac,

@@ -19,7 +19,7 @@ fn resp(hex_with_sw: &str) -> ResponseApdu {
 
 fn send(step: PaceStep) -> Vec<u8> {
     match step {
-        PaceStep::Send(c) => c.to_bytes(),
+        PaceStep::Send(c) => c.to_bytes().expect("encodes"),
         PaceStep::Done(_) => panic!("PACE finished early"),
     }
 }
@@ -57,12 +57,12 @@ fn private_keys(keys: &[&str]) -> ScriptedRandom {
 /// Plays a recorded trace: each command must be the recorded one (compared in lower-case hex), the
 /// recorded response answers it; returns PACE's result.
 fn replay(pace: &mut Pace, rng: &mut ScriptedRandom, trace: &[(&str, &str)]) -> PaceOutcome {
-    let mut command = pace.start().to_bytes();
+    let mut command = pace.start().to_bytes().expect("encodes");
     let mut outcome = None;
     for (expected, response) in trace {
         assert_eq!(hex::encode(&command), expected.to_lowercase());
         match pace.on_response(&resp(response), rng).unwrap() {
-            PaceStep::Send(c) => command = c.to_bytes(),
+            PaceStep::Send(c) => command = c.to_bytes().expect("encodes"),
             PaceStep::Done(o) => outcome = Some(o),
         }
     }
@@ -81,7 +81,7 @@ fn icao_g1_ecdh_generic_mapping_apdus_and_keys() {
     ]);
 
     assert_eq!(
-        pace.start().to_bytes(),
+        pace.start().to_bytes().expect("encodes"),
         h("0022C1A412800A04007F0007020204020283010184010D")
     );
     let ga1 = send(pace.on_response(&resp("9000"), &mut rng).unwrap());
@@ -223,7 +223,7 @@ fn icao_g2_dh_generic_mapping_tokens_and_keys() {
         "89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA",
     ]);
     assert_eq!(
-        pace.start().to_bytes(),
+        pace.start().to_bytes().expect("encodes"),
         h("0022C1A412800A04007F00070202040102830101840100")
     );
     pace.on_response(&resp("9000"), &mut rng).unwrap();

@@ -81,15 +81,7 @@ impl Personalisation {
             .filter(|f| f.file != LdsFile::Com)
             .filter_map(|f| f.file.tag().and_then(|t| u8::try_from(t).ok()))
             .collect();
-        let com = tlv::encode(
-            0x60,
-            &[
-                tlv::encode(0x5F01, b"0107"),
-                tlv::encode(0x5F36, b"040000"),
-                tlv::encode(0x5C, &tags),
-            ]
-            .concat(),
-        );
+        let com = ef_com(&tags);
         if !com_given {
             app.insert(
                 0,
@@ -132,6 +124,19 @@ impl Personalisation {
             master_file,
         })
     }
+}
+
+/// EF.COM (LDS 1.7, Unicode 4.0.0) listing the data groups of `tags`.
+pub fn ef_com(tags: &[u8]) -> Vec<u8> {
+    tlv::encode(
+        0x60,
+        &[
+            tlv::encode(0x5F01, b"0107"),
+            tlv::encode(0x5F36, b"040000"),
+            tlv::encode(0x5C, tags),
+        ]
+        .concat(),
+    )
 }
 
 /// A data group of text fields (with its `5C` tag list).

@@ -45,6 +45,21 @@ pub enum Tamper {
     WrongAaKey,
     /// The chip lacks DG14's private key (→ `chip_auth`).
     FailedCa,
+    /// EF.CardAccess is there but garbage (a SET whose SecurityInfo has no protocol OID), so a
+    /// reader that took it for "no PACE" would fall back to BAC (→ `card_access`).
+    GarbageCardAccess,
+    /// EF.CardAccess is hidden (file not found) although the chip runs PACE and DG14 lists it:
+    /// a reader falls back to BAC (→ `dg14_pace`).
+    HiddenCardAccess,
+    /// EF.CardAccess offers only a weaker PACE (3DES instead of the AES of `pace`), which the
+    /// chip also runs; DG14 lists the strong one (→ `dg14_pace`).
+    WeakerPaceOffered,
+    /// DG15 is left out of EF.COM and not served (file not found), though EF.SOD lists it: a
+    /// clone hiding the key it lacks from Active Authentication (→ `dg_not_read`).
+    HiddenDg15,
+    /// DG15 is left out of EF.COM but served: genuine otherwise (EF.COM is not signed, EF.SOD
+    /// is what says which data groups the passport has).
+    Dg15NotInCom,
 }
 
 /// The Active Authentication key a profile uses.
@@ -201,6 +216,31 @@ pub fn personalise(
     if !opts.pace.is_empty() {
         profile.card_access = Some(security_files::card_access(&opts.pace)?);
     }
+    match opts.tamper {
+        Tamper::GarbageCardAccess => {
+            // SET { SEQUENCE { INTEGER 2 } }: well-formed TLV, not a SecurityInfo.
+            profile.card_access = Some(vec![0x31, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02]);
+        }
+        Tamper::HiddenCardAccess => profile.card_access = None,
+        Tamper::WeakerPaceOffered => {
+            let weaker: Vec<(PaceProtocol, u32)> = opts
+                .pace
+                .iter()
+                .map(|(p, id)| {
+                    (
+                        PaceProtocol {
+                            cipher: SymmetricCipher::Tdes,
+                            ..*p
+                        },
+                        *id,
+                    )
+                })
+                .collect();
+            chip.pace.extend(weaker.iter().copied());
+            profile.card_access = Some(security_files::card_access(&weaker)?);
+        }
+        _ => {}
+    }
 
     let mut aa_algorithm = None;
     let mut dg15 = None;
@@ -268,6 +308,7 @@ pub fn personalise(
                 public_key: public,
                 key_id: None,
             },
+            &opts.pace,
             aa_algorithm,
         )?);
         let chip_private = if opts.tamper == Tamper::FailedCa {
@@ -325,9 +366,22 @@ pub fn personalise(
         .collect();
     let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     profile.sod = Some(sod::sign_sod(&ds, HashAlgorithm::Sha256, &refs)?);
-    if opts.tamper == Tamper::AlteredDg1 {
+    match opts.tamper {
         // After signing: the holder's name changes in DG1.
-        profile.mrz.primary_identifier = "Impostor".into();
+        Tamper::AlteredDg1 => profile.mrz.primary_identifier = "Impostor".into(),
+        Tamper::HiddenDg15 => profile.extra_files.retain(|(f, _)| *f != LdsFile::DG15),
+        Tamper::Dg15NotInCom => {
+            let tags: Vec<u8> = personalised
+                .application
+                .iter()
+                .filter(|f| !matches!(f.file, LdsFile::Com | LdsFile::Sod | LdsFile::DG15))
+                .filter_map(|f| f.file.tag().and_then(|t| u8::try_from(t).ok()))
+                .collect();
+            profile
+                .extra_files
+                .push((LdsFile::Com, crate::lds::ef_com(&tags)));
+        }
+        _ => {}
     }
     Ok(PassportSecurity { chip, trust })
 }

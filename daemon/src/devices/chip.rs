@@ -95,6 +95,9 @@ impl ChipJob {
                 SystemTime::now(),
             )),
             deadline: self.settings.deadline,
+            // The transport fails at once on a cancel; this also stops the read around Passive
+            // Authentication, which talks to no card.
+            cancel: Some(self.cancel.clone()),
             // Besides DG1, DG2 and EF.SOD the verification needs DG14 (Chip Authentication) and
             // DG15 (Active Authentication) only. DG7, DG11 and DG12 (signature image, address,
             // phone) are personal data it has no use for: they are never read.
@@ -146,6 +149,10 @@ impl ChipJob {
             // Not genuine: the flow ends with its guidance; the photo's bytes go to no decoder.
             tracing::info!("chip photo not decoded: the chip is not shown genuine");
             return Ok(report);
+        }
+        if self.cancel.load(Ordering::Relaxed) {
+            // Stopped meanwhile: no photo is decoded for a run that is over.
+            return Err(Guidance::FlowCancelled);
         }
         let Some(face) = read.dg2.faces.first() else {
             // No photo: the face step cannot run here.

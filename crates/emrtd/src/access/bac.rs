@@ -375,7 +375,10 @@ mod tests {
     fn appendix_d_mutual_authentication_and_session() {
         let cmd = external_authenticate(&d_keys(), &arr(RND_IC), &arr(RND_IFD), &arr(K_IFD))
             .expect("command");
-        assert_eq!(hex::encode_upper(cmd.to_bytes()), EXT_AUTH);
+        assert_eq!(
+            hex::encode_upper(cmd.to_bytes().expect("encodes")),
+            EXT_AUTH
+        );
         let sm = establish_session(
             &d_keys(),
             &arr(RND_IC),
@@ -405,12 +408,12 @@ mod tests {
         let ExchangeStep::Send(c1) = bac.advance(None, &mut ctx).expect("step 1") else {
             panic!("expected GET CHALLENGE");
         };
-        assert_eq!(c1.to_bytes(), hex("0084000008"));
+        assert_eq!(c1.to_bytes().expect("encodes"), hex("0084000008"));
         let r1 = ResponseApdu::parse(&hex(&format!("{RND_IC}9000"))).expect("r1");
         let ExchangeStep::Send(c2) = bac.advance(Some(&r1), &mut ctx).expect("step 2") else {
             panic!("expected EXTERNAL AUTHENTICATE");
         };
-        assert_eq!(hex::encode_upper(c2.to_bytes()), EXT_AUTH);
+        assert_eq!(hex::encode_upper(c2.to_bytes().expect("encodes")), EXT_AUTH);
         let r2 = ResponseApdu::parse(&hex(&format!("{ANSWER}9000"))).expect("r2");
         let ExchangeStep::Done(outcome) = bac.advance(Some(&r2), &mut ctx).expect("step 3") else {
             panic!("expected the session");

@@ -8,6 +8,7 @@ use std::fmt;
 use crate::error::{AccessProtocol, ChipError, KeyKind};
 use crate::exchange::Exchange;
 use crate::lds::card_access::CardAccess;
+use crate::lds::security_infos::PaceInfo;
 
 /// The secret that opens the chip, and the card access number: defined once, with the MRZ
 /// (`idgate_mrz`), and used here as they are.
@@ -28,6 +29,9 @@ pub struct AccessPlan {
     /// Which access control the exchange runs: reported in the read's phase events and in
     /// `ChipRead::access`.
     pub protocol: AccessProtocol,
+    /// The PACEInfo PACE runs with (`None` for BAC): the read compares it with DG14's PACEInfos
+    /// (a downgrade check). API change (issue 17): new field.
+    pub pace: Option<PaceInfo>,
     /// The sub-protocol itself; the session sends its commands unwrapped and takes the secure
     /// messaging it ends with.
     pub exchange: Box<dyn Exchange>,
@@ -40,6 +44,7 @@ impl fmt::Debug for AccessPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessPlan")
             .field("protocol", &self.protocol)
+            .field("pace", &self.pace)
             .field("exchange", &self.exchange.name())
             .field("select_applet_first", &self.select_applet_first)
             .finish()
@@ -56,6 +61,14 @@ pub trait AccessSelector: Send + Sync {
         card_access: Option<&CardAccess>,
         key: &AccessKey,
     ) -> Result<AccessPlan, ChipError>;
+
+    /// Whether this selector runs PACE whenever the chip offers a variant the station supports.
+    /// When it does, a read opened with BAC (or a weaker PACE) while DG14 lists a supported PACE
+    /// protocol is a downgrade and fails; a BAC-only policy ([`BacOnly`]) is the station's own
+    /// choice and is not checked.
+    fn runs_pace_when_offered(&self) -> bool {
+        true
+    }
 }
 
 /// BAC for every chip (the fallback every eMRTD with an MRZ key supports until PACE-only
@@ -72,6 +85,7 @@ impl AccessSelector for BacOnly {
         match key {
             AccessKey::Mrz(k) => Ok(AccessPlan {
                 protocol: AccessProtocol::Bac,
+                pace: None,
                 exchange: Box::new(bac::Bac::new(k)),
                 select_applet_first: true,
             }),
@@ -79,5 +93,9 @@ impl AccessSelector for BacOnly {
                 "a CAN opens a chip only with PACE",
             )),
         }
+    }
+
+    fn runs_pace_when_offered(&self) -> bool {
+        false
     }
 }

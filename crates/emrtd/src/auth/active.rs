@@ -434,7 +434,7 @@ mod tests {
         let mut aa = ActiveAuthentication::new(key, None);
         let mut rng = crate::crypto::random::ScriptedRandom::new(&[&h("96302b0f3d7e7864")]);
         let cmd = aa.start(&mut rng).unwrap();
-        assert_eq!(cmd.to_bytes(), h("008800000896302b0f3d7e786400"));
+        assert_eq!(cmd.to_bytes().unwrap(), h("008800000896302b0f3d7e786400"));
         let resp = ResponseApdu::new(h(SIGNATURE), StatusWord::OK);
         assert_eq!(aa.finish(&resp), Ok(()));
     }

@@ -442,10 +442,13 @@ mod tests {
                 "00A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD",
             ))
             .unwrap();
-        assert_eq!(set_at.to_bytes(), h("002241A40C800A04007F00070202030202"));
+        assert_eq!(
+            set_at.to_bytes().unwrap(),
+            h("002241A40C800A04007F00070202030202")
+        );
         let ga = next_command(&mut ca, vec![]);
         assert_eq!(
-            ga.to_bytes(),
+            ga.to_bytes().unwrap(),
             h(
                 "00860000457C438041045A7A377FC9CAFC03AC7FF45441A8B2909D88EAB8E6B0173847AB49B949DF3799A34EE57EC55268CF8B1C3EC489F8BF4CF4C68D3FD9670E89C0D5D3FFF1AAF89F00"
             )

@@ -93,11 +93,10 @@ impl CommandApdu {
         }
     }
 
-    /// Encodes in the smallest form that fits.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        // The natural form always fits unless data exceeds 65535 bytes, which we never build.
+    /// Encodes in the smallest form that fits; an error when none does (data over 65 535 bytes,
+    /// Le 0 or over 65 536): a command is never sent cut down to its header.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ApduError> {
         self.encode(self.natural_form())
-            .unwrap_or_else(|_| self.header().to_vec())
     }
 
     /// The four header bytes CLA INS P1 P2.
@@ -384,20 +383,23 @@ mod tests {
     fn short_forms_match_iso7816_cases() {
         // ICAO 9303 Part 11 Appendix D: GET CHALLENGE is `0084000008` (case 2S).
         let get_challenge = CommandApdu::new(0x00, 0x84, 0, 0).with_le(8);
-        assert_eq!(get_challenge.to_bytes(), hex("0084000008"));
+        assert_eq!(
+            get_challenge.to_bytes().expect("encodes"),
+            hex("0084000008")
+        );
         // D.4: SELECT EF.COM `00A4020C02011E` (case 3S).
         let select = CommandApdu::new(0x00, 0xA4, 0x02, 0x0C).with_data([0x01, 0x1E]);
-        assert_eq!(select.to_bytes(), hex("00A4020C02011E"));
+        assert_eq!(select.to_bytes().expect("encodes"), hex("00A4020C02011E"));
         // Le 256 is written 00.
         let read = CommandApdu::new(0x00, 0xB0, 0, 0).with_le(256);
-        assert_eq!(read.to_bytes(), hex("00B0000000"));
+        assert_eq!(read.to_bytes().expect("encodes"), hex("00B0000000"));
     }
 
     #[test]
     fn extended_forms() {
         let read = CommandApdu::new(0x00, 0xB0, 0, 0).with_le(1024);
         assert_eq!(read.natural_form(), LengthForm::Extended);
-        assert_eq!(read.to_bytes(), hex("00B00000000400"));
+        assert_eq!(read.to_bytes().expect("encodes"), hex("00B00000000400"));
         let both = CommandApdu::new(0x0C, 0xB0, 0, 0)
             .with_data([1, 2])
             .with_le(65_536);
@@ -428,10 +430,31 @@ mod tests {
                 .with_le(65_536),
         ];
         for cmd in cases {
-            let (back, form) = CommandApdu::parse(&cmd.to_bytes()).expect("parses");
+            let (back, form) =
+                CommandApdu::parse(&cmd.to_bytes().expect("encodes")).expect("parses");
             assert_eq!(back, cmd);
             assert_eq!(form, cmd.natural_form());
         }
+    }
+
+    #[test]
+    fn a_command_that_does_not_fit_is_an_error_not_its_header() {
+        // Formerly encoded as the four header bytes alone: a command silently cut down.
+        let huge = CommandApdu::new(0x00, 0xD6, 0, 0).with_data(vec![0; 70_000]);
+        assert_eq!(
+            huge.to_bytes(),
+            Err(ApduError::DataTooLong(70_000, LengthForm::Extended))
+        );
+        let zero_le = CommandApdu::new(0x00, 0xB0, 0, 0).with_le(0);
+        assert_eq!(
+            zero_le.to_bytes(),
+            Err(ApduError::LeTooLarge(0, LengthForm::Short))
+        );
+        let too_large_le = CommandApdu::new(0x00, 0xB0, 0, 0).with_le(65_537);
+        assert_eq!(
+            too_large_le.to_bytes(),
+            Err(ApduError::LeTooLarge(65_537, LengthForm::Extended))
+        );
     }
 
     #[test]

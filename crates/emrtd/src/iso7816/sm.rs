@@ -42,6 +42,11 @@ pub enum SmError {
     /// repeated (only DO'85'/'87', DO'97' or DO'99', then DO'8E').
     #[error("protected APDU carries unexpected data object {0:X}")]
     UnexpectedObject(u32),
+    /// A protected response without DO'99', the protected status word: ICAO 9303 Part 11 §9.8
+    /// makes it mandatory in every protected response, so the status cannot be taken from the
+    /// unprotected trailer instead.
+    #[error("protected response has no status word DO'99'")]
+    MissingStatusObject,
     /// DO'99' does not hold exactly the two status bytes.
     #[error("protected status word DO'99' is malformed")]
     BadStatusObject,
@@ -282,7 +287,9 @@ impl SecureMessaging {
     }
 
     /// Reader side: checks and decrypts a protected response. A response of status bytes only
-    /// (the chip reports an error without SM) is passed through; the SSC still counts it.
+    /// (the chip reports an error without SM) is passed through; the SSC still counts it. A
+    /// protected response must carry DO'99' (ICAO 9303 Part 11 §9.8); its status word is the one
+    /// returned, never the unprotected trailer's.
     pub fn unprotect_response(&mut self, resp: &ResponseApdu) -> Result<ResponseApdu, SmError> {
         self.increment_ssc();
         if resp.data.is_empty() {
@@ -297,7 +304,9 @@ impl SecureMessaging {
             Ok(StatusWord(u16::from_be_bytes(v)))
         })?;
         let data = self.open(&objects)?;
-        Ok(ResponseApdu::new(data, objects.extra.unwrap_or(resp.sw)))
+        // Checked after the MAC: a damaged answer is a MAC failure first.
+        let sw = objects.extra.ok_or(SmError::MissingStatusObject)?;
+        Ok(ResponseApdu::new(data, sw))
     }
 
     fn decrypt_body(&self, tag: u32, value: &[u8]) -> Result<Zeroizing<Vec<u8>>, SmError> {
@@ -481,7 +490,10 @@ mod tests {
                 .protect_command(&cmd, LengthForm::Short)
                 .expect("protect");
             assert_eq!(sm.ssc(), &hex(ssc)[..]);
-            assert_eq!(hex::encode_upper(wrapped.to_bytes()), protected);
+            assert_eq!(
+                hex::encode_upper(wrapped.to_bytes().expect("encodes")),
+                protected
+            );
             let resp = ResponseApdu::parse(&hex(response)).expect("response");
             let plain_resp = sm.unprotect_response(&resp).expect("unprotect");
             assert_eq!(plain_resp.data, hex(data));
@@ -495,7 +507,7 @@ mod tests {
         for (plain, protected, response, data, _) in D4 {
             let (wrapped, _) = CommandApdu::parse(&hex(protected)).expect("protected command");
             let cmd = chip.unprotect_command(&wrapped).expect("chip unprotects");
-            assert_eq!(cmd.to_bytes(), hex(plain));
+            assert_eq!(cmd.to_bytes().expect("encodes"), hex(plain));
             let resp = chip
                 .protect_response(cmd.ins, &ResponseApdu::new(hex(data), StatusWord::OK))
                 .expect("chip protects");
@@ -526,6 +538,60 @@ mod tests {
             sm.unprotect_response(&ResponseApdu::status(StatusWord::OK)),
             Err(SmError::MissingMac)
         );
+    }
+
+    #[test]
+    fn a_protected_response_without_do99_is_refused() {
+        // D.4's second exchange, the chip answering with a correct DO'87' and MAC but no DO'99':
+        // formerly accepted, with the status taken from the unprotected trailer.
+        let (plain, _, _, data, _) = D4[1];
+        let mut reader = d4_session();
+        let mut chip = d4_session();
+        // Bring both sides to the SSC of D.4's second command.
+        for (p, _, r, _, _) in &D4[..1] {
+            let (cmd, _) = CommandApdu::parse(&hex(p)).expect("plain");
+            let wrapped = reader
+                .protect_command(&cmd, LengthForm::Short)
+                .expect("protect");
+            chip.unprotect_command(&wrapped).expect("chip unprotects");
+            chip.increment_ssc();
+            reader
+                .unprotect_response(&ResponseApdu::parse(&hex(r)).expect("response"))
+                .expect("unprotect");
+        }
+        let (cmd, _) = CommandApdu::parse(&hex(plain)).expect("plain");
+        let wrapped = reader
+            .protect_command(&cmd, LengthForm::Short)
+            .expect("protect");
+        chip.unprotect_command(&wrapped).expect("chip unprotects");
+        // As `protect_response`, leaving DO'99' out.
+        chip.increment_ssc();
+        let mut dos = chip.body_object(cmd.ins, &hex(data)).expect("body");
+        let cc = chip.mac(&dos).expect("mac");
+        dos.extend(tlv::encode(DO_8E, &cc));
+        let resp = ResponseApdu::new(dos, StatusWord::OK);
+        assert_eq!(
+            reader.unprotect_response(&resp),
+            Err(SmError::MissingStatusObject)
+        );
+    }
+
+    #[test]
+    fn the_chip_side_always_sends_do99() {
+        let mut chip = d4_session();
+        for (ins, data, sw) in [
+            (0xB0u8, vec![1, 2, 3], StatusWord::OK),
+            (0xB0, vec![], StatusWord::OK),
+            (0xB1, vec![4; 40], StatusWord::END_OF_FILE),
+            (0xA4, vec![], StatusWord::FILE_NOT_FOUND),
+        ] {
+            let protected = chip
+                .protect_response(ins, &ResponseApdu::new(data, sw))
+                .expect("protect");
+            let objects = tlv::parse_all(&protected.data).expect("data objects");
+            let do99 = objects.iter().find(|o| o.tag == DO_99).expect("DO'99'");
+            assert_eq!(do99.value, sw.0.to_be_bytes());
+        }
     }
 
     #[test]

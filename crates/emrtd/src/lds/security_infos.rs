@@ -493,7 +493,8 @@ impl SecurityInfos {
     }
 }
 
-fn pace_rank(p: &PaceInfo) -> (u8, u8, u8) {
+/// How much the station prefers `p` (higher is better): what [`SecurityInfos::best_pace`] maximises.
+pub(crate) fn pace_rank(p: &PaceInfo) -> (u8, u8, u8) {
     let mapping = match p.protocol.mapping {
         PaceMapping::EcdhChipAuthentication => 4,
         PaceMapping::EcdhGeneric => 3,

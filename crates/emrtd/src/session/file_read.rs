@@ -274,7 +274,7 @@ mod tests {
 
     fn send(r: &mut FileRead, le: u32, sfi: bool) -> Vec<u8> {
         let ReadNext::Send(c) = r.next(le, sfi).expect("next");
-        c.to_bytes()
+        c.to_bytes().expect("encodes")
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl ApduLink {
             }
             inf.bytes = CommandApdu::new(0x00, 0xC0, 0x00, 0x00)
                 .with_le(n)
-                .to_bytes();
+                .to_bytes()?;
             self.count()?;
             return Ok(Answer::Again);
         }

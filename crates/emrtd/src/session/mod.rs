@@ -16,7 +16,8 @@ use std::fmt;
 use std::time::Instant;
 
 use crate::access::AccessKey;
-use crate::error::{AccessProtocol, ChipError};
+use crate::auth::passive::Sod;
+use crate::error::{AccessProtocol, ChipError, Downgrade};
 use crate::exchange::{CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep};
 use crate::iso7816::apdu::{CommandApdu, LengthForm, ResponseApdu};
 use crate::iso7816::card;
@@ -25,6 +26,7 @@ use crate::lds::atr_info::AtrInfo;
 use crate::lds::card_access::CardAccess;
 use crate::lds::com::EfCom;
 use crate::lds::dg1::Dg1;
+use crate::lds::security_infos::{PaceInfo, SecurityInfos, pace_rank};
 use crate::lds::{LdsFile, RawFiles};
 use crate::session::profile::{ChipKind, ReadProfile};
 use file_read::{FileRead, ReadNext, ReadOutcome};
@@ -323,6 +325,10 @@ struct Reading {
     link: ApduLink,
     stage: Stage,
     access: Option<AccessProtocol>,
+    /// The PACEInfo PACE ran with (`None` with BAC), for the DG14 downgrade check.
+    pace_used: Option<PaceInfo>,
+    /// The data groups EF.SOD lists, once it is read and parses.
+    sod_listed: Option<Vec<u8>>,
     /// The file whose authentication exchange a card loss or an SM break interrupted: run again
     /// once files are read again.
     interrupted_hook: Option<LdsFile>,
@@ -383,6 +389,8 @@ impl Reading {
                 queue: master_queue,
             },
             access: None,
+            pace_used: None,
+            sod_listed: None,
             interrupted_hook: None,
             ready: None,
             queue: [(LdsFile::Com, true)].into(),
@@ -460,6 +468,10 @@ impl Reading {
     /// What to do now.
     fn poll(&mut self, now: Instant) -> Action {
         if self.result.is_some() {
+            return Action::Done;
+        }
+        if self.cancelled() {
+            self.fail(ChipError::Cancelled);
             return Action::Done;
         }
         if now.saturating_duration_since(self.started) >= self.opts.deadline {
@@ -576,6 +588,7 @@ impl Reading {
             .access
             .select(self.card_access.as_ref(), &self.key)?;
         self.access = Some(plan.protocol);
+        self.pace_used = plan.pace;
         if plan.select_applet_first {
             self.stage = Stage::SelectApplet {
                 access: Some(plan.exchange),
@@ -731,15 +744,31 @@ impl Reading {
         let Some(current) = self.current.as_mut() else {
             return Ok(());
         };
-        // Files of the master file are optional: any failure means "not there".
+        // Files of the master file are optional: a chip refusing to select one has none. But an
+        // EF.CardAccess that is there and cannot be read or parsed could hide PACE: refused
+        // rather than read as "BAC only" (a downgrade) — unless the station runs BAC anyway.
+        let file = current.file;
+        let pace_wanted = self.opts.access.runs_pace_when_offered();
+        let unreadable = |why: String| {
+            if file == LdsFile::CardAccess && pace_wanted {
+                Err(ChipError::Downgrade(Downgrade::CardAccessUnreadable(why)))
+            } else {
+                Ok(())
+            }
+        };
         match current.on_response(resp) {
             Ok(ReadOutcome::Continue) => {}
             Ok(ReadOutcome::Complete) => {
-                let file = current.file;
                 let bytes = current.data.to_vec();
                 self.stats.bytes_read += bytes.len();
+                self.current = None;
+                // Kept as read (`ChipRead::card_access_raw`), parsed or not.
+                self.files.insert(file, bytes.clone());
                 match file {
-                    LdsFile::CardAccess => self.card_access = CardAccess::parse(&bytes).ok(),
+                    LdsFile::CardAccess => match CardAccess::parse(&bytes) {
+                        Ok(ca) => self.card_access = Some(ca),
+                        Err(e) => return unreadable(e.to_string()),
+                    },
                     LdsFile::AtrInfo => {
                         if let Ok(info) = AtrInfo::parse(&bytes) {
                             let ext = info.extended_length.unwrap_or_else(|| {
@@ -751,18 +780,28 @@ impl Reading {
                     }
                     _ => {}
                 }
-                self.files.insert(file, bytes);
-                self.current = None;
             }
             Ok(ReadOutcome::StepDown) => {
                 self.stats.step_downs += 1;
                 match self.modes.step_down(false) {
                     Some(mode) => self.events.push_back(Event::ReadMode(mode)),
-                    None => self.current = None,
+                    None => {
+                        self.current = None;
+                        return unreadable("every read size was refused".into());
+                    }
                 }
             }
-            Ok(ReadOutcome::SfiUnsupported) | Ok(ReadOutcome::Absent) | Err(_) => {
+            // Select by file identifier instead (formerly: the file was skipped, so a chip
+            // without SFI support lost its EF.CardAccess and was read with BAC).
+            Ok(ReadOutcome::SfiUnsupported) => self.use_sfi = false,
+            Ok(ReadOutcome::Absent) => self.current = None,
+            Err(e) => {
+                // Refused before any of it was read: the chip has no such file.
+                let selected = current.selected;
                 self.current = None;
+                if selected {
+                    return unreadable(e.to_string());
+                }
             }
         }
         Ok(())
@@ -838,6 +877,7 @@ impl Reading {
                 self.plan_files(Some(&com.data_groups));
                 self.com = Some(com);
             }
+            LdsFile::Sod => self.plan_from_sod(),
             LdsFile::Dg(1) if self.issuing_state.is_none() => {
                 let raw = self.files.get(file).unwrap_or_default();
                 let dg1 = Dg1::parse(raw).map_err(|error| ChipError::Lds { file, error })?;
@@ -868,6 +908,83 @@ impl Reading {
             }
         }
         self.files_planned = self.files_done + self.queue.len();
+    }
+
+    /// Whether the read asks for `file`: DG1, DG2 and EF.SOD always, the rest when configured.
+    fn requested(&self, file: LdsFile) -> bool {
+        matches!(file, LdsFile::Sod | LdsFile::Dg(1) | LdsFile::Dg(2))
+            || self.opts.optional_files.contains(&file)
+    }
+
+    /// EF.SOD is in: the data groups it lists that the read asks for are read even when EF.COM
+    /// (which nothing signs) left them out, e.g. a DG15 hidden to avoid Active Authentication.
+    /// Whether each was read is checked when the read ends ([`Downgrade::DataGroupNotRead`]).
+    fn plan_from_sod(&mut self) {
+        let Some(sod) = self.files.get(LdsFile::Sod) else {
+            return;
+        };
+        // An EF.SOD that does not parse is Passive Authentication's to fail.
+        let Ok(sod) = Sod::parse(sod) else {
+            return;
+        };
+        let listed: Vec<u8> = sod.lds.data_group_hashes.iter().map(|h| h.number).collect();
+        for n in &listed {
+            let file = LdsFile::Dg(*n);
+            let planned = self.files.contains(file)
+                || self.current.as_ref().is_some_and(|c| c.file == file)
+                || self.queue.iter().any(|(f, _)| *f == file);
+            if self.requested(file) && !planned {
+                self.queue.push_back((file, true));
+                self.files_planned += 1;
+            }
+        }
+        self.sod_listed = Some(listed);
+    }
+
+    /// The downgrade checks once every file is read (after Passive Authentication, so DG14 and
+    /// EF.SOD are the issuer's when the read authenticates): every requested data group EF.SOD
+    /// lists was read; DG14's PACEInfos agree with the access control that ran.
+    fn check_downgrades(&self) -> Result<(), ChipError> {
+        for n in self.sod_listed.iter().flatten() {
+            let file = LdsFile::Dg(*n);
+            if self.requested(file) && !self.files.contains(file) {
+                return Err(ChipError::Downgrade(Downgrade::DataGroupNotRead(file)));
+            }
+        }
+        let Some(dg14) = self.files.get(LdsFile::DG14) else {
+            return Ok(());
+        };
+        if !self.opts.access.runs_pace_when_offered() {
+            return Ok(());
+        }
+        let infos = SecurityInfos::parse_dg14(dg14).map_err(|_| ChipError::Lds {
+            file: LdsFile::DG14,
+            error: crate::lds::LdsError::Invalid("DG14 is not a SET OF SecurityInfo"),
+        })?;
+        let best = infos.best_pace();
+        match (&self.pace_used, best) {
+            // DG14 lists no PACE this station runs: BAC was the only way in.
+            (None, None) => Ok(()),
+            (None, Some(best)) => Err(ChipError::Downgrade(Downgrade::PaceNotUsed {
+                listed: best.protocol,
+                parameter_id: best.parameter_id,
+            })),
+            (Some(used), best) => {
+                let listed = infos.pace_infos().next().is_none()
+                    || infos.pace_infos().any(|p| {
+                        p.protocol == used.protocol && p.parameter_id == used.parameter_id
+                    });
+                let weaker = best.is_some_and(|b| pace_rank(b) > pace_rank(used));
+                if listed && !weaker {
+                    Ok(())
+                } else {
+                    Err(ChipError::Downgrade(Downgrade::PaceMismatch {
+                        used: used.protocol,
+                        used_parameter_id: used.parameter_id,
+                    }))
+                }
+            }
+        }
     }
 
     /// The transport failed instead of answering.
@@ -966,9 +1083,22 @@ impl Reading {
         self.restart(master_file);
     }
 
+    /// Whether the read was cancelled from outside (`ReadOptions::cancel`).
+    fn cancelled(&self) -> bool {
+        self.opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     fn finish(&mut self) {
         self.events.push_back(Event::Phase(Phase::Finishing));
-        let result = self.build_result();
+        let mut result = self.build_result();
+        // Passive Authentication ran in between: a read stopped meanwhile has no result. (The
+        // deadline needs the time after it: the driver checks that.)
+        if self.cancelled() {
+            result = Err(ChipError::Cancelled);
+        }
         self.stage = Stage::Finished;
         self.link.reset();
         self.result = Some(result);

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use idgate_mrz::ChipAccessKey;
@@ -20,10 +21,17 @@ pub struct ReadOptions {
     pub hooks: Box<dyn AuthenticationHooks>,
     /// Randomness for nonces and keys.
     pub rng: Box<dyn RandomSource>,
-    /// Data groups wanted besides the mandatory DG1, DG2 and EF.SOD (read if EF.COM lists them).
+    /// Data groups wanted besides the mandatory DG1, DG2 and EF.SOD (read if EF.COM or EF.SOD
+    /// lists them). One that EF.SOD lists but the chip does not serve fails the read
+    /// (`Downgrade::DataGroupNotRead`); one not asked for never counts.
     pub optional_files: Vec<LdsFile>,
-    /// The whole read must end within this time.
+    /// The whole read must end within this time: checked before every command, around Chip and
+    /// Active Authentication (exchanges like any other) and, by the driver, after Passive
+    /// Authentication (a read whose PA ends past the deadline is a `Timeout`, not a result).
     pub deadline: Duration,
+    /// Set from outside to stop the read: checked as the deadline is, and after Passive
+    /// Authentication; the read ends with `ChipError::Cancelled`.
+    pub cancel: Option<Arc<AtomicBool>>,
     /// A card that left must be back within this time.
     pub card_return_timeout: Duration,
     /// Largest file accepted.
@@ -56,6 +64,7 @@ impl Default for ReadOptions {
                 LdsFile::DG15,
             ],
             deadline: Duration::from_secs(60),
+            cancel: None,
             card_return_timeout: Duration::from_secs(20),
             max_file_len: 512 * 1024,
             issuing_state: None,

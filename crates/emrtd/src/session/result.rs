@@ -111,6 +111,7 @@ impl Reading {
     pub(super) fn build_result(&mut self) -> Result<ChipRead, ChipError> {
         let pa_checks = self.opts.hooks.after_read(&self.files)?;
         self.checks.extend(pa_checks);
+        self.check_downgrades()?;
         let lds = |file: LdsFile| move |error| ChipError::Lds { file, error };
         let dg1_raw = self
             .files

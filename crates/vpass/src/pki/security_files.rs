@@ -47,18 +47,7 @@ impl FromDerBytes for Any {
 
 /// EF.CardAccess offering `protocols` (each with its standardized domain parameter id).
 pub fn card_access(protocols: &[(PaceProtocol, u32)]) -> Result<Vec<u8>, PkiError> {
-    let items = protocols
-        .iter()
-        .map(|(p, id)| {
-            Ok(Info2 {
-                protocol: p.oid(),
-                required: Any::encode_from(&2u8)?,
-                optional: Some(Any::encode_from(id)?),
-            }
-            .to_der()?)
-        })
-        .collect::<Result<Vec<_>, PkiError>>()?;
-    set_of(items)
+    set_of(pace_infos(protocols)?)
 }
 
 /// The Chip Authentication key as it appears in DG14.
@@ -72,10 +61,27 @@ pub struct ChipAuthKeyInfo {
     pub key_id: Option<u32>,
 }
 
-/// DG14 with a ChipAuthenticationInfo + ChipAuthenticationPublicKeyInfo, and an
-/// ActiveAuthenticationInfo when `aa_algorithm` is given.
+fn pace_infos(protocols: &[(PaceProtocol, u32)]) -> Result<Vec<Vec<u8>>, PkiError> {
+    protocols
+        .iter()
+        .map(|(p, id)| {
+            Ok(Info2 {
+                protocol: p.oid(),
+                required: Any::encode_from(&2u8)?,
+                optional: Some(Any::encode_from(id)?),
+            }
+            .to_der()?)
+        })
+        .collect()
+}
+
+/// DG14 with a ChipAuthenticationInfo + ChipAuthenticationPublicKeyInfo, a PACEInfo for each of
+/// `pace` (the PACE protocols the chip runs, as in EF.CardAccess, so a reader can tell a stripped
+/// EF.CardAccess from a chip without PACE), and an ActiveAuthenticationInfo when `aa_algorithm`
+/// is given.
 pub fn dg14(
     ca: &ChipAuthKeyInfo,
+    pace: &[(PaceProtocol, u32)],
     aa_algorithm: Option<ObjectIdentifier>,
 ) -> Result<Vec<u8>, PkiError> {
     let key_id = ca.key_id.map(|k| Any::encode_from(&k)).transpose()?;
@@ -107,6 +113,7 @@ pub fn dg14(
     }
     .to_der()?;
     let mut items = vec![ca_info, pk_info];
+    items.extend(pace_infos(pace)?);
     if let Some(alg) = aa_algorithm {
         items.push(
             Info2 {

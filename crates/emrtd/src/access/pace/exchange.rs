@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{Pace, PacePassword, PaceStep};
 use crate::access::{AccessKey, AccessPlan, AccessSelector, BacOnly};
-use crate::error::{AccessProtocol, ChipError};
+use crate::error::{AccessProtocol, ChipError, Downgrade};
 use crate::exchange::{
     Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
 };
@@ -84,9 +84,9 @@ impl AccessSelector for PreferPace {
         key: &AccessKey,
     ) -> Result<AccessPlan, ChipError> {
         let infos = match card_access {
-            Some(ca) => SecurityInfos::parse(ca.raw()).map_err(|e| ChipError::Protocol {
-                protocol: "EF.CardAccess",
-                reason: e.to_string(),
+            // Unreadable PACEInfos must not turn into "no PACE": that would be a fall back to BAC.
+            Some(ca) => SecurityInfos::parse(ca.raw()).map_err(|e| {
+                ChipError::Downgrade(Downgrade::CardAccessUnreadable(e.to_string()))
             })?,
             None => SecurityInfos::default(),
         };
@@ -105,6 +105,7 @@ impl AccessSelector for PreferPace {
         let pace = Pace::new(info, &password)?;
         Ok(AccessPlan {
             protocol: AccessProtocol::Pace,
+            pace: Some(info.clone()),
             exchange: Box::new(PaceExchange::new(pace)),
             select_applet_first: false,
         })

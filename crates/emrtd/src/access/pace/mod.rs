@@ -605,7 +605,7 @@ mod tests {
 
     fn sent(step: PaceStep) -> Vec<u8> {
         match step {
-            PaceStep::Send(c) => c.to_bytes(),
+            PaceStep::Send(c) => c.to_bytes().unwrap(),
             PaceStep::Done(_) => panic!("finished early"),
         }
     }
@@ -633,7 +633,7 @@ mod tests {
         let nonce_t = h("5DD4CBFC 96F5453B 130D890A 1CDBAE32");
         let mut rng = ScriptedRandom::new(&[&nonce_t, &t]);
         assert_eq!(
-            pace.start().to_bytes(),
+            pace.start().to_bytes().unwrap(),
             h("0022C1A412800A04007F0007020204040283010284010D")
         );
         pace.on_response(&resp("9000"), &mut rng).unwrap();

@@ -332,7 +332,7 @@ pub fn trust(
     use anyhow::Context as _;
     let mut store = match dir {
         Some(dir) => {
-            let (store, problems) = TrustStore::load_dir(dir)?;
+            let (store, problems) = TrustStore::load_dir(dir, SystemTime::now())?;
             for p in problems {
                 eprintln!("idgated: trust store {}: {p}", dir.display());
             }
@@ -349,7 +349,7 @@ pub fn trust(
     for path in crls {
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
         store
-            .add_bytes(&path.display().to_string(), &bytes)
+            .add_bytes(&path.display().to_string(), &bytes, SystemTime::now())
             .with_context(|| path.display().to_string())?;
     }
     Ok(store)

@@ -128,15 +128,16 @@ pub enum ChipCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
-    /// The stored CSCAs, one JSON object a line: subject, country, not_before, not_after,
-    /// fingerprint (SHA-256).
+    /// The stored CSCAs and pinned master-list signers, one JSON object a line: role, subject,
+    /// country, not_before, not_after, fingerprint (SHA-256).
     List {
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Adds the CSCAs of master lists after verifying each list's signature chain; prints what
-    /// was added and refuses (exit 2) what it cannot verify.
+    /// Adds the CSCAs of master lists after verifying each list's signature chain to an anchor
+    /// already in the store (a CSCA or a pinned master-list signer); prints what was added and
+    /// refuses (exit 2) what it cannot verify, a list that vouches only for itself included.
     Import {
         /// CSCA master lists (CMS SignedData, ICAO 9303-12).
         #[arg(required = true)]
@@ -145,8 +146,9 @@ pub enum TrustCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Checks every stored certificate (validity now, basicConstraints CA, keyUsage keyCertSign)
-    /// and names the bad ones (exit 2 when any is bad).
+    /// Checks every stored certificate (validity now; CSCAs: basicConstraints CA, keyUsage
+    /// keyCertSign; master-list signers: digitalSignature) and names the bad ones (exit 2 when
+    /// any is bad).
     Verify {
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]

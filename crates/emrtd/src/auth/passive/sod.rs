@@ -21,6 +21,8 @@ pub enum SodError {
     Malformed(String),
     #[error("EF.SOD: {0}")]
     Unsupported(String),
+    #[error("the Document Signer certificate is not in EF.SOD")]
+    NoDocumentSigner,
 }
 
 impl From<der::Error> for SodError {
@@ -133,9 +135,7 @@ impl Sod {
             })
             .find(|cert| identifies(&signer.sid, cert))
             .cloned()
-            .ok_or_else(|| {
-                SodError::Unsupported("the Document Signer certificate is not in EF.SOD".into())
-            })
+            .ok_or(SodError::NoDocumentSigner)
     }
 
     /// The hash the SOD records for data group `number`.

@@ -199,6 +199,19 @@ fn describe(
         .map(|(name, c)| ((*name).to_owned(), check(c)))
         .collect();
     report.insert("security".into(), Value::Object(security));
+    // The named certificate steps behind ds_chain / ds_revocation (keyUsage, CRL window, …).
+    let pki: Vec<Value> = pa
+        .pki
+        .iter()
+        .map(|step| {
+            let mut v = check(&step.result);
+            if let Value::Object(m) = &mut v {
+                m.insert("check".into(), json!(step.name));
+            }
+            v
+        })
+        .collect();
+    report.insert("pki".into(), Value::Array(pki));
     // Passive Authentication must pass; any check that ran and failed fails the passport.
     if genuine && !checks.iter().any(|(_, c)| c.is_fail()) {
         exit::OK

@@ -88,8 +88,8 @@ pub enum ChipCommand {
     /// Reads the passport on READER as the station does and prints one JSON object: reader, atr,
     /// access, files (size, read time), dg1, dg2 (format and size, never pixels), apdus, ms, and
     /// security (dg_hashes, sod_signature, ds_chain, ds_revocation, chip_auth, active_auth: each
-    /// pass, fail or not_supported with a reason). The report is printed also when a check
-    /// fails. Exit 0 all passed, 2 a check failed, 3 the chip could not be opened or read, 1 a
+    /// pass, fail or not_supported with a reason), and pki (the named certificate steps behind
+    /// ds_chain and ds_revocation). The report is printed also when a check fails. Exit 0 all passed, 2 a check failed, 3 the chip could not be opened or read, 1 a
     /// reader fault. The MRZ data is printed (you asked for it) and never logged.
     #[command(group(clap::ArgGroup::new("key").required(true).args(["mrz", "doc", "can"])))]
     Read {

@@ -191,6 +191,15 @@ fn chip_read_prints_the_whole_report_and_its_exit_code_says_how_the_passport_far
     ] {
         assert_eq!(r["security"][check]["result"], "pass", "{check}: {r:#}");
     }
+    // The steps behind ds_chain, each by name.
+    let pki = r["pki"].as_array().expect("pki");
+    for step in ["ds_issuer", "ds_key_usage", "csca_key_usage", "csca_basic_constraints"] {
+        assert!(
+            pki.iter()
+                .any(|s| s["check"] == step && s["result"] == "pass"),
+            "{step}: {r:#}"
+        );
+    }
 
     // The same passport by its MRZ lines (a literal `\n` between them, as typed in a shell).
     let mrz = passport

@@ -193,7 +193,12 @@ fn chip_read_prints_the_whole_report_and_its_exit_code_says_how_the_passport_far
     }
     // The steps behind ds_chain, each by name.
     let pki = r["pki"].as_array().expect("pki");
-    for step in ["ds_issuer", "ds_key_usage", "csca_key_usage", "csca_basic_constraints"] {
+    for step in [
+        "ds_issuer",
+        "ds_key_usage",
+        "csca_key_usage",
+        "csca_basic_constraints",
+    ] {
         assert!(
             pki.iter()
                 .any(|s| s["check"] == step && s["result"] == "pass"),
@@ -335,7 +340,8 @@ fn trust_import_refuses_a_self_signed_master_list_until_its_signer_chains_to_an_
     let signer = csca
         .issue_master_list_signer("ML Signer Utopia", KeyKind::EcdsaP256, valid_around(now))
         .expect("signer");
-    let other = Csca::generate("AA", "CSCA AA", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
+    let other =
+        Csca::generate("AA", "CSCA AA", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
     // As real lists are: the signer's own CSCA in the list and in the SignedData.
     let list = sign_master_list(
         &signer,
@@ -353,7 +359,10 @@ fn trust_import_refuses_a_self_signed_master_list_until_its_signer_chains_to_an_
     assert_eq!(code, 2, "{lines:?}\n{err}");
     let why = lines[0]["refused"].as_str().expect("refused");
     assert!(why.starts_with("not trusted: "), "{why}");
-    assert!(why.contains("does not chain to a trusted CSCA or a pinned master-list signer"), "{why}");
+    assert!(
+        why.contains("does not chain to a trusted CSCA or a pinned master-list signer"),
+        "{why}"
+    );
     assert_eq!(lines[0]["added"].as_array().map(Vec::len), Some(0));
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("refused: not trusted"), "{err}");
@@ -374,7 +383,7 @@ fn trust_import_refuses_a_self_signed_master_list_until_its_signer_chains_to_an_
 
 #[test]
 fn trust_import_adds_a_master_list_under_a_pinned_signer_refuses_a_tampered_one_and_verify_names_bad_cscas()
-{
+ {
     let ml = testdata(GERMAN_ML);
     let bytes = std::fs::read(&ml).expect("master list");
     let t = TrustDir::new();

@@ -236,9 +236,7 @@ impl fmt::Display for PaReport {
             match &step.result {
                 CheckResult::Pass => writeln!(f, "  {}: pass", step.name)?,
                 CheckResult::Fail(r) => writeln!(f, "  {}: FAIL ({r})", step.name)?,
-                CheckResult::NotSupported(r) => {
-                    writeln!(f, "  {}: not checked ({r})", step.name)?
-                }
+                CheckResult::NotSupported(r) => writeln!(f, "  {}: not checked ({r})", step.name)?,
             }
         }
         Ok(())

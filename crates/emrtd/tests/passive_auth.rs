@@ -31,7 +31,8 @@ fn carried(ml: &[u8]) -> (Certificate, Certificate) {
             _ => None,
         })
         .collect();
-    let self_signed = |c: &Certificate| c.tbs_certificate().issuer() == c.tbs_certificate().subject();
+    let self_signed =
+        |c: &Certificate| c.tbs_certificate().issuer() == c.tbs_certificate().subject();
     let signer = certs.iter().find(|c| !self_signed(c)).unwrap().clone();
     let csca = certs.iter().find(|c| self_signed(c)).unwrap().clone();
     (signer, csca)
@@ -89,7 +90,13 @@ fn a_master_list_does_not_vouch_for_itself() {
         .add_master_list(testdata(GERMAN_ML), in_2026())
         .unwrap_err();
     assert!(
-        matches!(err, TrustError::MasterListRefused { check: "ml_signer_anchor", .. }),
+        matches!(
+            err,
+            TrustError::MasterListRefused {
+                check: "ml_signer_anchor",
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -103,7 +110,13 @@ fn a_master_list_whose_signer_expired_is_refused() {
     let later = SystemTime::UNIX_EPOCH + Duration::from_secs(1_870_000_000);
     let err = store.add_master_list(ml, later).unwrap_err();
     assert!(
-        matches!(err, TrustError::MasterListRefused { check: "ml_signer_validity", .. }),
+        matches!(
+            err,
+            TrustError::MasterListRefused {
+                check: "ml_signer_validity",
+                ..
+            }
+        ),
         "{err}"
     );
 }

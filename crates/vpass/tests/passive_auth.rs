@@ -116,7 +116,10 @@ fn the_ds_certificate_is_expired_after_its_validity() {
         "{report}"
     );
     // An expired DS is not trusted: its key does not verify anything.
-    assert!(matches!(report.sod_signature, CheckResult::NotSupported(_)), "{report}");
+    assert!(
+        matches!(report.sod_signature, CheckResult::NotSupported(_)),
+        "{report}"
+    );
 }
 
 #[test]

@@ -28,8 +28,13 @@ fn csca_with(shape: CertShape) -> Csca {
 }
 
 fn ds_with(csca: &mut Csca, shape: CertShape) -> DocumentSigner {
-    csca.issue("DS Utopia", KeyKind::EcdsaP256, valid_around(SystemTime::now()), shape)
-        .expect("ds")
+    csca.issue(
+        "DS Utopia",
+        KeyKind::EcdsaP256,
+        valid_around(SystemTime::now()),
+        shape,
+    )
+    .expect("ds")
 }
 
 fn ef_sod(ds: &DocumentSigner) -> Vec<u8> {
@@ -83,7 +88,10 @@ fn a_genuine_chain_passes_every_named_step() {
     );
     assert!(report.pki.iter().all(|s| s.result.is_pass()), "{report}");
     assert!(report.sod_signature.is_pass(), "{report}");
-    assert!(report.ds_chain.is_pass() && report.ds_revocation.is_pass(), "{report}");
+    assert!(
+        report.ds_chain.is_pass() && report.ds_revocation.is_pass(),
+        "{report}"
+    );
 }
 
 #[test]
@@ -93,8 +101,7 @@ fn an_ef_sod_without_the_document_signer_certificate_fails() {
     // verify nothing, so the chain fails — not "not supported".
     let mut csca = csca_with(CertShape::csca());
     let ds = ds_with(&mut csca, CertShape::document_signer());
-    let content =
-        sod::lds_security_object(HashAlgorithm::Sha256, &[(1, DG1)]).expect("lds object");
+    let content = sod::lds_security_object(HashAlgorithm::Sha256, &[(1, DG1)]).expect("lds object");
     let inner = sod::signed_data(&ds, ID_LDS_SECURITY_OBJECT, content, &[]).expect("cms");
     let header = der::Header::new(
         der::Tag::Application {
@@ -108,7 +115,11 @@ fn an_ef_sod_without_the_document_signer_certificate_fails() {
 
     let report = verify(&bare, &trusting(&csca));
     assert!(report.ds_chain.is_fail(), "{report}");
-    assert_eq!(report.first_failure().map(|f| f.0), Some("ds_chain"), "{report}");
+    assert_eq!(
+        report.first_failure().map(|f| f.0),
+        Some("ds_chain"),
+        "{report}"
+    );
     assert!(not_run(&report.sod_signature), "{report}");
 }
 
@@ -158,7 +169,10 @@ fn a_csca_that_is_not_a_ca_anchors_nothing() {
     });
     let ds = ds_with(&mut csca, CertShape::document_signer());
     let report = verify(&ef_sod(&ds), &trusting(&csca));
-    assert!(step(&report, "csca_basic_constraints").is_fail(), "{report}");
+    assert!(
+        step(&report, "csca_basic_constraints").is_fail(),
+        "{report}"
+    );
     assert!(report.ds_chain.is_fail(), "{report}");
 }
 

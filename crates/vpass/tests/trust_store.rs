@@ -88,13 +88,23 @@ fn country_with(shape: CertShape, econtent_type: const_oid::ObjectIdentifier) ->
     let mut csca =
         Csca::generate("UT", "CSCA Utopia", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
     let signer = csca
-        .issue("ML Signer Utopia", KeyKind::EcdsaP256, valid_around(now), shape)
+        .issue(
+            "ML Signer Utopia",
+            KeyKind::EcdsaP256,
+            valid_around(now),
+            shape,
+        )
         .expect("signer");
     let listed: Vec<Csca> = ["AA", "BB"]
         .iter()
         .map(|c| {
-            Csca::generate(c, &format!("CSCA {c}"), KeyKind::EcdsaP256, valid_around(now))
-                .expect("csca")
+            Csca::generate(
+                c,
+                &format!("CSCA {c}"),
+                KeyKind::EcdsaP256,
+                valid_around(now),
+            )
+            .expect("csca")
         })
         .collect();
     let list = sign_master_list(
@@ -247,7 +257,8 @@ fn a_master_list_under_a_csca_that_may_not_sign_certificates_is_refused() {
     let signer = csca
         .issue_master_list_signer("ML Signer Utopia", KeyKind::EcdsaP256, valid_around(now))
         .expect("signer");
-    let other = Csca::generate("AA", "CSCA AA", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
+    let other =
+        Csca::generate("AA", "CSCA AA", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
     let list = sign_master_list(
         &signer,
         &[&other.certificate],

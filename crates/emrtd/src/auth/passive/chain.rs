@@ -103,7 +103,9 @@ pub fn key_usage(
 ) -> CheckResult {
     match cert.tbs_certificate().get_extension::<KeyUsage>() {
         Ok(Some((_, ku))) if allows(&ku) => CheckResult::Pass,
-        Ok(Some(_)) => CheckResult::Fail(format!("the {what} certificate's keyUsage lacks {usage}")),
+        Ok(Some(_)) => {
+            CheckResult::Fail(format!("the {what} certificate's keyUsage lacks {usage}"))
+        }
         Ok(None) => CheckResult::Fail(format!("the {what} certificate has no keyUsage")),
         Err(e) => CheckResult::Fail(format!("the {what} certificate's keyUsage: {e}")),
     }
@@ -138,7 +140,10 @@ pub fn crl_current(crl: &CertificateList, now: SystemTime) -> Result<(), String>
     let tbs = &crl.tbs_cert_list;
     let issuer = &tbs.issuer;
     if now < tbs.this_update.to_system_time() {
-        return Err(format!("the CRL of {issuer} is not valid before {}", tbs.this_update));
+        return Err(format!(
+            "the CRL of {issuer} is not valid before {}",
+            tbs.this_update
+        ));
     }
     match &tbs.next_update {
         Some(next) if now < next.to_system_time() => Ok(()),

@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use elliptic_curve::subtle::ConstantTimeEq;
 
-pub use crate::checks::{CheckResult, NamedCheck, PaReport};
 use crate::checks::first_failed_step;
+pub use crate::checks::{CheckResult, NamedCheck, PaReport};
 pub use crate::crypto::signature::{HashAlgorithm, SignatureError};
 use crate::lds::{LdsFile, RawFiles};
 pub use sod::{Sod, SodError};
@@ -71,10 +71,7 @@ pub fn verify(
             reason(&report.ds_chain)
         ))
     } else if report.ds_revocation.is_fail() {
-        CheckResult::NotSupported(format!(
-            "not run: {}",
-            reason(&report.ds_revocation)
-        ))
+        CheckResult::NotSupported(format!("not run: {}", reason(&report.ds_revocation)))
     } else {
         check_sod_signature(&sod, &ds)
     };
@@ -215,7 +212,9 @@ fn check_chain(ds: &x509_cert::Certificate, trust: &TrustStore, now: SystemTime)
                 CheckResult::Fail("the CSCA certificate is revoked".into())
             }
             chain::Revocation::NotRevoked => CheckResult::Pass,
-            chain::Revocation::Stale(r) => CheckResult::NotSupported(format!("no current CRL: {r}")),
+            chain::Revocation::Stale(r) => {
+                CheckResult::NotSupported(format!("no current CRL: {r}"))
+            }
             chain::Revocation::NoCrl => CheckResult::NotSupported("no CRL for the CSCA".into()),
         };
         let mut steps = vec![NamedCheck::new("ds_issuer", CheckResult::Pass)];
@@ -288,7 +287,10 @@ fn finish(
         )),
         chain::Revocation::NoCrl => CheckResult::NotSupported("no CRL from this CSCA".into()),
     };
-    steps.push(NamedCheck::new("crl_validity", chain::crl_validity(&crls, now)));
+    steps.push(NamedCheck::new(
+        "crl_validity",
+        chain::crl_validity(&crls, now),
+    ));
     ChainOutcome {
         chain,
         revocation,

@@ -242,7 +242,9 @@ impl TrustStore {
         if econtent_type != ID_CSCA_MASTER_LIST {
             return refused(
                 "ml_content_type",
-                format!("eContentType {econtent_type}, not id-icao-cscaMasterList ({ID_CSCA_MASTER_LIST})"),
+                format!(
+                    "eContentType {econtent_type}, not id-icao-cscaMasterList ({ID_CSCA_MASTER_LIST})"
+                ),
             );
         }
         checks.push(NamedCheck::new("ml_content_type", CheckResult::Pass));
@@ -294,7 +296,10 @@ impl TrustStore {
                     ))
                 },
             ),
-            NamedCheck::new("ml_signer_validity", chain::validity(&signer_cert, what, now)),
+            NamedCheck::new(
+                "ml_signer_validity",
+                chain::validity(&signer_cert, what, now),
+            ),
             NamedCheck::new("ml_signer_anchor", self.anchor(&signer_cert, now)),
         ];
         for step in profile {

@@ -268,7 +268,7 @@ fn a_master_list_under_a_csca_that_may_not_sign_certificates_is_refused() {
     .expect("list");
     let mut store = TrustStore::new();
     store.add_csca(csca.certificate.clone());
-    let err = store.add_master_list(&list, now).unwrap_err();
+    let err = store.add_master_list(&list, now).expect_err("refused");
     assert!(
         matches!(&err, TrustError::MasterListRefused { check: "ml_signer_anchor", reason } if reason.contains("csca_key_usage")),
         "{err}"

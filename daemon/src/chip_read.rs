@@ -199,6 +199,19 @@ fn describe(
         .map(|(name, c)| ((*name).to_owned(), check(c)))
         .collect();
     report.insert("security".into(), Value::Object(security));
+    // The named certificate steps behind ds_chain / ds_revocation (keyUsage, CRL window, …).
+    let pki: Vec<Value> = pa
+        .pki
+        .iter()
+        .map(|step| {
+            let mut v = check(&step.result);
+            if let Value::Object(m) = &mut v {
+                m.insert("check".into(), json!(step.name));
+            }
+            v
+        })
+        .collect();
+    report.insert("pki".into(), Value::Array(pki));
     // Passive Authentication must pass; any check that ran and failed fails the passport.
     if genuine && !checks.iter().any(|(_, c)| c.is_fail()) {
         exit::OK
@@ -332,7 +345,7 @@ pub fn trust(
     use anyhow::Context as _;
     let mut store = match dir {
         Some(dir) => {
-            let (store, problems) = TrustStore::load_dir(dir)?;
+            let (store, problems) = TrustStore::load_dir(dir, SystemTime::now())?;
             for p in problems {
                 eprintln!("idgated: trust store {}: {p}", dir.display());
             }
@@ -349,7 +362,7 @@ pub fn trust(
     for path in crls {
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
         store
-            .add_bytes(&path.display().to_string(), &bytes)
+            .add_bytes(&path.display().to_string(), &bytes, SystemTime::now())
             .with_context(|| path.display().to_string())?;
     }
     Ok(store)

@@ -88,8 +88,8 @@ pub enum ChipCommand {
     /// Reads the passport on READER as the station does and prints one JSON object: reader, atr,
     /// access, files (size, read time), dg1, dg2 (format and size, never pixels), apdus, ms, and
     /// security (dg_hashes, sod_signature, ds_chain, ds_revocation, chip_auth, active_auth: each
-    /// pass, fail or not_supported with a reason). The report is printed also when a check
-    /// fails. Exit 0 all passed, 2 a check failed, 3 the chip could not be opened or read, 1 a
+    /// pass, fail or not_supported with a reason), and pki (the named certificate steps behind
+    /// ds_chain and ds_revocation). The report is printed also when a check fails. Exit 0 all passed, 2 a check failed, 3 the chip could not be opened or read, 1 a
     /// reader fault. The MRZ data is printed (you asked for it) and never logged.
     #[command(group(clap::ArgGroup::new("key").required(true).args(["mrz", "doc", "can"])))]
     Read {
@@ -128,15 +128,16 @@ pub enum ChipCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
-    /// The stored CSCAs, one JSON object a line: subject, country, not_before, not_after,
-    /// fingerprint (SHA-256).
+    /// The stored CSCAs and pinned master-list signers, one JSON object a line: role, subject,
+    /// country, not_before, not_after, fingerprint (SHA-256).
     List {
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Adds the CSCAs of master lists after verifying each list's signature chain; prints what
-    /// was added and refuses (exit 2) what it cannot verify.
+    /// Adds the CSCAs of master lists after verifying each list's signature chain to an anchor
+    /// already in the store (a CSCA or a pinned master-list signer); prints what was added and
+    /// refuses (exit 2) what it cannot verify, a list that vouches only for itself included.
     Import {
         /// CSCA master lists (CMS SignedData, ICAO 9303-12).
         #[arg(required = true)]
@@ -145,8 +146,9 @@ pub enum TrustCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Checks every stored certificate (validity now, basicConstraints CA, keyUsage keyCertSign)
-    /// and names the bad ones (exit 2 when any is bad).
+    /// Checks every stored certificate (validity now; CSCAs: basicConstraints CA, keyUsage
+    /// keyCertSign; master-list signers: digitalSignature) and names the bad ones (exit 2 when
+    /// any is bad).
     Verify {
         /// Configuration file [default: /etc/idgate/idgated.toml if it exists, else built-in defaults].
         #[arg(long)]

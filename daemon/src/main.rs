@@ -231,6 +231,9 @@ fn trust(command: TrustCommand) -> anyhow::Result<ExitCode> {
             let lines = trust_cli::import(&cfg.chip.trust_store, &files)?;
             for line in &lines {
                 emit(serde_json::to_string(line)?)?;
+                if let Some(why) = &line.refused {
+                    eprintln!("idgated: {} refused: {why}", line.file);
+                }
             }
             Ok(if lines.iter().any(|l| l.refused.is_some()) {
                 ExitCode::from(trust_cli::REFUSED)

@@ -183,7 +183,7 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
     });
 
     out.push(
-        match idgate_emrtd::TrustStore::load_dir(&cfg.chip.trust_store) {
+        match idgate_emrtd::TrustStore::load_dir(&cfg.chip.trust_store, std::time::SystemTime::now()) {
             Ok((store, problems)) if !store.cscas().is_empty() => check(
                 "trust store",
                 if problems.is_empty() {
@@ -192,8 +192,9 @@ pub fn run(cfg: &Config, bus_address: Option<&str>) -> Vec<Check> {
                     Verdict::Warn
                 },
                 format!(
-                    "{} CSCAs, {} CRLs, {} unreadable files",
+                    "{} CSCAs, {} pinned master-list signers, {} CRLs, {} files refused or unreadable",
                     store.cscas().len(),
+                    store.master_list_signers().len(),
                     store.crls().len(),
                     problems.len()
                 ),

@@ -1,9 +1,10 @@
 //! `idgated trust list|import|verify`: the CSCA trust store (`[chip] trust_store`) as the admin
 //! keeps it. Each certificate is one DER file in the directory, named by its SHA-256 fingerprint.
 //!
-//! `import` adds only what it verified: the CSCAs of a master list whose signature chain checks
-//! out ([`verify_master_list`], the one place that decides; emrtd's stricter anchor-based check
-//! replaces its body when it lands). Anything else is refused with the reason.
+//! `import` adds only what it verified: the CSCAs of a master list whose signer chains to an
+//! anchor the directory already holds — a CSCA, or a master-list signer the admin pinned
+//! ([`verify_master_list`], the one place that decides: emrtd's `TrustStore::verify_master_list`).
+//! A list that vouches only for itself, and anything else, is refused with the reason.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -19,9 +20,11 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 /// certificate is bad.
 pub const REFUSED: u8 = 2;
 
-/// One CSCA as listed.
+/// One anchor as listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct CscaLine {
+    /// `csca`, or `master_list_signer` for a pinned master-list signer.
+    pub role: &'static str,
     pub subject: String,
     pub country: Option<String>,
     pub not_before: String,
@@ -50,23 +53,43 @@ pub struct ImportLine {
     pub refused: Option<String>,
 }
 
-/// Verifies a master list against what `store` already trusts and returns the CSCAs it adds.
-/// The only place `trust import` (and `chip read --masterlist`) decides whether a master list is
-/// trusted: today emrtd's `TrustStore::add_master_list` (signature, messageDigest, signer issued
-/// by a CSCA in the list or the store).
+/// Verifies a master list against what `store` already trusts and returns the CSCAs it carries
+/// that the store does not hold yet. The only place `trust import` (and `chip read
+/// --masterlist`) decides whether a master list is trusted: emrtd's anchored verification
+/// (content type, the signer's keyUsage, extendedKeyUsage and validity, the signer pinned or
+/// issued by a stored CSCA — never by a certificate of the list — then messageDigest and
+/// signature).
 pub fn verify_master_list(
     store: &TrustStore,
     bytes: &[u8],
 ) -> Result<Vec<Certificate>, TrustError> {
-    let mut probe = store.clone();
-    let before = probe.cscas().len();
-    probe.add_master_list(bytes)?;
-    Ok(probe.cscas()[before..].to_vec())
+    let list = store.verify_master_list(bytes, SystemTime::now())?;
+    let mut new: Vec<Certificate> = Vec::new();
+    for c in list.cscas {
+        if !store.cscas().contains(&c) && !new.contains(&c) {
+            new.push(c);
+        }
+    }
+    Ok(new)
+}
+
+/// The one line `import` prints for a refused list.
+pub fn refusal(e: &TrustError) -> String {
+    match e {
+        TrustError::MasterListRefused {
+            check: "ml_signer_anchor",
+            reason,
+        } => format!(
+            "not trusted: {reason}; add the issuing country's CSCA or pin the list's signer \
+             certificate in the trust store first"
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// The store in `dir`; files that are not trust material are named on stderr.
 pub fn load(dir: &Path) -> anyhow::Result<TrustStore> {
-    let (store, problems) = TrustStore::load_dir(dir)?;
+    let (store, problems) = TrustStore::load_dir(dir, SystemTime::now())?;
     for p in problems {
         eprintln!("idgated: trust store {}: {p}", dir.display());
     }
@@ -86,6 +109,7 @@ pub fn csca_line(cert: &Certificate) -> CscaLine {
         .find_map(|rdn| rdn.trim().strip_prefix("C="))
         .map(str::to_owned);
     CscaLine {
+        role: "csca",
         subject,
         country,
         not_before: tbs.validity().not_before.to_date_time().to_string(),
@@ -94,20 +118,27 @@ pub fn csca_line(cert: &Certificate) -> CscaLine {
     }
 }
 
-/// Every stored CSCA, in fingerprint order.
+/// Every stored CSCA and pinned master-list signer, in fingerprint order.
 pub fn list(store: &TrustStore) -> Vec<CscaLine> {
     let mut lines: Vec<CscaLine> = store.cscas().iter().map(csca_line).collect();
+    lines.extend(store.master_list_signers().iter().map(|c| CscaLine {
+        role: "master_list_signer",
+        ..csca_line(c)
+    }));
     lines.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
     lines
 }
 
-/// Checks each stored certificate: valid at `now`, a CA (basicConstraints cA), allowed to sign
-/// certificates (keyUsage keyCertSign).
+/// Checks each stored certificate: valid at `now`; a CSCA a CA (basicConstraints cA) allowed to
+/// sign certificates (keyUsage keyCertSign); a pinned master-list signer allowed digitalSignature.
 pub fn verify(store: &TrustStore, now: SystemTime) -> Vec<VerifyLine> {
+    let signers = store.master_list_signers().iter().map(|c| (c, false));
     let mut lines: Vec<VerifyLine> = store
         .cscas()
         .iter()
-        .map(|cert| {
+        .map(|c| (c, true))
+        .chain(signers)
+        .map(|(cert, is_csca)| {
             let tbs = cert.tbs_certificate();
             let mut problems = Vec::new();
             let validity = tbs.validity();
@@ -120,17 +151,28 @@ pub fn verify(store: &TrustStore, now: SystemTime) -> Vec<VerifyLine> {
             if now > validity.not_after.to_system_time() {
                 problems.push(format!("expired {}", validity.not_after.to_date_time()));
             }
-            match tbs.get_extension::<BasicConstraints>() {
-                Ok(Some((_, bc))) if bc.ca => {}
-                Ok(Some(_)) => problems.push("basicConstraints: not a CA".into()),
-                Ok(None) => problems.push("no basicConstraints: not a CA".into()),
-                Err(e) => problems.push(format!("basicConstraints unreadable: {e}")),
+            if is_csca {
+                match tbs.get_extension::<BasicConstraints>() {
+                    Ok(Some((_, bc))) if bc.ca => {}
+                    Ok(Some(_)) => problems.push("basicConstraints: not a CA".into()),
+                    Ok(None) => problems.push("no basicConstraints: not a CA".into()),
+                    Err(e) => problems.push(format!("basicConstraints unreadable: {e}")),
+                }
             }
-            match tbs.get_extension::<KeyUsage>() {
-                Ok(Some((_, ku))) if ku.key_cert_sign() => {}
-                Ok(Some(_)) => problems.push("keyUsage lacks keyCertSign".into()),
-                Ok(None) => problems.push("no keyUsage".into()),
-                Err(e) => problems.push(format!("keyUsage unreadable: {e}")),
+            let (allowed, usage) = match tbs.get_extension::<KeyUsage>() {
+                Ok(Some((_, ku))) if is_csca => (ku.key_cert_sign(), "keyCertSign"),
+                Ok(Some((_, ku))) => (ku.digital_signature(), "digitalSignature"),
+                Ok(None) => {
+                    problems.push("no keyUsage".into());
+                    (true, "")
+                }
+                Err(e) => {
+                    problems.push(format!("keyUsage unreadable: {e}"));
+                    (true, "")
+                }
+            };
+            if !allowed {
+                problems.push(format!("keyUsage lacks {usage}"));
             }
             VerifyLine {
                 subject: tbs.subject().to_string(),
@@ -166,7 +208,7 @@ pub fn import(dir: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<ImportLine>> 
         let certs = match verify_master_list(&store, &bytes) {
             Ok(certs) => certs,
             Err(e) => {
-                lines.push(refused(e.to_string()));
+                lines.push(refused(refusal(&e)));
                 continue;
             }
         };

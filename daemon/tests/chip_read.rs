@@ -191,6 +191,20 @@ fn chip_read_prints_the_whole_report_and_its_exit_code_says_how_the_passport_far
     ] {
         assert_eq!(r["security"][check]["result"], "pass", "{check}: {r:#}");
     }
+    // The steps behind ds_chain, each by name.
+    let pki = r["pki"].as_array().expect("pki");
+    for step in [
+        "ds_issuer",
+        "ds_key_usage",
+        "csca_key_usage",
+        "csca_basic_constraints",
+    ] {
+        assert!(
+            pki.iter()
+                .any(|s| s["check"] == step && s["result"] == "pass"),
+            "{step}: {r:#}"
+        );
+    }
 
     // The same passport by its MRZ lines (a literal `\n` between them, as typed in a shell).
     let mrz = passport
@@ -257,77 +271,186 @@ fn chip_read_on_a_reader_pcscd_does_not_know_is_a_reader_fault() {
     assert!(json(&out)["error"].is_string());
 }
 
+/// A trust directory and a configuration naming it, for `idgated trust …`.
+struct TrustDir {
+    dir: tempfile::TempDir,
+    store: PathBuf,
+    config: PathBuf,
+}
+
+impl TrustDir {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = dir.path().join("csca");
+        std::fs::create_dir_all(&store).expect("dir");
+        let config = dir.path().join("idgated.toml");
+        std::fs::write(
+            &config,
+            format!("[chip]\ntrust_store = \"{}\"\n", store.display()),
+        )
+        .expect("config");
+        Self { dir, store, config }
+    }
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--config", self.config.to_str().expect("utf-8")]);
+        idgated(&self.dir.path().join("no-pcscd"), &all)
+    }
+    fn import(&self, file: &Path) -> (i32, Vec<Value>, String) {
+        let (code, out, err) = self.run(&["trust", "import", file.to_str().expect("utf-8")]);
+        (code, out.lines().map(json).collect(), err)
+    }
+    fn stored(&self) -> usize {
+        std::fs::read_dir(&self.store).expect("dir").count()
+    }
+}
+
+/// The certificates a master list's SignedData carries: (signer, self-signed CSCAs).
+fn carried(ml: &[u8]) -> (x509_cert::Certificate, Vec<x509_cert::Certificate>) {
+    use der::Decode as _;
+    let ci = cms::content_info::ContentInfo::from_der(ml).expect("cms");
+    let sd: cms::signed_data::SignedData = ci.content.decode_as().expect("signed data");
+    let certs: Vec<x509_cert::Certificate> = sd
+        .certificates
+        .expect("certificates")
+        .0
+        .iter()
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let self_signed =
+        |c: &x509_cert::Certificate| c.tbs_certificate().issuer() == c.tbs_certificate().subject();
+    let signer = certs
+        .iter()
+        .find(|c| !self_signed(c))
+        .expect("signer")
+        .clone();
+    (signer, certs.into_iter().filter(self_signed).collect())
+}
+
 #[test]
-fn trust_import_adds_a_verified_master_list_refuses_a_tampered_one_and_verify_names_bad_cscas() {
-    let ml = testdata(GERMAN_ML);
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = dir.path().join("csca");
-    std::fs::create_dir_all(&store).expect("dir");
-    let config = dir.path().join("idgated.toml");
-    std::fs::write(
-        &config,
-        format!("[chip]\ntrust_store = \"{}\"\n", store.display()),
+fn trust_import_refuses_a_self_signed_master_list_until_its_signer_chains_to_an_anchor() {
+    use idgate_vpass::pki::master_list::{ID_CSCA_MASTER_LIST, sign_master_list};
+    use idgate_vpass::pki::{Csca, KeyKind, valid_around};
+    let now = SystemTime::now();
+    let mut csca =
+        Csca::generate("UT", "CSCA Utopia", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
+    let signer = csca
+        .issue_master_list_signer("ML Signer Utopia", KeyKind::EcdsaP256, valid_around(now))
+        .expect("signer");
+    let other =
+        Csca::generate("AA", "CSCA AA", KeyKind::EcdsaP256, valid_around(now)).expect("csca");
+    // As real lists are: the signer's own CSCA in the list and in the SignedData.
+    let list = sign_master_list(
+        &signer,
+        &[&csca.certificate, &other.certificate],
+        &[&signer.certificate, &csca.certificate],
+        ID_CSCA_MASTER_LIST,
     )
-    .expect("config");
-    let cfg = config.to_str().expect("utf-8");
-    let run = |args: &[&str]| idgated(&dir.path().join("no-pcscd"), args);
+    .expect("list");
+    let t = TrustDir::new();
+    let file = t.dir.path().join("utopia.ml");
+    std::fs::write(&file, &list).expect("write");
+
+    // Nothing configured: the list cannot vouch for itself. One line says why, nothing is added.
+    let (code, lines, err) = t.import(&file);
+    assert_eq!(code, 2, "{lines:?}\n{err}");
+    let why = lines[0]["refused"].as_str().expect("refused");
+    assert!(why.starts_with("not trusted: "), "{why}");
+    assert!(
+        why.contains("does not chain to a trusted CSCA or a pinned master-list signer"),
+        "{why}"
+    );
+    assert_eq!(lines[0]["added"].as_array().map(Vec::len), Some(0));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("refused: not trusted"), "{err}");
+    assert_eq!(t.stored(), 0);
+
+    // The country's CSCA, checked out of band and copied in: now the list is trusted.
+    std::fs::write(
+        t.store.join("utopia-csca.der"),
+        csca.certificate_der().expect("der"),
+    )
+    .expect("write");
+    let (code, lines, err) = t.import(&file);
+    assert_eq!(code, 0, "{lines:?}\n{err}");
+    let added = lines[0]["added"].as_array().expect("added");
+    assert_eq!(added.len(), 1, "only the CSCA not stored yet: {lines:?}");
+    assert_eq!(added[0]["country"], "AA");
+}
+
+#[test]
+fn trust_import_adds_a_master_list_under_a_pinned_signer_refuses_a_tampered_one_and_verify_names_bad_cscas()
+ {
+    let ml = testdata(GERMAN_ML);
+    let bytes = std::fs::read(&ml).expect("master list");
+    let t = TrustDir::new();
     let lines = |out: &str| -> Vec<Value> { out.lines().map(json).collect() };
 
+    // The German list carries its signer and the CSCA that issued it: alone it is not trusted.
+    let (code, l, err) = t.import(&ml);
+    assert_eq!(code, 2, "{l:?}\n{err}");
+    assert!(
+        l[0]["refused"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("not trusted: ")),
+        "{l:?}"
+    );
+    assert_eq!(t.stored(), 0);
+
+    // The admin pins the master-list signer (after checking its fingerprint with the BSI).
+    let (signer, _) = carried(&bytes);
+    std::fs::write(
+        t.store.join("de-ml-signer.pem"),
+        der::EncodePem::to_pem(&signer, der::pem::LineEnding::LF).expect("pem"),
+    )
+    .expect("write");
+
     // A tampered list: refused with the reason, nothing added.
-    let mut bytes = std::fs::read(&ml).expect("master list");
-    let at = bytes.len() / 2;
-    bytes[at] ^= 0x01;
-    let tampered = dir.path().join("tampered.ml");
-    std::fs::write(&tampered, &bytes).expect("write");
-    let (code, out, err) = run(&[
-        "trust",
-        "import",
-        "--config",
-        cfg,
-        tampered.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code, 2, "{out}\n{err}");
-    let l = lines(&out);
-    assert!(l[0]["refused"].is_string(), "{out}");
+    let mut tampered_bytes = bytes.clone();
+    let at = tampered_bytes.len() / 2;
+    tampered_bytes[at] ^= 0x01;
+    let tampered = t.dir.path().join("tampered.ml");
+    std::fs::write(&tampered, &tampered_bytes).expect("write");
+    let (code, l, err) = t.import(&tampered);
+    assert_eq!(code, 2, "{l:?}\n{err}");
+    assert!(l[0]["refused"].is_string(), "{l:?}");
     assert_eq!(l[0]["added"].as_array().map(Vec::len), Some(0));
-    assert_eq!(std::fs::read_dir(&store).expect("dir").count(), 0);
+    assert_eq!(t.stored(), 1, "only the pinned signer");
 
     // The real list: verified, every CSCA added and named.
-    let (code, out, err) = run(&[
-        "trust",
-        "import",
-        "--config",
-        cfg,
-        ml.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    let l = lines(&out);
+    let (code, l, err) = t.import(&ml);
+    assert_eq!(code, 0, "{l:?}\n{err}");
     let added = l[0]["added"].as_array().expect("added").clone();
-    assert!(added.len() > 10, "{out}");
+    assert!(added.len() > 10, "{l:?}");
     assert!(
         added
             .iter()
             .all(|c| c["fingerprint"].as_str().is_some_and(|f| f.len() == 64))
     );
-    assert!(added.iter().any(|c| c["country"] == "DE"), "{out}");
+    assert!(added.iter().any(|c| c["country"] == "DE"), "{l:?}");
 
-    // Listed as stored; importing again adds nothing new.
-    let (code, out, _) = run(&["trust", "list", "--config", cfg]);
+    // Listed as stored (the CSCAs and the pinned signer); importing again adds nothing new.
+    let (code, out, _) = t.run(&["trust", "list"]);
     assert_eq!(code, 0);
     let listed = lines(&out);
-    assert_eq!(listed.len(), added.len());
-    let (code, out, _) = run(&[
-        "trust",
-        "import",
-        "--config",
-        cfg,
-        ml.to_str().expect("utf-8"),
-    ]);
+    assert_eq!(listed.len(), added.len() + 1);
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|c| c["role"] == "master_list_signer")
+            .count(),
+        1,
+        "{out}"
+    );
+    let (code, l, _) = t.import(&ml);
     assert_eq!(code, 0);
-    assert_eq!(lines(&out)[0]["added"].as_array().map(Vec::len), Some(0));
+    assert_eq!(l[0]["added"].as_array().map(Vec::len), Some(0));
 
     // Verify looks at each one; the list holds CSCAs expired long ago, named with the reason.
-    let (code, out, _) = run(&["trust", "verify", "--config", cfg]);
+    let (code, out, _) = t.run(&["trust", "verify"]);
     let verdicts = lines(&out);
     assert_eq!(verdicts.len(), listed.len());
     let bad: Vec<_> = verdicts.iter().filter(|v| v["ok"] == false).collect();

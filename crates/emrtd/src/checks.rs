@@ -116,6 +116,31 @@ impl CheckResult {
     }
 }
 
+/// One named step of a certificate path or master-list check (`ds_key_usage`, `csca_validity`,
+/// `crl_validity`, `ml_signer_anchor`, …): which step decided is part of the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCheck {
+    /// The step's stable name (snake case).
+    pub name: &'static str,
+    /// How it ended.
+    pub result: CheckResult,
+}
+
+impl NamedCheck {
+    /// `name` ended with `result`.
+    pub fn new(name: &'static str, result: CheckResult) -> Self {
+        Self { name, result }
+    }
+}
+
+/// The first failed step of `steps`, as `"name: reason"`.
+pub fn first_failed_step(steps: &[NamedCheck]) -> Option<String> {
+    steps.iter().find_map(|s| match &s.result {
+        CheckResult::Fail(r) => Some(format!("{}: {r}", s.name)),
+        _ => None,
+    })
+}
+
 /// Every authenticity check of the chip step, each on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaReport {
@@ -131,6 +156,11 @@ pub struct PaReport {
     pub chip_auth: CheckResult,
     /// Active Authentication proved the chip holds DG15's key.
     pub active_auth: CheckResult,
+    /// The steps behind `ds_chain` and `ds_revocation`, each by name, in the order they ran:
+    /// `ds_issuer`, `ds_validity`, `ds_basic_constraints`, `ds_key_usage`, `csca_validity`,
+    /// `csca_basic_constraints`, `csca_key_usage`, `csca_revocation`, `crl_validity`. Empty when
+    /// the chain was not checked. (Detail only: the six checks above are the contract.)
+    pub pki: Vec<NamedCheck>,
 }
 
 impl PaReport {
@@ -144,6 +174,7 @@ impl PaReport {
             ds_revocation: not_run(),
             chip_auth: not_run(),
             active_auth: not_run(),
+            pki: Vec::new(),
         }
     }
 
@@ -202,6 +233,13 @@ impl fmt::Display for PaReport {
                 CheckResult::Pass => writeln!(f, "{name}: pass")?,
                 CheckResult::Fail(r) => writeln!(f, "{name}: FAIL ({r})")?,
                 CheckResult::NotSupported(r) => writeln!(f, "{name}: not checked ({r})")?,
+            }
+        }
+        for step in &self.pki {
+            match &step.result {
+                CheckResult::Pass => writeln!(f, "  {}: pass", step.name)?,
+                CheckResult::Fail(r) => writeln!(f, "  {}: FAIL ({r})", step.name)?,
+                CheckResult::NotSupported(r) => writeln!(f, "  {}: not checked ({r})", step.name)?,
             }
         }
         Ok(())

@@ -116,7 +116,12 @@ fn altered_dg1_fails_the_hash_check() {
 fn a_sod_under_an_unknown_csca_fails_the_chain() {
     let o = read_tampered(Tamper::UnknownCsca);
     assert_not_genuine(&o, "ds_chain");
-    assert_eq!(o.report.sod_signature, CheckResult::Pass, "{}", o.report);
+    // The untrusted DS key is never used: the signature check did not run.
+    assert!(
+        matches!(&o.report.sod_signature, CheckResult::NotSupported(r) if r.starts_with("not run")),
+        "{}",
+        o.report
+    );
 }
 
 #[test]

@@ -171,6 +171,7 @@ impl AuthenticationHooks for ChipAuthenticity {
             r.sod_signature = pa.sod_signature.clone();
             r.ds_chain = pa.ds_chain.clone();
             r.ds_revocation = pa.ds_revocation.clone();
+            r.pki = pa.pki.clone();
             if !files.contains(LdsFile::DG15)
                 && matches!(r.active_auth, CheckResult::NotSupported(_))
             {

@@ -1,7 +1,9 @@
 //! A test PKI made in Rust (no openssl CLI): CSCA certificates, Document Signer certificates issued
 //! by them, CRLs, EF.SOD signing, and the chip's DG14 (Chip Authentication key) and DG15 (Active
-//! Authentication key). Tampered variants are made by the profile knobs in [`crate::security`].
+//! Authentication key), master-list signers and CSCA master lists. Tampered variants are made by
+//! the profile knobs in [`crate::security`] and by [`CertShape`] (a certificate's extensions).
 
+pub mod master_list;
 pub mod security_files;
 pub mod sod;
 
@@ -20,7 +22,8 @@ use x509_cert::builder::{Builder, CertificateBuilder, CrlBuilder};
 use x509_cert::crl::{CertificateList, RevokedCert};
 use x509_cert::ext::pkix::crl::CrlNumber;
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    SubjectKeyIdentifier,
 };
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
@@ -156,12 +159,58 @@ impl SignerKey {
     }
 }
 
+/// id-icao-cscaMasterListSigningKey (ICAO 9303-12 §7.1.1), the master-list signer's
+/// extendedKeyUsage.
+pub const ID_CSCA_MASTER_LIST_SIGNING_KEY: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.23.136.1.1.3");
+
+/// The extensions that say what a certificate may do (beyond the key identifiers every
+/// certificate of this PKI carries). The constructors give ICAO 9303-12's profiles; tests change
+/// a field to make a certificate the checks must refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertShape {
+    /// basicConstraints cA (`None`: no basicConstraints extension).
+    pub ca: Option<bool>,
+    /// keyUsage (`None`: no keyUsage extension).
+    pub key_usage: Option<KeyUsage>,
+    /// extendedKeyUsage purposes (empty: no extension).
+    pub extended_key_usage: Vec<const_oid::ObjectIdentifier>,
+}
+
+impl CertShape {
+    /// A CSCA: a CA allowed keyCertSign and cRLSign.
+    pub fn csca() -> Self {
+        Self {
+            ca: Some(true),
+            key_usage: Some(KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)),
+            extended_key_usage: Vec::new(),
+        }
+    }
+
+    /// A Document Signer: digitalSignature, no basicConstraints.
+    pub fn document_signer() -> Self {
+        Self {
+            ca: None,
+            key_usage: Some(KeyUsage(KeyUsages::DigitalSignature.into())),
+            extended_key_usage: Vec::new(),
+        }
+    }
+
+    /// A master-list signer: digitalSignature and the master-list signing purpose.
+    pub fn master_list_signer() -> Self {
+        Self {
+            extended_key_usage: vec![ID_CSCA_MASTER_LIST_SIGNING_KEY],
+            ..Self::document_signer()
+        }
+    }
+}
+
 /// What a certificate is for.
 #[derive(Debug, Clone)]
 struct Profile {
     subject: Name,
     issuer: Option<Name>,
-    ca: bool,
+    shape: CertShape,
 }
 
 impl BuilderProfile for Profile {
@@ -190,21 +239,22 @@ impl BuilderProfile for Profile {
             }
             .to_extension(tbs.subject(), &out)?,
         );
-        if self.ca {
+        if let Some(ca) = self.shape.ca {
             out.push(
                 BasicConstraints {
-                    ca: true,
-                    path_len_constraint: Some(0),
+                    ca,
+                    path_len_constraint: ca.then_some(0),
                 }
                 .to_extension(tbs.subject(), &out)?,
             );
+        }
+        if let Some(ku) = self.shape.key_usage {
+            out.push(ku.to_extension(tbs.subject(), &out)?);
+        }
+        if !self.shape.extended_key_usage.is_empty() {
             out.push(
-                KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)
+                ExtendedKeyUsage(self.shape.extended_key_usage.clone())
                     .to_extension(tbs.subject(), &out)?,
-            );
-        } else {
-            out.push(
-                KeyUsage(KeyUsages::DigitalSignature.into()).to_extension(tbs.subject(), &out)?,
             );
         }
         Ok(out)
@@ -259,13 +309,24 @@ impl Csca {
         kind: KeyKind,
         validity: (SystemTime, SystemTime),
     ) -> Result<Self, PkiError> {
+        Self::generate_with(country, name, kind, validity, CertShape::csca())
+    }
+
+    /// A self-signed CSCA whose extensions are `shape` (e.g. one without keyCertSign).
+    pub fn generate_with(
+        country: &str,
+        name: &str,
+        kind: KeyKind,
+        validity: (SystemTime, SystemTime),
+        shape: CertShape,
+    ) -> Result<Self, PkiError> {
         let key = SignerKey::generate(kind, 0)?;
         let subject = Name::from_str(&format!("CN={name},O=Test PKI,C={country}"))
             .map_err(|e| PkiError::Builder(e.to_string()))?;
         let profile = Profile {
             subject,
             issuer: None,
-            ca: true,
+            shape,
         };
         let certificate = build_cert(profile, 1, validity, key.public_key_info()?, &key)?;
         Ok(Self {
@@ -282,13 +343,35 @@ impl Csca {
         kind: KeyKind,
         validity: (SystemTime, SystemTime),
     ) -> Result<DocumentSigner, PkiError> {
+        self.issue(name, kind, validity, CertShape::document_signer())
+    }
+
+    /// Issues a master-list signer certificate (ICAO 9303-12: digitalSignature and
+    /// id-icao-cscaMasterListSigningKey); sign lists with [`master_list::sign_master_list`].
+    pub fn issue_master_list_signer(
+        &mut self,
+        name: &str,
+        kind: KeyKind,
+        validity: (SystemTime, SystemTime),
+    ) -> Result<DocumentSigner, PkiError> {
+        self.issue(name, kind, validity, CertShape::master_list_signer())
+    }
+
+    /// Issues an end-entity certificate whose extensions are `shape`.
+    pub fn issue(
+        &mut self,
+        name: &str,
+        kind: KeyKind,
+        validity: (SystemTime, SystemTime),
+        shape: CertShape,
+    ) -> Result<DocumentSigner, PkiError> {
         let key = SignerKey::generate(kind, 1)?;
         let subject = Name::from_str(&format!("CN={name},O=Test PKI,C=UT"))
             .map_err(|e| PkiError::Builder(e.to_string()))?;
         let profile = Profile {
             subject,
             issuer: Some(self.certificate.tbs_certificate().subject().clone()),
-            ca: false,
+            shape,
         };
         self.next_serial += 1;
         let certificate = build_cert(
@@ -301,15 +384,28 @@ impl Csca {
         Ok(DocumentSigner { certificate, key })
     }
 
-    /// A CRL listing `revoked`, issued at `this_update`.
+    /// A CRL listing `revoked`, issued at `this_update`, next due 90 days later.
     pub fn crl(
         &self,
         revoked: &[&Certificate],
         this_update: SystemTime,
     ) -> Result<CertificateList, PkiError> {
+        let next = this_update + Duration::from_secs(90 * 24 * 3600);
+        self.crl_with_window(revoked, this_update, Some(next))
+    }
+
+    /// A CRL listing `revoked`, valid from `this_update` until `next_update` (`None`: no
+    /// nextUpdate field, which RFC 5280 does not allow).
+    pub fn crl_with_window(
+        &self,
+        revoked: &[&Certificate],
+        this_update: SystemTime,
+        next_update: Option<SystemTime>,
+    ) -> Result<CertificateList, PkiError> {
         let err = |e: x509_cert::builder::Error| PkiError::Builder(e.to_string());
         let number = CrlNumber(der::asn1::Uint::new(&[1])?);
         let when = Time::try_from(this_update)?;
+        let next = next_update.map(Time::try_from).transpose()?;
         let entries: Vec<RevokedCert> = revoked
             .iter()
             .map(|c| RevokedCert {
@@ -319,6 +415,7 @@ impl Csca {
             })
             .collect();
         let builder = CrlBuilder::new_with_this_update(&self.certificate, number, when)?
+            .with_next_update(next)
             .with_certificates(entries.into_iter());
         match &self.key {
             SignerKey::P256(k) => builder.build::<_, p256::ecdsa::DerSignature>(k),

@@ -14,6 +14,7 @@ use idgate_emrtd::emulator::sod::{
     DataGroupHash, ID_CONTENT_TYPE, ID_LDS_SECURITY_OBJECT, ID_MESSAGE_DIGEST, LdsSecurityObject,
 };
 use spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 
 use super::{DocumentSigner, PkiError};
@@ -52,13 +53,40 @@ pub fn sign_sod(
     data_groups: &[(u8, &[u8])],
 ) -> Result<Vec<u8>, PkiError> {
     let content = lds_security_object(hash, data_groups)?;
+    let inner = signed_data(
+        signer,
+        ID_LDS_SECURITY_OBJECT,
+        content,
+        std::slice::from_ref(&signer.certificate),
+    )?;
+    // [APPLICATION 23] constructed = 0x77.
+    let mut out = Vec::with_capacity(inner.len() + 4);
+    let tag = Tag::Application {
+        constructed: true,
+        number: der::TagNumber(23),
+    };
+    let header = der::Header::new(tag, der::Length::try_from(inner.len())?);
+    header.encode_to_vec(&mut out)?;
+    out.extend_from_slice(&inner);
+    Ok(out)
+}
+
+/// A CMS ContentInfo (DER) with SignedData over `content` of type `econtent_type`, signed by
+/// `signer` with signed attributes contentType + messageDigest (SHA-256), carrying
+/// `certificates` (EF.SOD: the DS; a master list: its signer, often its CSCA too).
+pub fn signed_data(
+    signer: &DocumentSigner,
+    econtent_type: ObjectIdentifier,
+    content: Vec<u8>,
+    certificates: &[Certificate],
+) -> Result<Vec<u8>, PkiError> {
     let digest_alg = AlgorithmIdentifierOwned {
         oid: HashAlgorithm::Sha256.oid(),
         parameters: None,
     };
     let mut attrs = SetOfVec::new();
     let mut content_type_values = SetOfVec::new();
-    content_type_values.insert(Any::encode_from(&ID_LDS_SECURITY_OBJECT)?)?;
+    content_type_values.insert(Any::encode_from(&econtent_type)?)?;
     attrs.insert(Attribute {
         oid: ID_CONTENT_TYPE,
         values: content_type_values,
@@ -88,17 +116,19 @@ pub fn sign_sod(
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms.insert(digest_alg)?;
     let mut certs = SetOfVec::new();
-    certs.insert(CertificateChoices::Certificate(signer.certificate.clone()))?;
+    for c in certificates {
+        certs.insert(CertificateChoices::Certificate(c.clone()))?;
+    }
     let mut signer_infos = SetOfVec::new();
     signer_infos.insert(signer_info)?;
     let signed_data = SignedData {
         version: CmsVersion::V3,
         digest_algorithms,
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: ID_LDS_SECURITY_OBJECT,
+            econtent_type,
             econtent: Some(Any::encode_from(&OctetString::new(content)?)?),
         },
-        certificates: Some(CertificateSet(certs)),
+        certificates: (!certs.is_empty()).then_some(CertificateSet(certs)),
         crls: None,
         signer_infos: SignerInfos(signer_infos),
     };
@@ -106,17 +136,7 @@ pub fn sign_sod(
         content_type: ID_SIGNED_DATA,
         content: Any::encode_from(&signed_data)?,
     };
-    let inner = ci.to_der()?;
-    // [APPLICATION 23] constructed = 0x77.
-    let mut out = Vec::with_capacity(inner.len() + 4);
-    let tag = Tag::Application {
-        constructed: true,
-        number: der::TagNumber(23),
-    };
-    let header = der::Header::new(tag, der::Length::try_from(inner.len())?);
-    header.encode_to_vec(&mut out)?;
-    out.extend_from_slice(&inner);
-    Ok(out)
+    Ok(ci.to_der()?)
 }
 
 /// An EF.SOD over `profile`'s data groups, signed by a throwaway P-256 CSCA and Document Signer

@@ -1,4 +1,5 @@
-//! Document Signer → CSCA: issuer lookup, certificate signature, validity at a given time, CRLs.
+//! Document Signer → CSCA: issuer lookup, certificate signature, validity at a given time, the
+//! certificate profile (keyUsage, basicConstraints, extendedKeyUsage), CRLs and their windows.
 
 use std::time::SystemTime;
 
@@ -6,8 +7,12 @@ use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier,
+};
+use x509_cert::name::Name;
 
+use crate::checks::CheckResult;
 use crate::crypto::signature::{self, SignatureError};
 
 const ID_CE_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
@@ -80,60 +85,151 @@ pub fn valid_at(cert: &Certificate, now: SystemTime) -> Result<(), String> {
     Ok(())
 }
 
-/// What the CRLs say about `cert` (issued by `issuer`).
+/// [`valid_at`] as a check result (`what` names the certificate in the reason).
+pub fn validity(cert: &Certificate, what: &str, now: SystemTime) -> CheckResult {
+    match valid_at(cert, now) {
+        Ok(()) => CheckResult::Pass,
+        Err(e) => CheckResult::Fail(format!("the {what} certificate is {e}")),
+    }
+}
+
+/// keyUsage allows what `allows` asks for (`usage` names it). ICAO 9303-12 §7.1 makes keyUsage
+/// mandatory in CSCA, Document Signer and Master List Signer certificates: absent is a failure.
+pub fn key_usage(
+    cert: &Certificate,
+    what: &str,
+    usage: &str,
+    allows: fn(&KeyUsage) -> bool,
+) -> CheckResult {
+    match cert.tbs_certificate().get_extension::<KeyUsage>() {
+        Ok(Some((_, ku))) if allows(&ku) => CheckResult::Pass,
+        Ok(Some(_)) => {
+            CheckResult::Fail(format!("the {what} certificate's keyUsage lacks {usage}"))
+        }
+        Ok(None) => CheckResult::Fail(format!("the {what} certificate has no keyUsage")),
+        Err(e) => CheckResult::Fail(format!("the {what} certificate's keyUsage: {e}")),
+    }
+}
+
+/// basicConstraints says cA = `ca`. An absent extension means "not a CA" (RFC 5280 §4.2.1.9).
+pub fn basic_constraints(cert: &Certificate, what: &str, ca: bool) -> CheckResult {
+    let is_ca = match cert.tbs_certificate().get_extension::<BasicConstraints>() {
+        Ok(found) => found.is_some_and(|(_, bc)| bc.ca),
+        Err(e) => {
+            return CheckResult::Fail(format!("the {what} certificate's basicConstraints: {e}"));
+        }
+    };
+    match (ca, is_ca) {
+        (true, true) | (false, false) => CheckResult::Pass,
+        (true, false) => CheckResult::Fail(format!("the {what} certificate is not a CA")),
+        (false, true) => CheckResult::Fail(format!("the {what} certificate is a CA")),
+    }
+}
+
+/// extendedKeyUsage lists `purpose`.
+pub fn has_extended_key_usage(cert: &Certificate, purpose: &ObjectIdentifier) -> bool {
+    matches!(
+        cert.tbs_certificate().get_extension::<ExtendedKeyUsage>(),
+        Ok(Some((_, eku))) if eku.0.contains(purpose)
+    )
+}
+
+/// Whether `now` lies in the CRL's window: thisUpdate ≤ now < nextUpdate. A CRL without
+/// nextUpdate has no end (RFC 5280 §5.1.2.5 and ICAO 9303-12 §7.1.4 require one): not current.
+pub fn crl_current(crl: &CertificateList, now: SystemTime) -> Result<(), String> {
+    let tbs = &crl.tbs_cert_list;
+    let issuer = &tbs.issuer;
+    if now < tbs.this_update.to_system_time() {
+        return Err(format!(
+            "the CRL of {issuer} is not valid before {}",
+            tbs.this_update
+        ));
+    }
+    match &tbs.next_update {
+        Some(next) if now < next.to_system_time() => Ok(()),
+        Some(next) => Err(format!("the CRL of {issuer} expired {next}")),
+        None => Err(format!("the CRL of {issuer} has no nextUpdate")),
+    }
+}
+
+/// The CRLs issued under `issuer` (a name) whose signature one of `signers` verifies (CRLs with
+/// a bad signature are ignored: anyone can put a file into a directory).
+pub fn verified_crls<'a>(
+    issuer: &Name,
+    signers: &[&Certificate],
+    crls: &'a [CertificateList],
+) -> Vec<&'a CertificateList> {
+    crls.iter()
+        .filter(|crl| &crl.tbs_cert_list.issuer == issuer)
+        .filter(|crl| {
+            let Ok(tbs) = crl.tbs_cert_list.to_der() else {
+                return false;
+            };
+            let Some(sig) = crl.signature.as_bytes() else {
+                return false;
+            };
+            signers.iter().any(|s| {
+                s.tbs_certificate().subject() == issuer
+                    && signature::verify(
+                        s.tbs_certificate().subject_public_key_info(),
+                        &crl.signature_algorithm,
+                        None,
+                        &tbs,
+                        sig,
+                    )
+                    .is_ok()
+            })
+        })
+        .collect()
+}
+
+/// What the CRLs say about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revocation {
-    /// A CRL signed by the issuer lists the certificate's serial number.
+    /// A CRL of its issuer lists it (current or not: a revocation does not expire).
     Revoked,
-    /// At least one CRL signed by the issuer is available and none lists the certificate.
+    /// A current CRL of its issuer does not list it.
     NotRevoked,
-    /// No CRL signed by the issuer is available.
+    /// Its issuer's CRLs do not list it but none is current; says why.
+    Stale(String),
+    /// No CRL of its issuer is available.
     NoCrl,
 }
 
-/// Looks `cert` up in every CRL that `issuer` signed (CRLs with a bad signature are ignored).
-pub fn revocation(
-    cert: &Certificate,
-    issuer: &Certificate,
-    crls: &[CertificateList],
-) -> Revocation {
-    let mut seen = false;
-    for crl in crls {
-        if &crl.tbs_cert_list.issuer != issuer.tbs_certificate().subject() {
-            continue;
-        }
-        let Ok(tbs) = crl.tbs_cert_list.to_der() else {
-            continue;
-        };
-        let Some(sig) = crl.signature.as_bytes() else {
-            continue;
-        };
-        if signature::verify(
-            issuer.tbs_certificate().subject_public_key_info(),
-            &crl.signature_algorithm,
-            None,
-            &tbs,
-            sig,
-        )
-        .is_err()
-        {
-            continue;
-        }
-        seen = true;
-        let serial = cert.tbs_certificate().serial_number().as_bytes();
-        if crl
-            .tbs_cert_list
+/// Looks `cert` up in `crls` (its issuer's CRLs, signatures already verified: [`verified_crls`]).
+pub fn revocation(cert: &Certificate, crls: &[&CertificateList], now: SystemTime) -> Revocation {
+    let serial = cert.tbs_certificate().serial_number().as_bytes();
+    let listed = crls.iter().any(|crl| {
+        crl.tbs_cert_list
             .revoked_certificates
             .iter()
             .flatten()
             .any(|r| r.serial_number.as_bytes() == serial)
-        {
-            return Revocation::Revoked;
+    });
+    if listed {
+        return Revocation::Revoked;
+    }
+    let mut stale = None;
+    for crl in crls {
+        match crl_current(crl, now) {
+            Ok(()) => return Revocation::NotRevoked,
+            Err(e) => stale = stale.or(Some(e)),
         }
     }
-    if seen {
-        Revocation::NotRevoked
-    } else {
-        Revocation::NoCrl
+    stale.map_or(Revocation::NoCrl, Revocation::Stale)
+}
+
+/// The `crl_validity` step over an issuer's verified CRLs: pass when one is current.
+pub fn crl_validity(crls: &[&CertificateList], now: SystemTime) -> CheckResult {
+    let mut stale = None;
+    for crl in crls {
+        match crl_current(crl, now) {
+            Ok(()) => return CheckResult::Pass,
+            Err(e) => stale = stale.or(Some(e)),
+        }
+    }
+    match stale {
+        Some(e) => CheckResult::Fail(e),
+        None => CheckResult::NotSupported("no CRL from this CSCA".into()),
     }
 }

@@ -25,6 +25,9 @@ pub enum SodError {
     /// Signer certificate inside EF.SOD (ICAO 9303 Part 10 lets it be omitted).
     #[error("EF.SOD: {0}")]
     Unsupported(String),
+    /// EF.SOD carries no Document Signer certificate: this station has no PKD to fetch it from.
+    #[error("the Document Signer certificate is not in EF.SOD")]
+    NoDocumentSigner,
 }
 
 impl From<der::Error> for SodError {
@@ -151,9 +154,7 @@ impl Sod {
             })
             .find(|cert| identifies(&signer.sid, cert))
             .cloned()
-            .ok_or_else(|| {
-                SodError::Unsupported("the Document Signer certificate is not in EF.SOD".into())
-            })
+            .ok_or(SodError::NoDocumentSigner)
     }
 
     /// The hash the SOD records for data group `number`.

@@ -52,13 +52,34 @@ pub fn sign_sod(
     data_groups: &[(u8, &[u8])],
 ) -> Result<Vec<u8>, PkiError> {
     let content = lds_security_object(hash, data_groups)?;
+    let inner = signed_data(signer, ID_LDS_SECURITY_OBJECT, content)?;
+    // [APPLICATION 23] constructed = 0x77.
+    let mut out = Vec::with_capacity(inner.len() + 4);
+    let tag = Tag::Application {
+        constructed: true,
+        number: der::TagNumber(23),
+    };
+    let header = der::Header::new(tag, der::Length::try_from(inner.len())?);
+    header.encode_to_vec(&mut out)?;
+    out.extend_from_slice(&inner);
+    Ok(out)
+}
+
+/// A CMS ContentInfo (DER) with SignedData over `content` of type `content_type`: signed
+/// attributes contentType + messageDigest (SHA-256), the signer's certificate embedded. EF.SOD's
+/// body and an ICAO master list are both this.
+pub fn signed_data(
+    signer: &DocumentSigner,
+    content_type: ObjectIdentifier,
+    content: Vec<u8>,
+) -> Result<Vec<u8>, PkiError> {
     let digest_alg = AlgorithmIdentifierOwned {
         oid: HashAlgorithm::Sha256.oid(),
         parameters: None,
     };
     let mut attrs = SetOfVec::new();
     let mut content_type_values = SetOfVec::new();
-    content_type_values.insert(Any::encode_from(&ID_LDS_SECURITY_OBJECT)?)?;
+    content_type_values.insert(Any::encode_from(&content_type)?)?;
     attrs.insert(Attribute {
         oid: ID_CONTENT_TYPE,
         values: content_type_values,
@@ -95,7 +116,7 @@ pub fn sign_sod(
         version: CmsVersion::V3,
         digest_algorithms,
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: ID_LDS_SECURITY_OBJECT,
+            econtent_type: content_type,
             econtent: Some(Any::encode_from(&OctetString::new(content)?)?),
         },
         certificates: Some(CertificateSet(certs)),
@@ -106,17 +127,31 @@ pub fn sign_sod(
         content_type: ID_SIGNED_DATA,
         content: Any::encode_from(&signed_data)?,
     };
-    let inner = ci.to_der()?;
-    // [APPLICATION 23] constructed = 0x77.
-    let mut out = Vec::with_capacity(inner.len() + 4);
-    let tag = Tag::Application {
-        constructed: true,
-        number: der::TagNumber(23),
-    };
-    let header = der::Header::new(tag, der::Length::try_from(inner.len())?);
-    header.encode_to_vec(&mut out)?;
-    out.extend_from_slice(&inner);
-    Ok(out)
+    Ok(ci.to_der()?)
+}
+
+/// id-icao-cscaMasterList (ICAO 9303 Part 12 §9).
+pub const ID_CSCA_MASTER_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.2");
+
+/// An ICAO CSCA master list (ICAO 9303 Part 12 §9): `CscaMasterList ::= SEQUENCE { version 0,
+/// certList SET OF Certificate }` in SignedData, signed by `signer` (a Master List Signer, issued
+/// by one of the CSCAs as ICAO requires).
+pub fn sign_master_list(
+    signer: &DocumentSigner,
+    cscas: &[&x509_cert::Certificate],
+) -> Result<Vec<u8>, PkiError> {
+    let mut certs = cscas
+        .iter()
+        .map(|c| c.to_der())
+        .collect::<Result<Vec<_>, _>>()?;
+    // DER: a SET OF is sorted by the encodings.
+    certs.sort();
+    let set = Any::new(Tag::Set, certs.concat())?;
+    let version = Any::encode_from(&0u8)?;
+    let mut body = version.to_der()?;
+    body.extend(set.to_der()?);
+    let list = Any::new(Tag::Sequence, body)?.to_der()?;
+    signed_data(signer, ID_CSCA_MASTER_LIST, list)
 }
 
 /// An EF.SOD over `profile`'s data groups, signed by a throwaway P-256 CSCA and Document Signer

@@ -24,7 +24,7 @@ use idgate_emrtd::lds::image::{self, ImageFormat};
 use idgate_emrtd::lds::security_infos::SecurityInfos;
 use idgate_emrtd::lds::{LdsError, LdsFile};
 use idgate_mrz::{MrzFields, MrzFormat, Sex};
-use idgate_testbed::fuzz::{bytes, fuzz, mutated_bytes, one_byte_changed, text};
+use idgate_testbed::fuzz::{bytes, fuzz, mutated_bytes, one_byte_changed, reached, text};
 use proptest::prelude::*;
 use testdata::testdata;
 
@@ -88,6 +88,7 @@ fn lds_dg1() {
     ];
     fuzz("lds_dg1", 5000, input, |raw| {
         if let Ok(dg1) = Dg1::parse(&raw) {
+            reached("accepted");
             // Round trip: DG1 rebuilt from what was accepted parses to the same fields.
             let again = tlv::encode(0x61, &tlv::encode(0x5F1F, dg1.mrz.as_bytes()));
             prop_assert!(Dg1::parse(&again).as_ref() == Ok(&dg1), "no round trip");
@@ -141,6 +142,7 @@ fn lds_dg7() {
     fuzz("lds_dg7", 5000, input, |raw| {
         match Dg7::parse(&raw) {
             Ok(dg7) => {
+                reached("accepted");
                 for (format, bytes) in &dg7.images {
                     // What is kept is the stored image, and its format is what the bytes say.
                     prop_assert!(
@@ -213,11 +215,13 @@ fn lds_dg11_dg12() {
         // One file is one data group: never both.
         prop_assert!(!(a.is_ok() && b.is_ok()), "accepted as DG11 and DG12");
         if let Ok(d) = a {
+            reached("DG11 accepted");
             for date in d.full_birth_date.iter() {
                 prop_assert!(date.chars().all(|c| c.is_ascii_digit()), "{:?}", date);
             }
         }
         if let Ok(d) = b {
+            reached("DG12 accepted");
             for date in d.date_of_issue.iter().chain(d.personalisation_time.iter()) {
                 prop_assert!(date.chars().all(|c| c.is_ascii_digit()), "{:?}", date);
             }
@@ -256,6 +260,7 @@ fn lds_com() {
     ];
     fuzz("lds_com", 5000, input, |raw| {
         if let Ok(com) = EfCom::parse(&raw) {
+            reached("accepted");
             // Round trip through the tags of the data groups it names.
             let tags: Vec<u8> = com
                 .data_groups
@@ -284,6 +289,7 @@ fn decode_faces(dg2: &Dg2) -> Result<(), TestCaseError> {
         }
         let started = Instant::now();
         if let Ok(rgb) = image::decode(&face.data) {
+            reached("image decoded");
             prop_assert!(rgb.width <= image::MAX_SIDE && rgb.height <= image::MAX_SIDE);
             prop_assert_eq!(
                 rgb.pixels.len(),
@@ -302,6 +308,7 @@ fn decode_faces(dg2: &Dg2) -> Result<(), TestCaseError> {
 fn check_dg2(raw: &[u8]) -> Result<(), TestCaseError> {
     match Dg2::parse(raw) {
         Ok(dg2) => {
+            reached("parsed");
             prop_assert!(!dg2.faces.is_empty());
             for face in &dg2.faces {
                 // The image is a slice of the file, not something made up.
@@ -434,8 +441,10 @@ fn lds_security_infos() {
     fuzz("lds_security_infos", 5000, input, |raw| {
         let simple = CardAccess::parse(&raw);
         if let Ok(infos) = SecurityInfos::parse(&raw) {
+            reached("SecurityInfos parsed");
             // A PACE offer the reader picks is one it supports.
             if let Some(best) = infos.best_pace() {
+                reached("PACE offered");
                 prop_assert!(best.is_supported());
             }
             let _ = infos.chip_auth_public_keys().count();
@@ -448,7 +457,9 @@ fn lds_security_infos() {
             Ok(_) | Err(LdsError::Tlv(_) | LdsError::Invalid(_) | LdsError::Mrz(_)) => {}
         }
         let _ = SecurityInfos::parse_dg14(&raw);
-        let _ = select_from_dg14(&raw);
+        if select_from_dg14(&raw).is_ok() {
+            reached("DG14 key selected");
+        }
         Ok(())
     });
 }

@@ -16,11 +16,24 @@
 //! dependency (the production daemon may not link it: daemon/tests/no_test_code.rs), and proptest
 //! is the only dependency it adds.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+
+thread_local! {
+    /// How often each depth mark was reached in the current run (see [`reached`]).
+    static REACHED: RefCell<BTreeMap<&'static str, u64>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Marks that the current input got as far as `what` (e.g. "signature verified"): the run's line
+/// then says what share of the inputs reached each mark, which tells a target that only exercises
+/// its parser's first refusal from one that gets deep.
+pub fn reached(what: &'static str) {
+    REACHED.with(|r| *r.borrow_mut().entry(what).or_default() += 1);
+}
 
 fn env_num<T: std::str::FromStr>(name: &str) -> Option<T> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
@@ -41,6 +54,7 @@ pub fn fuzz<S>(
     let seed: u64 = env_num("IDGATE_FUZZ_SEED").unwrap_or(0x1D6A_7E18);
     let started = Instant::now();
     let execs = Cell::new(0u64);
+    REACHED.with(|r| r.borrow_mut().clear());
     let mut batch = 0u64;
     loop {
         let mut bytes = [0u8; 32];
@@ -72,10 +86,27 @@ pub fn fuzz<S>(
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let depth = REACHED.with(|r| {
+        r.borrow()
+            .iter()
+            .map(|(what, n)| {
+                format!(
+                    "{what} {:.1}%",
+                    *n as f64 * 100.0 / execs.get().max(1) as f64
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
     eprintln!(
-        "fuzz {target}: {} execs in {secs:.1} s ({:.0}/s), seed {seed}, {batch} batch(es)",
+        "fuzz {target}: {} execs in {secs:.1} s ({:.0}/s), seed {seed}, {batch} batch(es){}",
         execs.get(),
-        execs.get() as f64 / secs.max(1e-9)
+        execs.get() as f64 / secs.max(1e-9),
+        if depth.is_empty() {
+            String::new()
+        } else {
+            format!("; reached: {depth}")
+        }
     );
 }
 

@@ -22,7 +22,7 @@ use idgate_emrtd::{
     AccessKey, CheckResult, ChipAuthenticity, ChipFailure, PreferPace, ReadOptions, SystemClock,
     TrustStore, read_passport,
 };
-use idgate_testbed::fuzz::{Edits, edits, fuzz};
+use idgate_testbed::fuzz::{Edits, edits, fuzz, reached};
 use idgate_vpass::lds::Personalisation;
 use idgate_vpass::security::{ChipSecurity, SecurityOptions, personalise};
 use idgate_vpass::{FaceEncoding, FaceImage, InProcessTransport, PassportProfile, VirtualPassport};
@@ -243,9 +243,12 @@ fn read_once(input: &Input) -> Result<bool, TestCaseError> {
             return Ok(false);
         }
     };
+    reached("read ok");
     // The portrait is decoded (a typed result) within a bound.
     let started = Instant::now();
-    let _ = read.decode_face();
+    if let Ok(Some(_)) = read.decode_face() {
+        reached("face decoded");
+    }
     prop_assert!(started.elapsed() < Duration::from_secs(5));
 
     let Some(report) = read.authenticity.as_ref().filter(|_| input.authenticity) else {
@@ -254,6 +257,9 @@ fn read_once(input: &Input) -> Result<bool, TestCaseError> {
     let passive_passed = [&report.dg_hashes, &report.sod_signature, &report.ds_chain]
         .iter()
         .all(|r| **r == CheckResult::Pass);
+    if passive_passed {
+        reached("passive authentication passed");
+    }
     if let Some((file, original, bytes)) = &mutated_file {
         if passive_passed && bytes != original {
             if let LdsFile::Dg(_) = file {
@@ -273,6 +279,7 @@ fn read_once(input: &Input) -> Result<bool, TestCaseError> {
         }
     }
     if let Ok(Some((ins, true))) = changed.lock().map(|c| *c) {
+        reached("changed answer read ok");
         // A changed INTERNAL AUTHENTICATE answer (the AA signature) never passes.
         if ins == 0x88 {
             prop_assert!(report.active_auth != CheckResult::Pass, "{}", report);

@@ -15,10 +15,11 @@ use idgate_emrtd::emulator::AaPublicKey;
 use idgate_emrtd::emulator::domain_params::NamedCurve;
 use idgate_emrtd::emulator::passive::{self, HashAlgorithm, Sod, chain};
 use idgate_emrtd::emulator::signature::{
-    self as signature, CurveCoefficients, CurveRef, ExplicitCurve, FieldId, curve_of, oids,
+    self as signature, CurveCoefficients, CurveRef, ExplicitCurve, FieldId, SignatureError,
+    curve_of, oids,
 };
 use idgate_emrtd::{CheckResult, TrustStore};
-use idgate_testbed::fuzz::{bytes, fuzz, mutated_bytes, one_byte_changed};
+use idgate_testbed::fuzz::{bytes, fuzz, mutated_bytes, one_byte_changed, reached};
 use idgate_vpass::pki::{Csca, DocumentSigner, KeyKind, security_files, sod, valid_around};
 use proptest::prelude::*;
 use x509_cert::Certificate;
@@ -98,7 +99,14 @@ fn pki_sod() {
         let started = Instant::now();
         let report = passive::verify(&m, &refs, &trust, p.now);
         prop_assert!(started.elapsed() < Duration::from_secs(2));
+        if report.dg_hashes == CheckResult::Pass {
+            reached("hashes pass");
+        }
+        if report.sod_signature == CheckResult::Pass {
+            reached("signature passes");
+        }
         if all_pass(&report) && m != ef_sod {
+            reached("changed, all pass");
             // Only unsigned bytes may differ (e.g. SignedData's version or digestAlgorithms):
             // what was accepted is what the Document Signer signed, signed by the same DS.
             let sod = Sod::parse(&m).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -178,12 +186,14 @@ fn pki_ds_chain() {
                 let Ok(cert) = Certificate::from_der(&m) else {
                     return Ok(());
                 };
+                reached("DS parses");
                 let _ = chain::subject_key_id(&cert);
                 let _ = chain::authority_key_id(&cert);
                 let _ = chain::valid_at(&cert, p.now);
                 if chain::could_have_issued(csca, &cert)
                     && chain::verify_issued_by(&cert, csca).is_ok()
                 {
+                    reached("DS verified");
                     prop_assert_eq!(
                         cert.tbs_certificate(),
                         &original_tbs,
@@ -195,7 +205,15 @@ fn pki_ds_chain() {
                 let curve = der::asn1::AnyRef::from_der(&m)
                     .ok()
                     .map(|a| curve_of(Some(a)));
+                match &curve {
+                    Some(Ok(CurveRef::Explicit(_))) => reached("generic curve"),
+                    Some(Err(SignatureError::OutOfBounds(_))) => {
+                        reached("parameters out of bounds")
+                    }
+                    _ => {}
+                }
                 if verifies_with_parameters(&p.ds.certificate, csca, &m) {
+                    reached("verified with explicit parameters");
                     // P-256's signature can only verify on P-256 itself.
                     prop_assert!(
                         matches!(curve, Some(Ok(CurveRef::Named(NamedCurve::NistP256)))),
@@ -243,10 +261,12 @@ fn pki_crl() {
         let Ok(list) = CertificateList::from_der(&m) else {
             return Ok(());
         };
+        reached("CRL parses");
         let crls = [list];
         for cert in [&p.revoked.certificate, &p.ds.certificate] {
             let verdict = chain::revocation(cert, csca, &crls);
             if verdict != chain::Revocation::NoCrl {
+                reached("CRL signature verified");
                 // Its signature verified: the list is the CSCA's, entries and dates unchanged.
                 prop_assert_eq!(&crls[0].tbs_cert_list, &crl.tbs_cert_list);
             }
@@ -279,6 +299,7 @@ fn pki_master_list() {
         let started = Instant::now();
         let mut store = start();
         if store.add_master_list(&m).is_ok() {
+            reached("accepted");
             // Whatever else changed, the CSCAs it adds are the ones signed.
             prop_assert_eq!(store.cscas(), accepted.as_slice(), "other CSCAs accepted");
         }
@@ -357,6 +378,10 @@ fn aa_iso9796_2() {
             Case::Representative(f) => {
                 if let Some(sig) = rsa_sign_raw(key, &f) {
                     let verdict = public.verify(&challenge, &sig, None);
+                    reached("representative signed");
+                    if verdict.is_ok() {
+                        reached("verified");
+                    }
                     // A representative other than the genuine one (as a number) never verifies:
                     // its hash would have to match M1 and the challenge.
                     let trim = |v: &[u8]| {

@@ -4,14 +4,13 @@
 //! error) and the daemon stays up and keeps its claim logic. Runner: `scripts/fuzz dbus_args`.
 
 mod common;
-mod fuzz_support;
 
 use std::collections::HashMap;
 
 use common::{Daemon, claim, rt};
-use fuzz_support::{fuzz, text};
 use idgate_api::StationProxy;
 use idgate_api::names::{BUS_NAME, SESSION_INTERFACE, STATION_INTERFACE, STATION_PATH};
+use idgate_testbed::fuzz::{fuzz, text};
 use proptest::prelude::*;
 use zbus::{OwnedVariant as OwnedValue, Variant as Value};
 

@@ -3,9 +3,7 @@
 //! mutations of a real record. Never a panic; errors name a line within the text, and a damaged
 //! record is an error that does not quote it. Runner: `scripts/fuzz config_toml audit_decode`.
 
-mod fuzz_support;
-
-use fuzz_support::{fuzz, mutated, text};
+use idgate_testbed::fuzz::{fuzz, mutated, text};
 use idgated::audit::{AuditRecord, decode_record};
 use idgated::config::{Config, ConfigError, weaknesses};
 use proptest::prelude::*;

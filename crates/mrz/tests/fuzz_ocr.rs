@@ -3,15 +3,12 @@
 //! rendered in OCR-B. Never a panic, and never a verified MRZ that is not the text shown.
 //! Needs the OCR-B font (`fonts-ocr-b`). Runner: `scripts/fuzz ocr_frames`.
 
-#[path = "../../../daemon/tests/fuzz_support/mod.rs"]
-mod fuzz_support;
-
 use std::sync::Arc;
 
-use fuzz_support::{fuzz, mutated};
 use idgate_mrz::ocr::{DEFAULT_FONT_PATH, MrzReader, OcrbFont};
 use idgate_mrz::synth::{SynthRng, render_page_text};
 use idgate_mrz::{Mrz, MrzFormat};
+use idgate_testbed::fuzz::{fuzz, mutated};
 use image::{GrayImage, Luma};
 use proptest::prelude::*;
 

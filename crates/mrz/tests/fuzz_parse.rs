@@ -1,12 +1,9 @@
 //! Fuzz targets `mrz_parse` and `manual_entry`: the MRZ parser and the manual-entry validation
 //! on arbitrary Unicode and on near-valid MRZs. Never a panic; what is accepted is consistent.
-//! Runner: `scripts/fuzz mrz_parse manual_entry` (see daemon/tests/fuzz_support).
+//! Runner: `scripts/fuzz mrz_parse manual_entry` (the driver: idgate_testbed::fuzz).
 
-#[path = "../../../daemon/tests/fuzz_support/mod.rs"]
-mod fuzz_support;
-
-use fuzz_support::{fuzz, mutated, text};
 use idgate_mrz::{Can, Date, Mrz, MrzFields, MrzFormat, Sex, manual};
+use idgate_testbed::fuzz::{fuzz, mutated, text};
 use proptest::prelude::*;
 
 /// A valid TD3 MRZ (the simulator's specimen, sim/src/simulation.rs) to mutate.

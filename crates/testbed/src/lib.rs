@@ -15,6 +15,7 @@
 //! There is no `/dev/video*` on CI machines: the camera is exercised through the replay source.
 
 mod dbus;
+pub mod fuzz;
 mod pcscd;
 mod polkitd;
 mod process;

@@ -51,13 +51,20 @@ pub struct VirtualPassport {
     security: Option<crate::security::ChipSecurity>,
     /// Secure messaging that takes over after the current answer (PACE, Chip Authentication).
     pending_sm: Option<SecureMessaging>,
+    /// Hostile mode: rewrites each plain answer before secure messaging protects it.
+    hostile: Option<AnswerRewriter>,
 }
+
+/// A hostile chip's hand on its answers: gets each command (as the chip understood it, after secure
+/// messaging was removed) and the plain answer, and may change the answer in any way.
+pub type AnswerRewriter = Box<dyn FnMut(&CommandApdu, &mut ResponseApdu) + Send>;
 
 impl fmt::Debug for VirtualPassport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VirtualPassport")
             .field("behaviour", &self.behaviour)
             .field("stats", &self.stats)
+            .field("hostile", &self.hostile.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -108,7 +115,22 @@ impl VirtualPassport {
             stats: ChipStats::default(),
             security: None,
             pending_sm: None,
+            hostile: None,
         })
+    }
+
+    /// Hostile mode: a chip that holds the keys and lies. `rewrite` sees every command and may
+    /// change the plain answer (file contents, general-authenticate and internal-authenticate
+    /// answers, status words); the chip then wraps the result in *correct* secure messaging, so the
+    /// change passes the reader's MAC check and reaches its parsers, Passive/Chip/Active
+    /// Authentication and the image decoders (damaging the answer on the wire instead only ever
+    /// tests the MAC: tests/hostile_chip.rs). For mutated files, personalise the profile with them.
+    pub fn hostile(
+        mut self,
+        rewrite: impl FnMut(&CommandApdu, &mut ResponseApdu) + Send + 'static,
+    ) -> Self {
+        self.hostile = Some(Box::new(rewrite));
+        self
     }
 
     /// Adds the PACE / Chip Authentication / Active Authentication engine.
@@ -208,6 +230,14 @@ impl VirtualPassport {
     }
 
     fn handle(&mut self, cmd: &CommandApdu, form: LengthForm, protected: bool) -> ResponseApdu {
+        let mut answer = self.answer(cmd, form, protected);
+        if let Some(rewrite) = self.hostile.as_mut() {
+            rewrite(cmd, &mut answer);
+        }
+        answer
+    }
+
+    fn answer(&mut self, cmd: &CommandApdu, form: LengthForm, protected: bool) -> ResponseApdu {
         match cmd.ins {
             0xA4 => self.select(cmd),
             0x84 => self.get_challenge(cmd),

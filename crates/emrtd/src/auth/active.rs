@@ -125,6 +125,10 @@ impl AaPublicKey {
         match spki.algorithm.oid {
             oids::RSA_ENCRYPTION => {
                 let k = RsaPublicKeyDer::from_der(key).map_err(|e| bad(&e))?;
+                // Bounded as a certificate's key is (1024 to 4096 bits): a hostile DG15 must not
+                // make the station raise to 8192-bit powers (0.9 s per answer before this bound).
+                signature::check_rsa_modulus_bits(signature::bit_length(k.n.as_bytes()))
+                    .map_err(|e| ActiveAuthError::Unsupported(e.to_string()))?;
                 Ok(AaPublicKey::Rsa {
                     n: k.n.as_bytes().to_vec(),
                     e: k.e.as_bytes().to_vec(),
@@ -302,7 +306,11 @@ pub(crate) fn verify_iso9796_2(
     let odd = Option::<Odd<BoxedUint>>::from(Odd::new(nu.clone()))
         .ok_or_else(|| ActiveAuthError::BadDg15("even modulus".into()))?;
     let params = BoxedMontyParams::new_vartime(odd);
-    let m = BoxedMontyForm::new(s, &params).pow(&eu).retrieve();
+    // e is public: raise to its own bit length, not the modulus's (65537 takes 17 squarings).
+    let e_bits = signature::bit_length(e) as u32;
+    let m = BoxedMontyForm::new(s, &params)
+        .pow_bounded_exp(&eu, e_bits)
+        .retrieve();
     // The representative ends in the nibble C; otherwise the signer sent n − F (ISO/IEC 9796-2 §B).
     let mut f = left_pad(&m.to_be_bytes(), 0);
     if f.last().map(|b| b & 0x0F) != Some(0x0C) {

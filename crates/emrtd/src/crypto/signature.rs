@@ -535,12 +535,29 @@ pub fn verify(
 /// modulus.
 pub fn rsa_key(pkcs1_der: &[u8]) -> Result<RsaPublicKey, SignatureError> {
     use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::traits::PublicKeyParts;
-    let key = RsaPublicKey::from_pkcs1_der(pkcs1_der)
+    // The modulus is measured from the DER first: the `rsa` crate refuses moduli outside its own
+    // 1024..=8192 bits as malformed, which would hide a bound this station sets.
+    let parts = RsaPublicKeyParts::from_der(pkcs1_der)
         .map_err(|e| SignatureError::Malformed(format!("RSA key: {e}")))?;
-    let bits = key.n().bit_width() as usize;
-    check_rsa_modulus_bits(bits)?;
-    Ok(key)
+    check_rsa_modulus_bits(bit_length(parts.n.as_bytes()))?;
+    RsaPublicKey::from_pkcs1_der(pkcs1_der)
+        .map_err(|e| SignatureError::Malformed(format!("RSA key: {e}")))
+}
+
+/// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+#[derive(der::Sequence)]
+struct RsaPublicKeyParts<'a> {
+    n: UintRef<'a>,
+    e: UintRef<'a>,
+}
+
+/// Bits of an unsigned big-endian integer.
+pub fn bit_length(be: &[u8]) -> usize {
+    let digits: &[u8] = match be.iter().position(|b| *b != 0) {
+        Some(i) => &be[i..],
+        None => return 0,
+    };
+    digits.len() * 8 - digits[0].leading_zeros() as usize
 }
 
 /// RSA moduli this station works with (ICAO 9303 Part 12 keys are 1024–4096 bits; AA keys ≥ 1024).

@@ -28,6 +28,7 @@ mod correct;
 pub mod font;
 mod gray;
 mod layout;
+pub mod learned;
 mod lines;
 mod pairs;
 mod prepare;
@@ -40,8 +41,10 @@ mod voter;
 pub use correct::Decoded;
 pub use font::{DEFAULT_FONT_PATH, FontError, OcrbFont};
 pub use gray::rgb_to_gray;
+pub use learned::{LearnedClassifier, ModelError};
 pub use reader::{
-    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, MrzReader, OcrHint,
+    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, LEARNED_WEIGHT, MrzReader,
+    OcrHint, ReaderError,
 };
 pub use scanner::{DEFAULT_UNREADABLE_AFTER, MrzScanner, ScanUpdate};
 pub use still::{StillMiss, StillReading};

@@ -9,11 +9,12 @@ use crate::mrz::Mrz;
 
 use super::adapt::rescore;
 use super::binarize::sauvola;
-use super::classify::{CellPatch, CellScores, Classifier};
+use super::classify::{CLASSES, CellPatch, CellScores, Classifier};
 use super::components::components;
 use super::correct::{Decoded, decode, format_of};
 use super::font::{FontError, OcrbFont};
 use super::gray::{downscale_half, rgb_to_gray, upscale_double};
+use super::learned::{LearnedClassifier, ModelError};
 use super::lines::{Band, find_band, refine_band};
 use super::quality::{Region, saturated_fraction, sharpness, sharpness_and_spread};
 
@@ -80,22 +81,45 @@ impl FrameReading {
     }
 }
 
+/// How much the learned classifier's probability (0–1) adds to a class's correlation score: enough
+/// to decide a near tie between look-alikes, too little to overturn a clear template winner.
+pub const LEARNED_WEIGHT: f32 = 0.06;
+
+/// Why a reader could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ReaderError {
+    #[error(transparent)]
+    Font(#[from] FontError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
 /// Reads MRZs from camera frames. Build once (templates are rendered from the font), share freely:
 /// reading takes `&self`.
 #[derive(Debug, Clone)]
 pub struct MrzReader {
     classifier: Classifier,
+    /// The learned tie-breaker (`learned.rs`); `None` reads with the templates alone.
+    learned: Option<LearnedClassifier>,
 }
 
 impl MrzReader {
-    /// Loads OCR-B from `font_path` (see [`super::DEFAULT_FONT_PATH`]) and renders the templates.
-    pub fn new(font_path: &Path) -> Result<Self, FontError> {
-        Ok(Self::with_font(&OcrbFont::load(font_path)?))
+    /// Loads OCR-B from `font_path` (see [`super::DEFAULT_FONT_PATH`]), renders the templates and
+    /// verifies the shipped classifier weights.
+    pub fn new(font_path: &Path) -> Result<Self, ReaderError> {
+        Ok(Self::with_font(&OcrbFont::load(font_path)?)?)
     }
 
-    pub fn with_font(font: &OcrbFont) -> Self {
+    /// Templates from `font` plus the shipped learned classifier (refused if its hash is wrong).
+    pub fn with_font(font: &OcrbFont) -> Result<Self, ModelError> {
+        Ok(Self::with_parts(font, Some(LearnedClassifier::shipped()?)))
+    }
+
+    /// Templates from `font`, with or without a learned classifier (the bench compares both).
+    pub fn with_parts(font: &OcrbFont, learned: Option<LearnedClassifier>) -> Self {
         Self {
             classifier: Classifier::new(font),
+            learned,
         }
     }
 
@@ -185,15 +209,51 @@ impl MrzReader {
             .iter()
             .map(|row| row.iter().map(|p| self.classifier.score(p)).collect())
             .collect();
-        // A second pass against the document's own glyphs (see `adapt`).
+        // The learned classifier's vote, per cell, from the centred window.
+        let bonus: Option<Vec<Vec<[f32; CLASSES]>>> = self.learned.as_ref().map(|m| {
+            patches
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|p| {
+                            p.windows.first().map_or([0.0; CLASSES], |w| {
+                                m.probabilities(w).map(|q| q * LEARNED_WEIGHT)
+                            })
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        let with_bonus = |cells: &[Vec<CellScores>]| -> Vec<Vec<CellScores>> {
+            let Some(bonus) = &bonus else {
+                return cells.to_vec();
+            };
+            cells
+                .iter()
+                .zip(bonus)
+                .map(|(row, brow)| {
+                    row.iter()
+                        .zip(brow)
+                        .map(|(s, b)| {
+                            let mut out = *s;
+                            out.0.iter_mut().zip(b).for_each(|(v, q)| *v += q);
+                            out
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        // A second pass against the document's own glyphs (see `adapt`), its samples chosen by the
+        // combined reading; the learned vote is added once, after it.
         if let Some(format) = cells
             .first()
             .and_then(|row| row.first())
             .and_then(|first| format_of(band.line_len(), first))
         {
-            let first = decode(format, &cells);
+            let first = decode(format, &with_bonus(&cells));
             cells = rescore(&patches, &cells, &first);
         }
+        let cells = with_bonus(&cells);
         let region = Region::clamped(img, band.bounds());
         let cap = band.lines.first().map_or(10.0, |l| l.cap_height);
         let sharp = sharpness(img, region) * cap / 10.0;

@@ -535,3 +535,86 @@ pub fn accuracy(model: &LearnedClassifier, font: &OcrbFont, per_class: usize, se
         .count();
     right as f32 / set.len().max(1) as f32
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::classify::downsample;
+    use crate::ocr::font::DEFAULT_FONT_PATH;
+
+    fn font() -> OcrbFont {
+        OcrbFont::load(Path::new(DEFAULT_FONT_PATH)).expect("fonts-ocr-b installed")
+    }
+
+    /// `c` as a cell window the way the reader normalises one, shifted by `dx` and blurred by `sigma`.
+    fn window(font: &OcrbFont, c: u8, dx: f32, sigma: f32) -> [f32; INPUTS] {
+        let big = glyph_canvas(font, char::from(c)).expect("glyph");
+        let mut p = centre_ink(&downsample(&big, 0.0, 0.0, 1.0));
+        p = shift_x(&p, PW, PH, dx);
+        if sigma > 0.0 {
+            p = blur(&p, PW, PH, sigma);
+        }
+        assert!(normalise(&mut p), "{} renders empty", char::from(c));
+        let mut out = [0.0f32; INPUTS];
+        out.copy_from_slice(&p);
+        out
+    }
+
+    fn argmax(p: &[f32; CLASSES]) -> usize {
+        p.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or(usize::MAX, |(i, _)| i)
+    }
+
+    #[test]
+    fn the_shipped_model_loads_and_reads_every_mrz_character() {
+        let model = LearnedClassifier::shipped().expect("shipped weights verify");
+        let font = font();
+        for (class, &c) in MRZ_ALPHABET.iter().enumerate() {
+            for (dx, sigma) in [(0.0, 0.0), (0.5, 0.0), (-0.5, 0.8), (0.0, 1.2)] {
+                let p = model.probabilities(&window(&font, c, dx, sigma));
+                assert_eq!(
+                    char::from(MRZ_ALPHABET[argmax(&p)]),
+                    char::from(c),
+                    "shift {dx}, blur {sigma}: p = {:.2}",
+                    p[class]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_corrupted_weights_file_is_refused() {
+        let mut bytes = EMBEDDED.to_vec();
+        // One weight changed by a single bit still parses as a model: only the hash catches it.
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        assert!(LearnedClassifier::parse(&bytes).is_ok());
+        let path = std::env::temp_dir().join(format!("idgate-mlp-{}.bin", std::process::id()));
+        std::fs::write(&path, &bytes).expect("temp file");
+        let err = LearnedClassifier::load(&path).expect_err("corrupted weights");
+        let _ = std::fs::remove_file(&path);
+        assert!(matches!(err, ModelError::Mismatch { .. }), "{err}");
+        assert!(err.to_string().contains(MODEL_SHA256));
+    }
+
+    #[test]
+    fn a_missing_weights_file_is_a_typed_error() {
+        let err = LearnedClassifier::load(Path::new("/nonexistent/glyph_mlp.bin"))
+            .expect_err("missing");
+        assert!(matches!(err, ModelError::Missing { .. }));
+    }
+
+    #[test]
+    fn truncated_or_foreign_bytes_are_not_a_model() {
+        assert!(matches!(
+            LearnedClassifier::parse(&EMBEDDED[..EMBEDDED.len() / 2]),
+            Err(ModelError::Malformed(_))
+        ));
+        assert!(matches!(
+            LearnedClassifier::parse(b"GIF89a not weights"),
+            Err(ModelError::Malformed(_))
+        ));
+    }
+}

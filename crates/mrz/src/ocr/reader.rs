@@ -81,9 +81,36 @@ impl FrameReading {
     }
 }
 
-/// How much the learned classifier's probability (0–1) adds to a class's correlation score: enough
-/// to decide a near tie between look-alikes, too little to overturn a clear template winner.
+/// How far the learned classifier can move the correlation scores: it confirms the template
+/// winner by up to this much, and a rival it prefers that is within this of the winner is raised
+/// to a tie.
 pub const LEARNED_WEIGHT: f32 = 0.06;
+/// The learned classifier confirms a template winner only at this probability or above.
+const LEARNED_CONFIRM: f32 = 0.9;
+
+/// The learned classifier as a second opinion that never overturns the templates: where it agrees
+/// confidently with the best template, that class's lead grows (a near tie becomes a clear
+/// reading); where it prefers a close rival, the rival is raised to a tie with the winner, so a
+/// still refuses that character unless a check digit settles it. (Adding its probability to every
+/// class instead let it flip characters: `ocr_bench` then gave wrong verified readings.)
+fn arbitrate(scores: &mut CellScores, p: &[f32; CLASSES]) {
+    let argmax = |v: &[f32; CLASSES]| {
+        v.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+    };
+    let (Some(t), Some(m)) = (argmax(&scores.0), argmax(p)) else {
+        return;
+    };
+    if m == t {
+        if p[t] >= LEARNED_CONFIRM {
+            scores.0[t] += LEARNED_WEIGHT * p[t];
+        }
+    } else if scores.0[m] >= scores.0[t] - LEARNED_WEIGHT {
+        scores.0[m] = scores.0[t];
+    }
+}
 
 /// Why a reader could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -209,51 +236,24 @@ impl MrzReader {
             .iter()
             .map(|row| row.iter().map(|p| self.classifier.score(p)).collect())
             .collect();
-        // The learned classifier's vote, per cell, from the centred window.
-        let bonus: Option<Vec<Vec<[f32; CLASSES]>>> = self.learned.as_ref().map(|m| {
-            patches
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|p| {
-                            p.windows.first().map_or([0.0; CLASSES], |w| {
-                                m.probabilities(w).map(|q| q * LEARNED_WEIGHT)
-                            })
-                        })
-                        .collect()
-                })
-                .collect()
-        });
-        let with_bonus = |cells: &[Vec<CellScores>]| -> Vec<Vec<CellScores>> {
-            let Some(bonus) = &bonus else {
-                return cells.to_vec();
-            };
-            cells
-                .iter()
-                .zip(bonus)
-                .map(|(row, brow)| {
-                    row.iter()
-                        .zip(brow)
-                        .map(|(s, b)| {
-                            let mut out = *s;
-                            out.0.iter_mut().zip(b).for_each(|(v, q)| *v += q);
-                            out
-                        })
-                        .collect()
-                })
-                .collect()
-        };
-        // A second pass against the document's own glyphs (see `adapt`), its samples chosen by the
-        // combined reading; the learned vote is added once, after it.
+        // A second pass against the document's own glyphs (see `adapt`).
         if let Some(format) = cells
             .first()
             .and_then(|row| row.first())
             .and_then(|first| format_of(band.line_len(), first))
         {
-            let first = decode(format, &with_bonus(&cells));
+            let first = decode(format, &cells);
             cells = rescore(&patches, &cells, &first);
         }
-        let cells = with_bonus(&cells);
+        if let Some(model) = &self.learned {
+            for (row, prow) in cells.iter_mut().zip(&patches) {
+                for (scores, patch) in row.iter_mut().zip(prow) {
+                    if let Some(w) = patch.windows.first() {
+                        arbitrate(scores, &model.probabilities(w));
+                    }
+                }
+            }
+        }
         let region = Region::clamped(img, band.bounds());
         let cap = band.lines.first().map_or(10.0, |l| l.cap_height);
         let sharp = sharpness(img, region) * cap / 10.0;

@@ -151,16 +151,16 @@ fn peer(dir: &Path) {
     }
 }
 
-/// The reader under test: templates plus the shipped learned classifier, or with
-/// `OCR_BENCH_CLASSIFIER=templates` the templates alone (the comparison in the crate's README).
+/// The reader under test: the shipped one (font templates + the document's own glyphs), or with
+/// `OCR_BENCH_CLASSIFIER=learned` plus the learned arbiter (the comparison in the crate's README).
 fn make_reader(font: &OcrbFont) -> anyhow::Result<MrzReader> {
-    let templates_only = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "templates");
-    Ok(if templates_only {
-        println!("classifier: font templates + document's own glyphs");
-        MrzReader::with_parts(font, None)
+    let learned = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "learned");
+    Ok(if learned {
+        println!("classifier: templates + own glyphs + learned arbiter");
+        MrzReader::with_learned(font)?
     } else {
-        println!("classifier: templates + own glyphs + learned tie-breaker");
-        MrzReader::with_font(font)?
+        println!("classifier: font templates + document's own glyphs");
+        MrzReader::with_font(font)
     })
 }
 

@@ -14,9 +14,10 @@ use idgate_mrz::ocr::{DEFAULT_FONT_PATH, OcrbFont};
 use sha2::{Digest, Sha256};
 
 fn main() -> anyhow::Result<()> {
-    let out = std::env::args()
-        .nth(1)
-        .map_or_else(|| PathBuf::from("crates/mrz/models/glyph_mlp.bin"), PathBuf::from);
+    let out = std::env::args().nth(1).map_or_else(
+        || PathBuf::from("crates/mrz/models/glyph_mlp.bin"),
+        PathBuf::from,
+    );
     let font = OcrbFont::load(Path::new(DEFAULT_FONT_PATH))?;
     let params = TrainParams::default();
     let start = Instant::now();

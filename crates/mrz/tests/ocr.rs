@@ -21,7 +21,7 @@ fn font() -> &'static OcrbFont {
 fn reader() -> Arc<MrzReader> {
     static READER: OnceLock<Arc<MrzReader>> = OnceLock::new();
     READER
-        .get_or_init(|| Arc::new(MrzReader::with_font(font()).expect("shipped classifier weights")))
+        .get_or_init(|| Arc::new(MrzReader::with_font(font())))
         .clone()
 }
 

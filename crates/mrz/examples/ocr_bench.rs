@@ -151,6 +151,19 @@ fn peer(dir: &Path) {
     }
 }
 
+/// The reader under test: the shipped one (font templates + the document's own glyphs), or with
+/// `OCR_BENCH_CLASSIFIER=learned` plus the learned arbiter (the comparison in the crate's README).
+fn make_reader(font: &OcrbFont) -> anyhow::Result<MrzReader> {
+    let learned = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "learned");
+    Ok(if learned {
+        println!("classifier: templates + own glyphs + learned arbiter");
+        MrzReader::with_learned(font)?
+    } else {
+        println!("classifier: font templates + document's own glyphs");
+        MrzReader::with_font(font)
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     let verbose = std::env::var_os("OCR_BENCH_VERBOSE").is_some();
     let only_real = std::env::var_os("OCR_BENCH_ONLY_REAL").is_some();
@@ -164,7 +177,7 @@ fn main() -> anyhow::Result<()> {
     );
     {
         let font = OcrbFont::load(DEFAULT_FONT_PATH.as_ref())?;
-        let reader = MrzReader::with_font(&font);
+        let reader = make_reader(&font)?;
         if real_dir.join("truth.tsv").is_file() {
             real_set(&reader, &real_dir, verbose)?;
             peer(&real_dir);
@@ -202,7 +215,7 @@ fn synthetic() -> anyhow::Result<()> {
 
     let font = Arc::new(OcrbFont::load(DEFAULT_FONT_PATH.as_ref())?);
     let started = Instant::now();
-    let reader = MrzReader::with_font(&font);
+    let reader = make_reader(&font)?;
     let startup = started.elapsed();
     let today = Date::new(2025, 6, 23).ok_or_else(|| anyhow::anyhow!("date"))?;
     let mut rng = SynthRng::new(seed);

@@ -15,7 +15,7 @@ use super::lines::TextLine;
 pub const PW: usize = 16;
 pub const PH: usize = 22;
 /// Cap height in patch pixels.
-const CAP: f32 = 14.0;
+pub(crate) const CAP: f32 = 14.0;
 /// The patch is sampled with this margin so that shifted windows stay inside.
 const M: usize = 1;
 const SW: usize = PW + 2 * M;
@@ -370,7 +370,7 @@ pub(crate) fn dot(a: &[f32; PW * PH], b: &[f32; PW * PH]) -> f32 {
     acc.iter().sum()
 }
 
-fn shift_x(values: &[f32], w: usize, h: usize, shift: f32) -> Vec<f32> {
+pub(crate) fn shift_x(values: &[f32], w: usize, h: usize, shift: f32) -> Vec<f32> {
     let mut out = vec![0.0f32; w * h];
     for y in 0..h {
         for x in 0..w {

@@ -19,6 +19,8 @@
 //! narrower, best over ±1 px shifts. The MRZ is printed in exactly this font, so the templates are
 //! the ground truth; no trained weights have to be shipped or versioned, and start-up takes
 //! milliseconds. Check digits, field constraints and voting catch what correlation confuses.
+//! A learned classifier trained on augmented synthetic glyphs (`learned`) exists as an opt-in
+//! arbiter ([`MrzReader::with_learned`]); measured, it is not the default (crate README).
 
 mod adapt;
 mod binarize;
@@ -28,6 +30,7 @@ mod correct;
 pub mod font;
 mod gray;
 mod layout;
+pub mod learned;
 mod lines;
 mod pairs;
 mod prepare;
@@ -40,8 +43,10 @@ mod voter;
 pub use correct::Decoded;
 pub use font::{DEFAULT_FONT_PATH, FontError, OcrbFont};
 pub use gray::rgb_to_gray;
+pub use learned::{LearnedClassifier, ModelError};
 pub use reader::{
-    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, MrzReader, OcrHint,
+    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, LEARNED_WEIGHT, MrzReader,
+    OcrHint,
 };
 pub use scanner::{DEFAULT_UNREADABLE_AFTER, MrzScanner, ScanUpdate};
 pub use still::{StillMiss, StillReading};

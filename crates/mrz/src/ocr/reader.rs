@@ -9,11 +9,12 @@ use crate::mrz::Mrz;
 
 use super::adapt::rescore;
 use super::binarize::sauvola;
-use super::classify::{CellPatch, CellScores, Classifier};
+use super::classify::{CLASSES, CellPatch, CellScores, Classifier};
 use super::components::components;
 use super::correct::{Decoded, decode, format_of};
 use super::font::{FontError, OcrbFont};
 use super::gray::{downscale_half, rgb_to_gray, upscale_double};
+use super::learned::{LearnedClassifier, ModelError};
 use super::lines::{Band, find_band, refine_band};
 use super::quality::{Region, saturated_fraction, sharpness, sharpness_and_spread};
 
@@ -80,11 +81,44 @@ impl FrameReading {
     }
 }
 
+/// How far the learned classifier can move the correlation scores: it confirms the template
+/// winner by up to this much, and a rival it prefers that is within this of the winner is raised
+/// to a tie.
+pub const LEARNED_WEIGHT: f32 = 0.06;
+/// The learned classifier confirms a template winner only at this probability or above.
+const LEARNED_CONFIRM: f32 = 0.9;
+
+/// The learned classifier as a second opinion that never overturns the templates: where it agrees
+/// confidently with the best template, that class's lead grows (a near tie becomes a clear
+/// reading); where it prefers a close rival, the rival is raised to a tie with the winner, so a
+/// still refuses that character unless a check digit settles it. (Adding its probability to every
+/// class instead let it flip characters: `ocr_bench` then gave wrong verified readings.)
+fn arbitrate(scores: &mut CellScores, p: &[f32; CLASSES]) {
+    let argmax = |v: &[f32; CLASSES]| {
+        v.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+    };
+    let (Some(t), Some(m)) = (argmax(&scores.0), argmax(p)) else {
+        return;
+    };
+    if m == t {
+        if p[t] >= LEARNED_CONFIRM {
+            scores.0[t] += LEARNED_WEIGHT * p[t];
+        }
+    } else if scores.0[m] >= scores.0[t] - LEARNED_WEIGHT {
+        scores.0[m] = scores.0[t];
+    }
+}
+
 /// Reads MRZs from camera frames. Build once (templates are rendered from the font), share freely:
 /// reading takes `&self`.
 #[derive(Debug, Clone)]
 pub struct MrzReader {
     classifier: Classifier,
+    /// The learned arbiter (`learned.rs`); `None` (the default) reads with the templates alone.
+    learned: Option<LearnedClassifier>,
 }
 
 impl MrzReader {
@@ -93,9 +127,23 @@ impl MrzReader {
         Ok(Self::with_font(&OcrbFont::load(font_path)?))
     }
 
+    /// Templates from `font`, without the learned classifier (not shipped in the reading path: it
+    /// gave a wrong verified reading on the bench, see the crate README).
     pub fn with_font(font: &OcrbFont) -> Self {
+        Self::with_parts(font, None)
+    }
+
+    /// Templates from `font` plus the shipped learned classifier as arbiter (weights refused if
+    /// their hash is wrong). For measurement: `OCR_BENCH_CLASSIFIER=learned ocr_bench`.
+    pub fn with_learned(font: &OcrbFont) -> Result<Self, ModelError> {
+        Ok(Self::with_parts(font, Some(LearnedClassifier::shipped()?)))
+    }
+
+    /// Templates from `font`, with or without a learned classifier.
+    pub fn with_parts(font: &OcrbFont, learned: Option<LearnedClassifier>) -> Self {
         Self {
             classifier: Classifier::new(font),
+            learned,
         }
     }
 
@@ -193,6 +241,15 @@ impl MrzReader {
         {
             let first = decode(format, &cells);
             cells = rescore(&patches, &cells, &first);
+        }
+        if let Some(model) = &self.learned {
+            for (row, prow) in cells.iter_mut().zip(&patches) {
+                for (scores, patch) in row.iter_mut().zip(prow) {
+                    if let Some(w) = patch.windows.first() {
+                        arbitrate(scores, &model.probabilities(w));
+                    }
+                }
+            }
         }
         let region = Region::clamped(img, band.bounds());
         let cap = band.lines.first().map_or(10.0, |l| l.cap_height);

@@ -7,6 +7,10 @@
 //! the authenticity checks, then the portrait decoded as the station would. Every read ends in a
 //! typed outcome within a time bound — never a panic, never a hang — and a read that passed the
 //! hash, signature and chain checks never carries a data group other than the one signed.
+//! Four passports: the modern one (PACE-GM on brainpoolP256r1, ECDH CA, ECDSA AA) with a JPEG in a
+//! 19794-5 DG2 and with a JPEG 2000 in a 39794-5 DG2, one opened with PACE-CAM (the chip proves
+//! itself inside PACE), and one with PACE-DH (1024-bit group) and RSA-2048 Active Authentication
+//! (ISO 9796-2), so the rewritten GENERAL / INTERNAL AUTHENTICATE answers reach each of them.
 //! Runner: `scripts/fuzz hostile_chip` (driver: `idgate_testbed::fuzz`).
 
 #[path = "../../emrtd/tests/support/testdata.rs"]
@@ -15,16 +19,18 @@ mod testdata;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
+use idgate_emrtd::emulator::SymmetricCipher;
 use idgate_emrtd::iso7816::apdu::StatusWord;
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::image::ImageFormat;
+use idgate_emrtd::lds::security_infos::{PaceMapping, PaceProtocol};
 use idgate_emrtd::{
     AccessKey, CheckResult, ChipAuthenticity, ChipFailure, PreferPace, ReadOptions, SystemClock,
     TrustStore, read_passport,
 };
 use idgate_testbed::fuzz::{Edits, edits, fuzz, reached};
 use idgate_vpass::lds::Personalisation;
-use idgate_vpass::security::{ChipSecurity, SecurityOptions, personalise};
+use idgate_vpass::security::{AaKind, ChipSecurity, SecurityOptions, personalise};
 use idgate_vpass::{FaceEncoding, FaceImage, InProcessTransport, PassportProfile, VirtualPassport};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -40,12 +46,14 @@ struct Fixture {
     files: Vec<(LdsFile, Vec<u8>)>,
 }
 
-fn fixture(face: FaceImage, encoding: FaceEncoding) -> Fixture {
-    let now = SystemTime::now();
+fn fixture(face: FaceImage, encoding: FaceEncoding, opts: SecurityOptions) -> Fixture {
+    let now = opts.now;
     let mut profile = PassportProfile::specimen();
     profile.face = face;
     profile.face_encoding = encoding;
-    let security = personalise(&mut profile, &SecurityOptions::modern(now)).expect("personalise");
+    // An RSA-2048 AA signature does not fit a short response under secure messaging.
+    profile.chip.extended_length = opts.active_auth == Some(AaKind::Rsa2048);
+    let security = personalise(&mut profile, &opts).expect("personalise");
     let built = Personalisation::build(&profile).expect("files");
     let files = built
         .application
@@ -62,15 +70,32 @@ fn fixture(face: FaceImage, encoding: FaceEncoding) -> Fixture {
     }
 }
 
-/// Two passports: a JPEG portrait in a 19794-5 DG2, and JHOVE's 512×384 JPEG 2000 in a 39794-5 one.
-fn fixtures() -> &'static [Fixture; 2] {
-    static F: OnceLock<[Fixture; 2]> = OnceLock::new();
+/// The modern passport with PACE offering only `mapping` on parameter set `id`.
+fn pace_only(mapping: PaceMapping, id: u32) -> SecurityOptions {
+    SecurityOptions {
+        pace: vec![(
+            PaceProtocol {
+                mapping,
+                cipher: SymmetricCipher::Aes128,
+            },
+            id,
+        )],
+        ..SecurityOptions::modern(SystemTime::now())
+    }
+}
+
+/// Four passports: a JPEG portrait in a 19794-5 DG2, JHOVE's 512×384 JPEG 2000 in a 39794-5 one,
+/// PACE-CAM, and PACE-DH with RSA Active Authentication.
+fn fixtures() -> &'static [Fixture; 4] {
+    static F: OnceLock<[Fixture; 4]> = OnceLock::new();
     F.get_or_init(|| {
         let jp2 = testdata::testdata("emrtd/jp2/monochrome.jp2");
+        let jpeg = || FaceImage::synthetic_jpeg(120, 160, 3_000);
         [
             fixture(
-                FaceImage::synthetic_jpeg(120, 160, 3_000),
+                jpeg(),
                 FaceEncoding::Iso19794_5,
+                SecurityOptions::modern(SystemTime::now()),
             ),
             fixture(
                 FaceImage {
@@ -80,6 +105,20 @@ fn fixtures() -> &'static [Fixture; 2] {
                     data: Zeroizing::new(jp2.to_vec()),
                 },
                 FaceEncoding::Iso39794_5,
+                SecurityOptions::modern(SystemTime::now()),
+            ),
+            fixture(
+                jpeg(),
+                FaceEncoding::Iso19794_5,
+                pace_only(PaceMapping::EcdhChipAuthentication, 13),
+            ),
+            fixture(
+                jpeg(),
+                FaceEncoding::Iso19794_5,
+                SecurityOptions {
+                    active_auth: Some(AaKind::Rsa2048),
+                    ..pace_only(PaceMapping::DhGeneric, 0)
+                },
             ),
         ]
     })
@@ -147,7 +186,7 @@ fn input() -> impl Strategy<Value = Input> {
     )
         .prop_map(|(ins, n, edits, sw)| Case::Answer { ins, n, edits, sw });
     (
-        0usize..2,
+        0usize..4,
         any::<bool>(),
         prop_oneof![3 => file, 2 => answer],
     )

@@ -112,6 +112,11 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
     tokio::pin!(deadline);
     loop {
         tokio::select! {
+            // Biased, statuses first: the daemon sends the final Status before Finished and zbus
+            // queues each signal on its stream in arrival order, so when Finished is ready the
+            // last Status is ready too — an unbiased select could take Finished first and lose it.
+            biased;
+            () = &mut deadline => panic!("no result within {limit:?}; statuses so far: {:?}", seen.statuses),
             Some(s) = status.next() => {
                 let a = s.args().expect("Status args");
                 if !seen.step_started.iter().any(|(step, _)| step == a.step()) {
@@ -137,7 +142,6 @@ async fn verify_once(session: &SessionProxy<'_>, limit: Duration) -> Seen {
                 seen.total = started.elapsed();
                 return seen;
             }
-            () = &mut deadline => panic!("no result within {limit:?}; statuses so far: {:?}", seen.statuses),
         }
     }
 }

@@ -21,6 +21,7 @@
 //!   photo our decoders reject, a file beyond our size limit, a chip answering reads
 //!   inconsistently, a broken reader → `chip.unsupported`.
 
+use crate::budget::Interrupted;
 pub use crate::checks::ChipFailure;
 use crate::checks::PaReport;
 use crate::crypto::CryptoError;
@@ -223,6 +224,15 @@ pub enum KeyKind {
     Mrz,
     /// The card access number.
     Can,
+}
+
+impl From<Interrupted> for ChipError {
+    fn from(i: Interrupted) -> Self {
+        match i {
+            Interrupted::Cancelled => ChipError::Cancelled,
+            Interrupted::Timeout => ChipError::Timeout,
+        }
+    }
 }
 
 impl From<SmError> for ChipError {

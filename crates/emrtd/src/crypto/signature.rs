@@ -148,6 +148,36 @@ impl HashAlgorithm {
         }
     }
 
+    /// The hash of `data`, fed `chunk` bytes at a time with `between` called before each chunk:
+    /// an `Err` from it stops the hashing (a deadline or a cancel while a large data group is
+    /// hashed). The digest equals [`digest`](Self::digest)'s.
+    pub fn digest_in_chunks<E>(
+        self,
+        data: &[u8],
+        chunk: usize,
+        between: impl FnMut() -> Result<(), E>,
+    ) -> Result<Vec<u8>, E> {
+        fn run<D: Digest, E>(
+            data: &[u8],
+            chunk: usize,
+            mut between: impl FnMut() -> Result<(), E>,
+        ) -> Result<Vec<u8>, E> {
+            let mut hasher = D::new();
+            for part in data.chunks(chunk.max(1)) {
+                between()?;
+                hasher.update(part);
+            }
+            Ok(hasher.finalize().to_vec())
+        }
+        match self {
+            Self::Sha1 => run::<Sha1, E>(data, chunk, between),
+            Self::Sha224 => run::<Sha224, E>(data, chunk, between),
+            Self::Sha256 => run::<Sha256, E>(data, chunk, between),
+            Self::Sha384 => run::<Sha384, E>(data, chunk, between),
+            Self::Sha512 => run::<Sha512, E>(data, chunk, between),
+        }
+    }
+
     /// The length of a digest in bytes.
     pub fn output_len(self) -> usize {
         match self {

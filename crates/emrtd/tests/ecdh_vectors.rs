@@ -162,16 +162,20 @@ fn secp224r1_nist_cavp_and_wycheproof() {
         Valid {
             source: "ecdh_secp224r1_test.json tcId 1 (normal case)",
             private: "565577a49415ca761a0322ad54e4ad0ae7625174baf372c2816f5328",
-            peer: h("047d8ac211e1228eb094e285a957d9912e93deee433ed777440ae9fc719b01d050\
-                     dfbe653e72f39491be87fb1a2742daa6e0a2aada98bb1aca"),
+            peer: h(
+                "047d8ac211e1228eb094e285a957d9912e93deee433ed777440ae9fc719b01d050\
+                     dfbe653e72f39491be87fb1a2742daa6e0a2aada98bb1aca",
+            ),
             shared: "b8ecdb552d39228ee332bafe4886dbff272f7109edf933bc7542bd4f",
         },
         Valid {
             source: "ecdh_secp224r1_test.json tcId 3 (shared secret has x-coordinate that \
                      satisfies x**2 = 9)",
             private: "00a2b6442a37f9201b56758034d2009be64b0ab7c02d7e398cac9665d6",
-            peer: h("04e73a6ca72f3a2fae6e0a01a0ed03bfa3058b04576942eaf063095e62ca16fd31\
-                     fa0f38eeb592cbeea1147751fdd2a5b6cc0ead404467a5b6"),
+            peer: h(
+                "04e73a6ca72f3a2fae6e0a01a0ed03bfa3058b04576942eaf063095e62ca16fd31\
+                     fa0f38eeb592cbeea1147751fdd2a5b6cc0ead404467a5b6",
+            ),
             shared: "00000000000000000000000000000000000000000000000000000003",
         },
     ];
@@ -179,8 +183,10 @@ fn secp224r1_nist_cavp_and_wycheproof() {
         Invalid {
             source: "ecdh_secp224r1_test.json tcId 458 (public point not on curve)",
             private: "00d07629eb653a169ae3231ea1030faaf3e7f8ffe388030ee315d0a1d2",
-            peer: h("04a10fb7bf22d299fc5bc43bd2d0e8da28af28ace8430bee28f9e5b57554275c06\
-                     15d8d9a3011d7bc4c1c4cf4a834c8dc46f25b98854401a5d"),
+            peer: h(
+                "04a10fb7bf22d299fc5bc43bd2d0e8da28af28ace8430bee28f9e5b57554275c06\
+                     15d8d9a3011d7bc4c1c4cf4a834c8dc46f25b98854401a5d",
+            ),
         },
         Invalid {
             source: "ecdh_secp224r1_test.json tcId 459 (public point = (0,0))",
@@ -208,10 +214,14 @@ fn secp224r1_nist_cavp_and_wycheproof() {
 #[test]
 fn brainpool_p192r1_openssl_vector_and_rfc5639_order() {
     let g = group(9, NamedCurve::BrainpoolP192r1);
-    let alice_pub = h("0442d432a059ac7eba0c82756b76b8da4f3a4c7747d437af8a02b475ce7bf17119\
-                       dc772e490fb272b3268add4f51022d6e");
-    let bob_pub = h("0489eac82d6601fc85ecb539b57fdd445e52fd2f6e3e542334085344febffe401b\
-                     2ac5e600141715e334f8fde1330e14c5");
+    let alice_pub = h(
+        "0442d432a059ac7eba0c82756b76b8da4f3a4c7747d437af8a02b475ce7bf17119\
+                       dc772e490fb272b3268add4f51022d6e",
+    );
+    let bob_pub = h(
+        "0489eac82d6601fc85ecb539b57fdd445e52fd2f6e3e542334085344febffe401b\
+                     2ac5e600141715e334f8fde1330e14c5",
+    );
     let alice = "945e49c7357d0e87b39f784ba2289dbf2e539c803b691fa3";
     let bob = "8ddbbde422f50d0306a6c3a6b1f60e023179716f7d6d089e";
     let shared = "2b34396d02a40df0b9f8f9c0b8623be05b41249fbd69e02a";
@@ -270,23 +280,29 @@ fn brainpool_p224r1_wycheproof_and_openssl() {
         Valid {
             source: "ecdh_brainpoolP224r1_test.json tcId 1 (normal case)",
             private: "008cff3b0b5c1b3220043759320c6cc6392e19e554f180f3df1e44c7fc",
-            peer: h("0447a927daafd7282afd721c141c268be12312066c1d62fe047dcef272958e02a2\
-                     b81c89d7b81004eda65cb6e1df8da330be2d563221862b81"),
+            peer: h(
+                "0447a927daafd7282afd721c141c268be12312066c1d62fe047dcef272958e02a2\
+                     b81c89d7b81004eda65cb6e1df8da330be2d563221862b81",
+            ),
             shared: "4f7afb302c699bd56db0bdac550172bac94b73b0f2b60eee91b6a420",
         },
         Valid {
             source: "ecdh_brainpoolP224r1_test.json tcId 3 (shared secret has x-coordinate 1)",
             private: "133ba3cdfdd2b6f8e12c4efb844dd1ba60212b3c4afe6476f1efa12c",
-            peer: h("045f9a3dd8daebed9583d91dd75c6ef089d325ffafb3639fb97a7a2dea04e811b5\
-                     cb44e171a5ded25c22f37fd10e1860416e4edb8aa8081c0e"),
+            peer: h(
+                "045f9a3dd8daebed9583d91dd75c6ef089d325ffafb3639fb97a7a2dea04e811b5\
+                     cb44e171a5ded25c22f37fd10e1860416e4edb8aa8081c0e",
+            ),
             shared: "00000000000000000000000000000000000000000000000000000001",
         },
         Valid {
             source: "evppkey_brainpool.txt: Derive=ALICE_cf_brainpoolP224r1 \
                      PeerKey=BOB_cf_brainpoolP224r1_PUB",
             private: "1e195290d4c525b652cbbf420030f0a3ce799c7dbe716c704a5e81a5",
-            peer: h("048186bb8f8f3ccc0e8a1a659b6b4b3bb74b703a97641d4c407968394f1ab5a783\
-                     bd81c8724e33d3cfb50c04ef3eaa480f3ca7f56b5746a986"),
+            peer: h(
+                "048186bb8f8f3ccc0e8a1a659b6b4b3bb74b703a97641d4c407968394f1ab5a783\
+                     bd81c8724e33d3cfb50c04ef3eaa480f3ca7f56b5746a986",
+            ),
             shared: "477240c0587dea6aecfcac5a154d7ba3a5d4eb1ab30a69012d4401de",
         },
     ];
@@ -294,8 +310,10 @@ fn brainpool_p224r1_wycheproof_and_openssl() {
         Invalid {
             source: "ecdh_brainpoolP224r1_test.json tcId 523 (public point not on curve)",
             private: "009589ebd788c54b1002d7b60ee3c6daa2cad255882df77b6108dd6b58",
-            peer: h("04a99e0508ee1d6fa2c3e46900b7130f4906896b1edb6ebc8e539a693826d7c326\
-                     5cbd14cce5bbeaa7930c2b53ee2022f43ad74401b5fef1b3"),
+            peer: h(
+                "04a99e0508ee1d6fa2c3e46900b7130f4906896b1edb6ebc8e539a693826d7c326\
+                     5cbd14cce5bbeaa7930c2b53ee2022f43ad74401b5fef1b3",
+            ),
         },
         Invalid {
             source: "ecdh_brainpoolP224r1_test.json tcId 524 (public point = (0,0))",
@@ -321,26 +339,32 @@ fn brainpool_p320r1_wycheproof_and_openssl() {
         Valid {
             source: "ecdh_brainpoolP320r1_test.json tcId 1 (normal case)",
             private: "12d06c51deda1595d8c43e7c146f898f7141c0836522931049afe61333ae2c03e350b61aeba540bf",
-            peer: h("04b7fc5720d4b325c0805cc213c1b9ccbd9e4f380a121fbc00784c821bcd7f0d61\
+            peer: h(
+                "04b7fc5720d4b325c0805cc213c1b9ccbd9e4f380a121fbc00784c821bcd7f0d61\
                      8b70d39fbdceae553d9de4f90683eb9f000463c7bd1d32db8cfad2b40862ccac05\
-                     030e93fc6694c071e8e1427b305006"),
+                     030e93fc6694c071e8e1427b305006",
+            ),
             shared: "94982d50b29faedaa7ed0988fd57b90303b032ce398ec70af6d194bcfd7f9008d14e09425502b7e7",
         },
         Valid {
             source: "ecdh_brainpoolP320r1_test.json tcId 3 (shared secret has x-coordinate 1)",
             private: "5a21b0e16c6eb888381f19009dae7a91274e8f18e16674ee6c2bf782e24c2f0cf994daa6fe60ed10",
-            peer: h("04430dd30b26350bc66c41c71769dd61b740d71008b59e455c1795ebbdc6bb1f0c\
+            peer: h(
+                "04430dd30b26350bc66c41c71769dd61b740d71008b59e455c1795ebbdc6bb1f0c\
                      8afaab415850142f1557feb7bef5fd3937f088ccb4d3ff8dc7431eecc9dce6f57c\
-                     45035ca97dd0d7de9991742a39ad20"),
+                     45035ca97dd0d7de9991742a39ad20",
+            ),
             shared: "00000000000000000000000000000000000000000000000000000000000000000000000000000001",
         },
         Valid {
             source: "evppkey_brainpool.txt: Derive=ALICE_cf_brainpoolP320r1 \
                      PeerKey=BOB_cf_brainpoolP320r1_PUB",
             private: "a611b5cc1f94da545d7ad899964f42e3eabb00f27dc6a190d3e18fabaf3e5a6c99a27d650d1439fe",
-            peer: h("04ce74c83a6804c862ae51d0aa3326563fca651d1d7ef9ae7680edd36a98de529e\
+            peer: h(
+                "04ce74c83a6804c862ae51d0aa3326563fca651d1d7ef9ae7680edd36a98de529e\
                      8bde1ebdf4c798f1bff418cc61019071133808318747489421425af7d7bfaf18fd\
-                     220b8f9243620260d941a2acaa6281"),
+                     220b8f9243620260d941a2acaa6281",
+            ),
             shared: "4ee386c231d0a7c9bb6dc05362f56ca70bf7ba5dcb66d8c4574c0497fdab6a5b79818a64ff5dc87e",
         },
     ];
@@ -348,9 +372,11 @@ fn brainpool_p320r1_wycheproof_and_openssl() {
         Invalid {
             source: "ecdh_brainpoolP320r1_test.json tcId 510 (public point not on curve)",
             private: "63c73ba272722eb5c4ec1f8c0e8b98e3c0d6ae3547a13a1d7614d44ef1d6d14d8822b3f7dd6109c4",
-            peer: h("044c666c637a771b09bc9c83edc96a6e78840b0a43fbb42b1b363bfd28d2a22a11\
+            peer: h(
+                "044c666c637a771b09bc9c83edc96a6e78840b0a43fbb42b1b363bfd28d2a22a11\
                      889dd1b9db24386a22e44d181b8587700a405e083e4fbee3d441a5496a7a481f57\
-                     2d062d29fd2d4665adc843a1ebb28b"),
+                     2d062d29fd2d4665adc843a1ebb28b",
+            ),
         },
         Invalid {
             source: "ecdh_brainpoolP320r1_test.json tcId 511 (public point = (0,0))",

@@ -13,7 +13,7 @@ use x509_cert::ext::pkix::{
 use x509_cert::name::Name;
 
 use crate::budget::{Budget, Interrupted};
-use crate::checks::CheckResult;
+use crate::checks::{CheckResult, NamedCheck};
 use crate::crypto::signature::{self, SignatureError};
 
 const ID_CE_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
@@ -125,6 +125,22 @@ pub fn basic_constraints(cert: &Certificate, what: &str, ca: bool) -> CheckResul
         (true, false) => CheckResult::Fail(format!("the {what} certificate is not a CA")),
         (false, true) => CheckResult::Fail(format!("the {what} certificate is a CA")),
     }
+}
+
+/// A CSCA's own steps wherever it anchors something (a Document Signer, a master-list signer):
+/// `csca_validity` at `now`, `csca_basic_constraints` (a CA), `csca_key_usage` (keyCertSign).
+pub fn csca_profile(csca: &Certificate, now: SystemTime) -> [NamedCheck; 3] {
+    [
+        NamedCheck::new("csca_validity", validity(csca, "CSCA", now)),
+        NamedCheck::new(
+            "csca_basic_constraints",
+            basic_constraints(csca, "CSCA", true),
+        ),
+        NamedCheck::new(
+            "csca_key_usage",
+            key_usage(csca, "CSCA", "keyCertSign", |k| k.key_cert_sign()),
+        ),
+    ]
 }
 
 /// extendedKeyUsage lists `purpose`.

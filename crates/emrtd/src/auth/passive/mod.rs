@@ -21,7 +21,7 @@ use crate::checks::first_failed_step;
 pub use crate::checks::{CheckResult, NamedCheck, PaReport};
 pub use crate::crypto::signature::{HashAlgorithm, SignatureError};
 use crate::lds::{LdsFile, RawFiles};
-pub use sod::{Sod, SodError};
+pub use sod::{SignerError, Sod, SodError};
 pub use trust_store::{TrustError, TrustStore, VerifiedMasterList};
 
 /// How much of a data group is hashed between two budget checks: a 512 KiB DG2 is 32 checks, each
@@ -176,30 +176,16 @@ fn check_sod_signature(sod: &Sod, ds: &x509_cert::Certificate) -> CheckResult {
         Ok(s) => s,
         Err(e) => return CheckResult::Fail(e.to_string()),
     };
-    let Some(digest_alg) = HashAlgorithm::from_oid(&signer.digest_alg.oid) else {
-        return CheckResult::NotSupported(format!("digest algorithm {}", signer.digest_alg.oid));
-    };
-    let message_digest = match sod.message_digest() {
-        Ok(d) => d,
-        Err(e) => return CheckResult::Fail(e.to_string()),
-    };
-    if message_digest != digest_alg.digest(&sod.content) {
-        return CheckResult::Fail("messageDigest does not match the LDS security object".into());
-    }
-    let signed = match sod.signed_attributes_der() {
-        Ok(s) => s,
-        Err(e) => return CheckResult::Fail(e.to_string()),
-    };
-    match crate::crypto::signature::verify(
-        ds.tbs_certificate().subject_public_key_info(),
-        &signer.signature_algorithm,
-        Some(digest_alg),
-        &signed,
-        signer.signature.as_bytes(),
-    ) {
+    let key = ds.tbs_certificate().subject_public_key_info();
+    match sod::verify_signer(signer, &sod.content, key) {
         Ok(()) => CheckResult::Pass,
-        Err(SignatureError::Unsupported(r)) => CheckResult::NotSupported(r),
-        Err(e) => CheckResult::Fail(format!("EF.SOD signature: {e}")),
+        Err(e @ SignerError::UnsupportedDigest(_)) => CheckResult::NotSupported(e.to_string()),
+        Err(SignerError::Signature(SignatureError::Unsupported(r))) => CheckResult::NotSupported(r),
+        Err(SignerError::MessageDigest) => {
+            CheckResult::Fail("messageDigest does not match the LDS security object".into())
+        }
+        Err(SignerError::Malformed(r)) => CheckResult::Fail(r),
+        Err(SignerError::Signature(e)) => CheckResult::Fail(format!("EF.SOD signature: {e}")),
     }
 }
 
@@ -274,18 +260,8 @@ fn check_chain(
         };
         let mut steps = vec![NamedCheck::new("ds_issuer", CheckResult::Pass)];
         steps.extend(ds_steps.iter().cloned());
-        steps.extend([
-            NamedCheck::new("csca_validity", chain::validity(csca, "CSCA", now)),
-            NamedCheck::new(
-                "csca_basic_constraints",
-                chain::basic_constraints(csca, "CSCA", true),
-            ),
-            NamedCheck::new(
-                "csca_key_usage",
-                chain::key_usage(csca, "CSCA", "keyCertSign", |k| k.key_cert_sign()),
-            ),
-            NamedCheck::new("csca_revocation", csca_revocation),
-        ]);
+        steps.extend(chain::csca_profile(csca, now));
+        steps.push(NamedCheck::new("csca_revocation", csca_revocation));
         let passes = !steps.iter().any(|s| s.result.is_fail());
         if passes {
             return finish(ds, csca, steps, &signers, trust, now, budget);

@@ -432,7 +432,7 @@ pub fn verify_ecdsa_prehash(
                 .map_err(|_| SignatureError::Invalid)
         }};
     }
-    use crate::crypto::domain_params::brainpool_small::{p192r1, p224r1, p320r1};
+    use crate::crypto::domain_params::brainpool::{p192r1, p224r1, p320r1, p512r1};
     match curve {
         NamedCurve::NistP192 => verify!(p192::NistP192),
         NamedCurve::NistP224 => verify!(p224::NistP224),
@@ -445,7 +445,7 @@ pub fn verify_ecdsa_prehash(
         NamedCurve::BrainpoolP256r1 => verify!(bp256::BrainpoolP256r1),
         NamedCurve::BrainpoolP384r1 => verify!(bp384::BrainpoolP384r1),
         NamedCurve::BrainpoolP512r1 => {
-            verify!(crate::crypto::domain_params::brainpool_p512r1::BrainpoolP512r1)
+            verify!(p512r1::BrainpoolP512r1)
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The blocking driver: loops a [`ReadSession`] over a [`Transport`] until the read ends.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::access::AccessKey;
+pub use crate::budget::{Clock, SystemClock};
 use crate::error::ChipError;
 use crate::iso7816::transport::{Transport, TransportError};
 use crate::session::{Action, ChipRead, Event, ReadOptions, ReadSession};
@@ -10,22 +11,6 @@ use crate::session::{Action, ChipRead, Event, ReadOptions, ReadSession};
 /// How long one reconnect attempt waits for the card before the session is asked again (so the
 /// session's timeouts are checked at least this often while the card is away).
 pub const RECONNECT_WAIT: Duration = Duration::from_millis(250);
-
-/// The time source (the real clock, or a test clock the in-process transport advances).
-pub trait Clock {
-    /// The current instant.
-    fn now(&self) -> Instant;
-}
-
-/// The monotonic system clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-}
 
 /// Reads the passport on `transport`'s card with `key`.
 pub fn read_passport(
@@ -66,7 +51,7 @@ pub fn read_passport_observed(
             }
             observer(&event);
         }
-        match session.poll(clock.now()) {
+        match session.poll_clocked(clock) {
             Action::Transmit(apdu) => match transport.transmit(&apdu) {
                 Ok(response) => session.on_response(&response, clock.now()),
                 Err(e) => session.on_transport_error(e, clock.now()),

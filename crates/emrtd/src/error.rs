@@ -21,6 +21,7 @@
 //!   photo our decoders reject, a file beyond our size limit, a chip answering reads
 //!   inconsistently, a broken reader → `chip.unsupported`.
 
+use crate::budget::Interrupted;
 pub use crate::checks::ChipFailure;
 use crate::checks::PaReport;
 use crate::crypto::CryptoError;
@@ -225,6 +226,15 @@ pub enum KeyKind {
     Can,
 }
 
+impl From<Interrupted> for ChipError {
+    fn from(i: Interrupted) -> Self {
+        match i {
+            Interrupted::Cancelled => ChipError::Cancelled,
+            Interrupted::Timeout => ChipError::Timeout,
+        }
+    }
+}
+
 impl From<SmError> for ChipError {
     fn from(e: SmError) -> Self {
         match e {
@@ -280,9 +290,14 @@ impl ChipError {
             ChipError::Dg1Mismatch {
                 via: KeyKind::Mrz, ..
             } => ChipFailure::NotGenuine { check: "dg1" },
-            ChipError::MacMismatch => ChipFailure::NotGenuine {
-                check: "secure_messaging",
-            },
+            // A genuine chip always sends DO'99' with exactly the status bytes in a protected
+            // response (ICAO 9303-11 §9.8): one that leaves it out or malforms it is not genuine.
+            ChipError::MacMismatch
+            | ChipError::SecureMessaging(SmError::MissingStatusObject | SmError::BadStatusObject) => {
+                ChipFailure::NotGenuine {
+                    check: "secure_messaging",
+                }
+            }
             ChipError::Lds { .. } => ChipFailure::NotGenuine { check: "lds" },
             ChipError::MissingFile(_) => ChipFailure::NotGenuine {
                 check: "missing_file",

@@ -82,9 +82,15 @@ pub trait AuthenticationHooks: Send {
         Ok(None)
     }
 
-    /// Called once every file is read, without chip I/O — Passive Authentication.
-    fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
-        let _ = files;
+    /// Called once every file is read, without chip I/O — Passive Authentication. The work checks
+    /// `budget` (the read's deadline and cancel flag) as it goes and returns
+    /// `ChipError::Timeout` / `ChipError::Cancelled` when it fails (API change, issue 17).
+    fn after_read(
+        &mut self,
+        files: &RawFiles,
+        budget: &crate::budget::Budget<'_>,
+    ) -> Result<Vec<CheckOutcome>, ChipError> {
+        let _ = (files, budget);
         Ok(Vec::new())
     }
 

@@ -25,6 +25,7 @@
 // no module-level exception.
 mod access;
 mod auth;
+mod budget;
 pub mod checks;
 mod crypto;
 mod driver;
@@ -41,6 +42,7 @@ pub use access::pace::exchange::PreferPace;
 pub use access::{AccessKey, AccessPlan, AccessSelector, BacOnly, Can};
 pub use auth::authenticity::ChipAuthenticity;
 pub use auth::passive::{TrustError, TrustStore, VerifiedMasterList};
+pub use budget::{Budget, Interrupted};
 pub use checks::{Check, CheckOutcome, CheckResult, NamedCheck, PaReport};
 pub use crypto::CryptoError;
 pub use crypto::random::{OsRandom, RandomError, RandomSource, ScriptedRandom};

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use idgate_emrtd::emulator::select_from_dg14;
 use idgate_emrtd::iso7816::tlv;
+use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::card_access::CardAccess;
 use idgate_emrtd::lds::com::EfCom;
 use idgate_emrtd::lds::dg1::Dg1;
@@ -22,7 +23,6 @@ use idgate_emrtd::lds::dg11::Dg11;
 use idgate_emrtd::lds::dg12::Dg12;
 use idgate_emrtd::lds::image::{self, ImageFormat};
 use idgate_emrtd::lds::security_infos::SecurityInfos;
-use idgate_emrtd::lds::{LdsError, LdsFile};
 use idgate_mrz::{MrzFields, MrzFormat, Sex};
 use idgate_testbed::fuzz::{bytes, fuzz, mutated_bytes, one_byte_changed, reached, text};
 use proptest::prelude::*;
@@ -440,7 +440,13 @@ fn lds_security_infos() {
     ];
     fuzz("lds_security_infos", 5000, input, |raw| {
         let simple = CardAccess::parse(&raw);
-        if let Ok(infos) = SecurityInfos::parse(&raw) {
+        let parsed = SecurityInfos::parse(&raw);
+        // One owner of SecurityInfo parsing: EF.CardAccess is exactly what SecurityInfos reads.
+        prop_assert_eq!(
+            simple.as_ref().map(CardAccess::security_infos).ok(),
+            parsed.as_ref().ok()
+        );
+        if let Ok(infos) = parsed {
             reached("SecurityInfos parsed");
             // A PACE offer the reader picks is one it supports.
             if let Some(best) = infos.best_pace() {
@@ -452,9 +458,6 @@ fn lds_security_infos() {
         }
         if let Ok(ca) = &simple {
             prop_assert_eq!(ca.raw(), raw.as_slice());
-        }
-        match simple {
-            Ok(_) | Err(LdsError::Tlv(_) | LdsError::Invalid(_) | LdsError::Mrz(_)) => {}
         }
         let _ = SecurityInfos::parse_dg14(&raw);
         if select_from_dg14(&raw).is_ok() {

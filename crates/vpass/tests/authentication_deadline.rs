@@ -4,17 +4,26 @@
 //! after the flow moved on. The authentication is the real one (`ChipAuthenticity` against a
 //! PACE/CA/AA passport); a wrapper makes one step slow (the test clock jumps while it runs) or
 //! raises the cancel flag while it runs.
+//!
+//! Inside Passive Authentication (the second half): the deadline and the flag are checked within
+//! its stages — per 16 KiB of each data group hashed, per CSCA tried, per CRL verified, around
+//! EF.SOD's signature — so an interrupted PA stops at the next check instead of running to the
+//! end of the stage; those tests drive `passive::verify_within` with a clock that counts its reads.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
+use idgate_emrtd::emulator::passive::{self, HashAlgorithm};
 use idgate_emrtd::exchange::{AuthenticationHooks, Exchange, ExchangeOutcome};
 use idgate_emrtd::lds::{LdsFile, RawFiles};
 use idgate_emrtd::{
-    AccessKey, Check, CheckOutcome, ChipAuthenticity, ChipError, ChipFailure, ChipRead, PaReport,
-    PreferPace, ReadOptions, Transport, TransportError, read_passport,
+    AccessKey, Budget, Check, CheckOutcome, ChipAuthenticity, ChipError, ChipFailure, ChipRead,
+    Clock, Interrupted, PaReport, PreferPace, ReadOptions, Transport, TransportError, TrustStore,
+    read_passport,
 };
+use idgate_vpass::pki::{Csca, KeyKind, sod, valid_around};
 use idgate_vpass::security::{SecurityOptions, personalise};
 use idgate_vpass::{InProcessTransport, PassportProfile, TestClock, VirtualPassport};
 
@@ -36,7 +45,7 @@ enum Interrupt {
 }
 
 /// The real hooks, with `step` interrupted.
-struct Interrupted {
+struct InterruptingHooks {
     inner: ChipAuthenticity,
     step: Step,
     how: Interrupt,
@@ -44,7 +53,7 @@ struct Interrupted {
     cancel: Arc<AtomicBool>,
 }
 
-impl Interrupted {
+impl InterruptingHooks {
     fn interrupt(&self, step: Step) {
         if step != self.step {
             return;
@@ -56,7 +65,7 @@ impl Interrupted {
     }
 }
 
-impl AuthenticationHooks for Interrupted {
+impl AuthenticationHooks for InterruptingHooks {
     fn after_file(
         &mut self,
         file: LdsFile,
@@ -65,9 +74,21 @@ impl AuthenticationHooks for Interrupted {
         self.inner.after_file(file, files)
     }
 
-    fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
-        let checks = self.inner.after_read(files);
+    fn after_read(
+        &mut self,
+        files: &RawFiles,
+        budget: &Budget<'_>,
+    ) -> Result<Vec<CheckOutcome>, ChipError> {
+        // The interrupt comes as PA starts: PA itself must notice it (its first check), not only
+        // the session or the driver after it.
         self.interrupt(Step::Passive);
+        let checks = self.inner.after_read(files, budget);
+        if self.step == Step::Passive {
+            assert!(
+                matches!(checks, Err(ChipError::Timeout | ChipError::Cancelled)),
+                "an interrupted PA must stop itself: {checks:?}"
+            );
+        }
         checks
     }
 
@@ -134,7 +155,7 @@ fn read(step: Step, how: Interrupt) -> Result<ChipRead, ChipError> {
     };
     let options = ReadOptions {
         access: Arc::new(PreferPace),
-        hooks: Box::new(Interrupted {
+        hooks: Box::new(InterruptingHooks {
             inner: ChipAuthenticity::new(Arc::new(security.trust), opts.now),
             step,
             how,
@@ -220,4 +241,163 @@ fn uninterrupted_the_same_read_passes() {
         read.checks
             .contains(&CheckOutcome::passed(Check::PassiveAuthentication))
     );
+}
+
+// --- Inside Passive Authentication ---------------------------------------------------------
+
+const DG1: &[u8] = b"\x61\x05\x5F\x1F\x02<<";
+/// As large as a read accepts (`ReadOptions::max_file_len`): 32 hash chunks of 16 KiB.
+const DG2_LEN: usize = 512 * 1024;
+
+/// A clock that moves `step` each time it is read (each check PA makes "costs" `step`), counts
+/// its reads and, at read `raise_at`, raises `flag` (a cancel arriving while PA runs).
+struct CountingClock<'a> {
+    at: Cell<Instant>,
+    step: Duration,
+    reads: Cell<usize>,
+    raise_at: Option<(usize, &'a AtomicBool)>,
+}
+
+impl<'a> CountingClock<'a> {
+    fn new(start: Instant, step: Duration) -> Self {
+        Self {
+            at: Cell::new(start),
+            step,
+            reads: Cell::new(0),
+            raise_at: None,
+        }
+    }
+}
+
+impl Clock for CountingClock<'_> {
+    fn now(&self) -> Instant {
+        let reads = self.reads.get() + 1;
+        self.reads.set(reads);
+        if let Some((at, flag)) = self.raise_at {
+            if reads == at {
+                flag.store(true, Ordering::Relaxed);
+            }
+        }
+        let t = self.at.get();
+        self.at.set(t + self.step);
+        t
+    }
+}
+
+/// A CSCA, its DS, EF.SOD over DG1 and a 512 KiB DG2, and a store trusting the CSCA with `crls`
+/// current CRLs of it.
+struct Pa {
+    ef_sod: Vec<u8>,
+    dg2: Vec<u8>,
+    trust: TrustStore,
+    now: SystemTime,
+}
+
+impl Pa {
+    fn new(crls: usize) -> Self {
+        let now = SystemTime::now();
+        let mut csca = Csca::generate("UT", "CSCA Utopia", KeyKind::EcdsaP256, valid_around(now))
+            .expect("csca");
+        let ds = csca
+            .issue_document_signer("DS Utopia", KeyKind::EcdsaP256, valid_around(now))
+            .expect("ds");
+        let dg2: Vec<u8> = (0..DG2_LEN).map(|i| (i % 251) as u8).collect();
+        let ef_sod =
+            sod::sign_sod(&ds, HashAlgorithm::Sha256, &[(1, DG1), (2, &dg2)]).expect("sod");
+        let mut trust = TrustStore::new();
+        trust.add_csca(csca.certificate.clone());
+        let day = Duration::from_secs(24 * 3600);
+        for i in 0..crls {
+            let issued = now - day - Duration::from_secs(i as u64);
+            trust.add_crl(csca.crl(&[], issued).expect("crl"));
+        }
+        Self {
+            ef_sod,
+            dg2,
+            trust,
+            now,
+        }
+    }
+
+    fn verify(&self, budget: &Budget<'_>) -> Result<PaReport, Interrupted> {
+        passive::verify_within(
+            &self.ef_sod,
+            &[(1, DG1), (2, &self.dg2)],
+            &self.trust,
+            self.now,
+            budget,
+        )
+    }
+}
+
+#[test]
+fn uninterrupted_pa_within_a_budget_passes_and_checks_all_along() {
+    let pa = Pa::new(8);
+    let clock = CountingClock::new(Instant::now(), Duration::ZERO);
+    let report = pa
+        .verify(&Budget::until(&clock, Instant::now() + DEADLINE))
+        .expect("not interrupted");
+    assert!(report.dg_hashes.is_pass(), "{report}");
+    assert!(report.sod_signature.is_pass(), "{report}");
+    assert!(report.ds_chain.is_pass(), "{report}");
+    assert!(report.ds_revocation.is_pass(), "{report}");
+    // The budget is consulted inside the stages, not only between them: once per 16 KiB of
+    // DG2, and per CRL (the CSCA's own revocation and the DS's each verify the CRLs).
+    let dg2_chunks = DG2_LEN / passive::HASH_CHUNK;
+    assert!(
+        clock.reads.get() >= 1 + dg2_chunks + 2 * 8,
+        "{} budget checks",
+        clock.reads.get()
+    );
+}
+
+#[test]
+fn a_deadline_passing_while_a_large_dg2_is_hashed_ends_pa_in_timeout() {
+    // Each check "costs" 1 ms, so the 10 ms deadline passes at the 11th check: at the start, DG1,
+    // then in DG2's 32 chunks. PA stops there — no report, and nothing after that check.
+    let start = Instant::now();
+    let clock = CountingClock::new(start, Duration::from_millis(1));
+    let budget = Budget::until(&clock, start + Duration::from_millis(10));
+    let pa = Pa::new(0);
+    assert_eq!(pa.verify(&budget).map(|_| ()), Err(Interrupted::Timeout));
+    assert_eq!(
+        clock.reads.get(),
+        11,
+        "PA stops at the first check past the deadline"
+    );
+}
+
+#[test]
+fn a_cancel_raised_during_the_crl_checks_stops_pa_at_the_next_check() {
+    const CRLS: usize = 24;
+    let pa = Pa::new(CRLS);
+    // How many checks an uninterrupted PA makes: at least one per CRL per pass.
+    let counting = CountingClock::new(Instant::now(), Duration::ZERO);
+    pa.verify(&Budget::until(&counting, Instant::now() + DEADLINE))
+        .expect("not interrupted");
+    let total = counting.reads.get();
+    let before_chain = 3 + DG2_LEN / passive::HASH_CHUNK;
+    assert!(total >= before_chain + 2 * CRLS, "{total} checks");
+
+    // The flag goes up halfway through the CRLs; the next check stops PA.
+    let flag = AtomicBool::new(false);
+    let raise_at = before_chain + CRLS;
+    let clock = CountingClock {
+        raise_at: Some((raise_at, &flag)),
+        ..CountingClock::new(Instant::now(), Duration::ZERO)
+    };
+    let budget = Budget::until(&clock, Instant::now() + DEADLINE).with_cancel(Some(&flag));
+    assert_eq!(pa.verify(&budget).map(|_| ()), Err(Interrupted::Cancelled));
+    // The check after the raising one saw the flag before reading the clock again.
+    assert_eq!(clock.reads.get(), raise_at);
+}
+
+#[test]
+fn a_cancel_before_pa_starts_does_no_work() {
+    let pa = Pa::new(4);
+    let flag = AtomicBool::new(true);
+    let clock = CountingClock::new(Instant::now(), Duration::ZERO);
+    let budget = Budget::until(&clock, Instant::now() + DEADLINE).with_cancel(Some(&flag));
+    assert_eq!(pa.verify(&budget).map(|_| ()), Err(Interrupted::Cancelled));
+    assert_eq!(clock.reads.get(), 0);
 }

@@ -22,6 +22,7 @@ use crate::auth::chip::{
     ChipAuthError, ChipAuthOutcome, ChipAuthStep, ChipAuthentication, ChipKey,
 };
 use crate::auth::passive::{self, CheckResult, PaReport, TrustStore};
+use crate::budget::Budget;
 use crate::crypto::domain_params::Group;
 use crate::crypto::random::RandomSource;
 use crate::error::ChipError;
@@ -164,8 +165,13 @@ impl AuthenticationHooks for ChipAuthenticity {
         }
     }
 
-    fn after_read(&mut self, files: &RawFiles) -> Result<Vec<CheckOutcome>, ChipError> {
-        let pa = passive::verify_files(files, &self.trust, self.now);
+    fn after_read(
+        &mut self,
+        files: &RawFiles,
+        budget: &Budget<'_>,
+    ) -> Result<Vec<CheckOutcome>, ChipError> {
+        // Interrupted: the read ends with Timeout/Cancelled and the report keeps PA "not run".
+        let pa = passive::verify_files(files, &self.trust, self.now, budget)?;
         self.set(|r| {
             r.dg_hashes = pa.dg_hashes.clone();
             r.sod_signature = pa.sod_signature.clone();

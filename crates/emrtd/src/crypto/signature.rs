@@ -148,6 +148,36 @@ impl HashAlgorithm {
         }
     }
 
+    /// The hash of `data`, fed `chunk` bytes at a time with `between` called before each chunk:
+    /// an `Err` from it stops the hashing (a deadline or a cancel while a large data group is
+    /// hashed). The digest equals [`digest`](Self::digest)'s.
+    pub fn digest_in_chunks<E>(
+        self,
+        data: &[u8],
+        chunk: usize,
+        between: impl FnMut() -> Result<(), E>,
+    ) -> Result<Vec<u8>, E> {
+        fn run<D: Digest, E>(
+            data: &[u8],
+            chunk: usize,
+            mut between: impl FnMut() -> Result<(), E>,
+        ) -> Result<Vec<u8>, E> {
+            let mut hasher = D::new();
+            for part in data.chunks(chunk.max(1)) {
+                between()?;
+                hasher.update(part);
+            }
+            Ok(hasher.finalize().to_vec())
+        }
+        match self {
+            Self::Sha1 => run::<Sha1, E>(data, chunk, between),
+            Self::Sha224 => run::<Sha224, E>(data, chunk, between),
+            Self::Sha256 => run::<Sha256, E>(data, chunk, between),
+            Self::Sha384 => run::<Sha384, E>(data, chunk, between),
+            Self::Sha512 => run::<Sha512, E>(data, chunk, between),
+        }
+    }
+
     /// The length of a digest in bytes.
     pub fn output_len(self) -> usize {
         match self {
@@ -402,7 +432,7 @@ pub fn verify_ecdsa_prehash(
                 .map_err(|_| SignatureError::Invalid)
         }};
     }
-    use crate::crypto::domain_params::brainpool_small::{p192r1, p224r1, p320r1};
+    use crate::crypto::domain_params::brainpool::{p192r1, p224r1, p320r1, p512r1};
     match curve {
         NamedCurve::NistP192 => verify!(p192::NistP192),
         NamedCurve::NistP224 => verify!(p224::NistP224),
@@ -415,7 +445,7 @@ pub fn verify_ecdsa_prehash(
         NamedCurve::BrainpoolP256r1 => verify!(bp256::BrainpoolP256r1),
         NamedCurve::BrainpoolP384r1 => verify!(bp384::BrainpoolP384r1),
         NamedCurve::BrainpoolP512r1 => {
-            verify!(crate::crypto::domain_params::brainpool_p512r1::BrainpoolP512r1)
+            verify!(p512r1::BrainpoolP512r1)
         }
     }
 }

@@ -570,9 +570,16 @@ mod tests {
         let cc = chip.mac(&dos).expect("mac");
         dos.extend(tlv::encode(DO_8E, &cc));
         let resp = ResponseApdu::new(dos, StatusWord::OK);
+        let refused = reader.unprotect_response(&resp);
+        assert_eq!(refused, Err(SmError::MissingStatusObject));
+        // At the desk: a genuine chip always sends DO'99' (ICAO 9303-11 §9.8), so this chip is
+        // not genuine — formerly "unsupported", as any other secure messaging error.
+        let e = crate::ChipError::from(refused.expect_err("refused"));
         assert_eq!(
-            reader.unprotect_response(&resp),
-            Err(SmError::MissingStatusObject)
+            e.failure(),
+            crate::ChipFailure::NotGenuine {
+                check: "secure_messaging"
+            }
         );
     }
 

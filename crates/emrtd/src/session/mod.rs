@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use crate::access::AccessKey;
 use crate::auth::passive::Sod;
+use crate::budget::{Budget, Clock};
 use crate::error::{AccessProtocol, ChipError, Downgrade};
 use crate::exchange::{CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep};
 use crate::iso7816::apdu::{CommandApdu, LengthForm, ResponseApdu};
@@ -267,10 +268,23 @@ impl ReadSession {
 
     // Outputs.
 
-    /// What to do now.
+    /// What to do now. Work without chip I/O (Passive Authentication after the last file) sees
+    /// the cancel flag but not the time passing while it runs: callers with a clock use
+    /// [`poll_clocked`](Self::poll_clocked).
     pub fn poll(&mut self, now: Instant) -> Action {
         let action = match &mut self.state {
-            SessionState::Reading(r) => r.poll(now),
+            SessionState::Reading(r) => r.poll(now, None),
+            SessionState::Done { .. } => Action::Done,
+        };
+        self.settle();
+        action
+    }
+
+    /// [`poll`](Self::poll) at `clock.now()`, reading `clock` again inside Passive Authentication
+    /// so the deadline stays live through its hashes, chain, CRLs and signature.
+    pub fn poll_clocked(&mut self, clock: &dyn Clock) -> Action {
+        let action = match &mut self.state {
+            SessionState::Reading(r) => r.poll(clock.now(), Some(clock)),
             SessionState::Done { .. } => Action::Done,
         };
         self.settle();
@@ -465,8 +479,8 @@ impl Reading {
         self.ready = None;
     }
 
-    /// What to do now.
-    fn poll(&mut self, now: Instant) -> Action {
+    /// What to do now; `clock` (when given) keeps the deadline live inside local work.
+    fn poll(&mut self, now: Instant, clock: Option<&dyn Clock>) -> Action {
         if self.result.is_some() {
             return Action::Done;
         }
@@ -499,7 +513,7 @@ impl Reading {
                     }
                 };
             }
-            if let Err(e) = self.plan() {
+            if let Err(e) = self.plan(clock) {
                 self.fail(e);
             }
             if self.result.is_some() {
@@ -517,7 +531,7 @@ impl Reading {
     }
 
     /// Readies the next command of the current stage, or moves to the next stage.
-    fn plan(&mut self) -> Result<(), ChipError> {
+    fn plan(&mut self, clock: Option<&dyn Clock>) -> Result<(), ChipError> {
         match &mut self.stage {
             Stage::MasterFile { queue } => {
                 if self.current.is_none() {
@@ -551,7 +565,7 @@ impl Reading {
                                 Some(FileRead::new(file, optional, self.opts.max_file_len));
                         }
                         None => {
-                            self.finish();
+                            self.finish(clock);
                             return Ok(());
                         }
                     }
@@ -1091,9 +1105,16 @@ impl Reading {
             .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
     }
 
-    fn finish(&mut self) {
+    fn finish(&mut self, clock: Option<&dyn Clock>) {
         self.events.push_back(Event::Phase(Phase::Finishing));
-        let mut result = self.build_result();
+        let deadline = self.started + self.opts.deadline;
+        let cancel = self.opts.cancel.clone();
+        let budget = match clock {
+            Some(clock) => Budget::until(clock, deadline),
+            None => Budget::unlimited(),
+        }
+        .with_cancel(cancel.as_deref());
+        let mut result = self.build_result(&budget);
         // Passive Authentication ran in between: a read stopped meanwhile has no result. (The
         // deadline needs the time after it: the driver checks that.)
         if self.cancelled() {

@@ -26,11 +26,12 @@ pub struct ReadOptions {
     /// (`Downgrade::DataGroupNotRead`); one not asked for never counts.
     pub optional_files: Vec<LdsFile>,
     /// The whole read must end within this time: checked before every command, around Chip and
-    /// Active Authentication (exchanges like any other) and, by the driver, after Passive
-    /// Authentication (a read whose PA ends past the deadline is a `Timeout`, not a result).
+    /// Active Authentication (exchanges like any other), inside Passive Authentication (per DG
+    /// hash chunk, CSCA, CRL and around EF.SOD's signature, when the session is polled with a
+    /// clock: `ReadSession::poll_clocked`, as the driver does) and, by the driver, after it.
     pub deadline: Duration,
-    /// Set from outside to stop the read: checked as the deadline is, and after Passive
-    /// Authentication; the read ends with `ChipError::Cancelled`.
+    /// Set from outside to stop the read: checked as the deadline is (inside Passive
+    /// Authentication too); the read ends with `ChipError::Cancelled`.
     pub cancel: Option<Arc<AtomicBool>>,
     /// A card that left must be back within this time.
     pub card_return_timeout: Duration,

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::access::AccessKey;
+use crate::budget::Budget;
 use crate::checks::{Check, CheckOutcome};
 use crate::error::{AccessProtocol, ChipError, KeyKind};
 use crate::lds::card_access::CardAccess;
@@ -108,8 +109,8 @@ impl ChipRead {
 
 impl Reading {
     /// The result from everything read (runs the hooks' `after_read`, i.e. Passive Authentication).
-    pub(super) fn build_result(&mut self) -> Result<ChipRead, ChipError> {
-        let pa_checks = self.opts.hooks.after_read(&self.files)?;
+    pub(super) fn build_result(&mut self, budget: &Budget<'_>) -> Result<ChipRead, ChipError> {
+        let pa_checks = self.opts.hooks.after_read(&self.files, budget)?;
         self.checks.extend(pa_checks);
         self.check_downgrades()?;
         let lds = |file: LdsFile| move |error| ChipError::Lds { file, error };

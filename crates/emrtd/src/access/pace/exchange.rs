@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{Pace, PacePassword, PaceStep};
 use crate::access::{AccessKey, AccessPlan, AccessSelector, BacOnly};
-use crate::error::{AccessProtocol, ChipError, Downgrade};
+use crate::error::{AccessProtocol, ChipError};
 use crate::exchange::{
     Check, CheckOutcome, Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep,
 };
@@ -83,13 +83,10 @@ impl AccessSelector for PreferPace {
         card_access: Option<&CardAccess>,
         key: &AccessKey,
     ) -> Result<AccessPlan, ChipError> {
-        let infos = match card_access {
-            // Unreadable PACEInfos must not turn into "no PACE": that would be a fall back to BAC.
-            Some(ca) => SecurityInfos::parse(ca.raw()).map_err(|e| {
-                ChipError::Downgrade(Downgrade::CardAccessUnreadable(e.to_string()))
-            })?,
-            None => SecurityInfos::default(),
-        };
+        // Unreadable PACEInfos never get here as "no PACE" (a fall back to BAC): the session
+        // refuses an EF.CardAccess that does not parse (`Downgrade::CardAccessUnreadable`).
+        let none = SecurityInfos::default();
+        let infos = card_access.map_or(&none, |ca| ca.security_infos());
         let Some(info) = infos.best_pace() else {
             if infos.pace_infos().next().is_some() && matches!(key, AccessKey::Can(_)) {
                 return Err(ChipError::AccessUnsupported(

@@ -12,7 +12,8 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::name::Name;
 
-use crate::checks::CheckResult;
+use crate::budget::{Budget, Interrupted};
+use crate::checks::{CheckResult, NamedCheck};
 use crate::crypto::signature::{self, SignatureError};
 
 const ID_CE_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
@@ -126,6 +127,22 @@ pub fn basic_constraints(cert: &Certificate, what: &str, ca: bool) -> CheckResul
     }
 }
 
+/// A CSCA's own steps wherever it anchors something (a Document Signer, a master-list signer):
+/// `csca_validity` at `now`, `csca_basic_constraints` (a CA), `csca_key_usage` (keyCertSign).
+pub fn csca_profile(csca: &Certificate, now: SystemTime) -> [NamedCheck; 3] {
+    [
+        NamedCheck::new("csca_validity", validity(csca, "CSCA", now)),
+        NamedCheck::new(
+            "csca_basic_constraints",
+            basic_constraints(csca, "CSCA", true),
+        ),
+        NamedCheck::new(
+            "csca_key_usage",
+            key_usage(csca, "CSCA", "keyCertSign", |k| k.key_cert_sign()),
+        ),
+    ]
+}
+
 /// extendedKeyUsage lists `purpose`.
 pub fn has_extended_key_usage(cert: &Certificate, purpose: &ObjectIdentifier) -> bool {
     matches!(
@@ -159,28 +176,45 @@ pub fn verified_crls<'a>(
     signers: &[&Certificate],
     crls: &'a [CertificateList],
 ) -> Vec<&'a CertificateList> {
-    crls.iter()
+    // An unlimited budget never interrupts.
+    verified_crls_within(issuer, signers, crls, &Budget::unlimited()).unwrap_or_default()
+}
+
+/// [`verified_crls`], checking `budget` before each CRL's signatures.
+pub fn verified_crls_within<'a>(
+    issuer: &Name,
+    signers: &[&Certificate],
+    crls: &'a [CertificateList],
+    budget: &Budget<'_>,
+) -> Result<Vec<&'a CertificateList>, Interrupted> {
+    let mut verified = Vec::new();
+    for crl in crls
+        .iter()
         .filter(|crl| &crl.tbs_cert_list.issuer == issuer)
-        .filter(|crl| {
-            let Ok(tbs) = crl.tbs_cert_list.to_der() else {
-                return false;
-            };
-            let Some(sig) = crl.signature.as_bytes() else {
-                return false;
-            };
-            signers.iter().any(|s| {
-                s.tbs_certificate().subject() == issuer
-                    && signature::verify(
-                        s.tbs_certificate().subject_public_key_info(),
-                        &crl.signature_algorithm,
-                        None,
-                        &tbs,
-                        sig,
-                    )
-                    .is_ok()
-            })
-        })
-        .collect()
+    {
+        budget.check()?;
+        let Ok(tbs) = crl.tbs_cert_list.to_der() else {
+            continue;
+        };
+        let Some(sig) = crl.signature.as_bytes() else {
+            continue;
+        };
+        let signed = signers.iter().any(|s| {
+            s.tbs_certificate().subject() == issuer
+                && signature::verify(
+                    s.tbs_certificate().subject_public_key_info(),
+                    &crl.signature_algorithm,
+                    None,
+                    &tbs,
+                    sig,
+                )
+                .is_ok()
+        });
+        if signed {
+            verified.push(crl);
+        }
+    }
+    Ok(verified)
 }
 
 /// What the CRLs say about a certificate.

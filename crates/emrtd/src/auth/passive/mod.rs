@@ -4,6 +4,9 @@
 //! *what* failed; [`PaReport::verdict`] turns any failure into `chip.not_genuine`.
 //!
 //! No I/O and no clock: the files and the time come in (only [`TrustStore::load_dir`] reads files).
+//! The read's deadline and cancel flag come in as a [`Budget`], checked inside every stage: before
+//! each data group and each 16 KiB of it, before each CSCA tried and each CRL verified, before and
+//! after EF.SOD's signature. An interrupted PA returns [`Interrupted`], never a report.
 
 pub mod chain;
 pub mod sod;
@@ -13,21 +16,40 @@ use std::time::SystemTime;
 
 use elliptic_curve::subtle::ConstantTimeEq;
 
+use crate::budget::{Budget, Interrupted};
 use crate::checks::first_failed_step;
 pub use crate::checks::{CheckResult, NamedCheck, PaReport};
 pub use crate::crypto::signature::{HashAlgorithm, SignatureError};
 use crate::lds::{LdsFile, RawFiles};
-pub use sod::{Sod, SodError};
+pub use sod::{SignerError, Sod, SodError};
 pub use trust_store::{TrustError, TrustStore, VerifiedMasterList};
 
-/// Passive Authentication of `ef_sod` over the data groups `(number, bytes)` at time `now`.
-/// `chip_auth` and `active_auth` start as "not run"; the CA/AA steps fill them in.
+/// How much of a data group is hashed between two budget checks: a 512 KiB DG2 is 32 checks, each
+/// one atomic load and one clock read next to ~10 µs of SHA-256.
+pub const HASH_CHUNK: usize = 16 * 1024;
+
+/// Passive Authentication of `ef_sod` over the data groups `(number, bytes)` at time `now`, with
+/// no deadline. `chip_auth` and `active_auth` start as "not run"; the CA/AA steps fill them in.
 pub fn verify(
     ef_sod: &[u8],
     data_groups: &[(u8, &[u8])],
     trust: &TrustStore,
     now: SystemTime,
 ) -> PaReport {
+    // An unlimited budget never interrupts; were it to, "not run" is still not a pass.
+    verify_within(ef_sod, data_groups, trust, now, &Budget::unlimited())
+        .unwrap_or_else(|_| PaReport::not_run())
+}
+
+/// [`verify`] that stops with [`Interrupted`] at the first check of `budget` that fails.
+pub fn verify_within(
+    ef_sod: &[u8],
+    data_groups: &[(u8, &[u8])],
+    trust: &TrustStore,
+    now: SystemTime,
+    budget: &Budget<'_>,
+) -> Result<PaReport, Interrupted> {
+    budget.check()?;
     let mut report = PaReport::not_run();
     let sod = match Sod::parse(ef_sod) {
         Ok(s) => s,
@@ -36,10 +58,10 @@ pub fn verify(
             let reason = format!("EF.SOD: {e}");
             report.dg_hashes = CheckResult::Fail(reason.clone());
             report.sod_signature = CheckResult::Fail(reason);
-            return report;
+            return Ok(report);
         }
     };
-    report.dg_hashes = check_hashes(&sod, data_groups);
+    report.dg_hashes = check_hashes(&sod, data_groups, budget)?;
     let ds = match sod.document_signer() {
         Ok(ds) => ds,
         // ICAO 9303 Part 10 lets EF.SOD omit the DS certificate, to be fetched from the PKD; this
@@ -52,16 +74,16 @@ pub fn verify(
             report.sod_signature =
                 CheckResult::NotSupported("not run: no Document Signer certificate".into());
             report.ds_revocation = CheckResult::NotSupported("the chain failed".into());
-            return report;
+            return Ok(report);
         }
         Err(e) => {
             report.sod_signature = CheckResult::Fail(e.to_string());
-            return report;
+            return Ok(report);
         }
     };
     // Trust first, arithmetic after: the DS key (chosen by whoever made the chip) is used only
     // once the trust store vouches for its certificate.
-    let chain = check_chain(&ds, trust, now);
+    let chain = check_chain(&ds, trust, now, budget)?;
     report.ds_chain = chain.chain;
     report.ds_revocation = chain.revocation;
     report.pki = chain.steps;
@@ -73,9 +95,14 @@ pub fn verify(
     } else if report.ds_revocation.is_fail() {
         CheckResult::NotSupported(format!("not run: {}", reason(&report.ds_revocation)))
     } else {
-        check_sod_signature(&sod, &ds)
+        budget.check()?;
+        let result = check_sod_signature(&sod, &ds);
+        // One signature can be slow (RSA-4096, explicit curves): a result that came after the
+        // deadline or the cancel is not used.
+        budget.check()?;
+        result
     };
-    report
+    Ok(report)
 }
 
 fn reason(c: &CheckResult) -> &str {
@@ -85,8 +112,13 @@ fn reason(c: &CheckResult) -> &str {
     }
 }
 
-/// [`verify`] over the files a read session collected.
-pub fn verify_files(files: &RawFiles, trust: &TrustStore, now: SystemTime) -> PaReport {
+/// [`verify_within`] over the files a read session collected.
+pub fn verify_files(
+    files: &RawFiles,
+    trust: &TrustStore,
+    now: SystemTime,
+    budget: &Budget<'_>,
+) -> Result<PaReport, Interrupted> {
     let dgs: Vec<(u8, &[u8])> = files
         .iter()
         .filter_map(|(f, b)| match f {
@@ -95,10 +127,10 @@ pub fn verify_files(files: &RawFiles, trust: &TrustStore, now: SystemTime) -> Pa
         })
         .collect();
     match files.get(LdsFile::Sod) {
-        Some(sod) => verify(sod, &dgs, trust, now),
+        Some(sod) => verify_within(sod, &dgs, trust, now, budget),
         None => {
             let missing = CheckResult::Fail("EF.SOD was not read".into());
-            PaReport {
+            Ok(PaReport {
                 dg_hashes: missing.clone(),
                 sod_signature: missing,
                 ds_chain: CheckResult::NotSupported("no EF.SOD".into()),
@@ -106,25 +138,37 @@ pub fn verify_files(files: &RawFiles, trust: &TrustStore, now: SystemTime) -> Pa
                 chip_auth: CheckResult::NotSupported("not run".into()),
                 active_auth: CheckResult::NotSupported("not run".into()),
                 pki: Vec::new(),
-            }
+            })
         }
     }
 }
 
-fn check_hashes(sod: &Sod, data_groups: &[(u8, &[u8])]) -> CheckResult {
+fn check_hashes(
+    sod: &Sod,
+    data_groups: &[(u8, &[u8])],
+    budget: &Budget<'_>,
+) -> Result<CheckResult, Interrupted> {
     if data_groups.is_empty() {
-        return CheckResult::NotSupported("no data group was read".into());
+        return Ok(CheckResult::NotSupported("no data group was read".into()));
     }
     for (n, bytes) in data_groups {
         let Some(expected) = sod.hash_of(*n) else {
-            return CheckResult::Fail(format!("DG{n} is not listed in EF.SOD"));
+            return Ok(CheckResult::Fail(format!("DG{n} is not listed in EF.SOD")));
         };
-        let actual = sod.hash_algorithm.digest(bytes);
+        // Checked before every chunk (so at least once per data group, even an empty one).
+        let actual = sod
+            .hash_algorithm
+            .digest_in_chunks(bytes, HASH_CHUNK, || budget.check())?;
+        if bytes.is_empty() {
+            budget.check()?;
+        }
         if !bool::from(actual.as_slice().ct_eq(expected)) {
-            return CheckResult::Fail(format!("DG{n} does not match its hash in EF.SOD"));
+            return Ok(CheckResult::Fail(format!(
+                "DG{n} does not match its hash in EF.SOD"
+            )));
         }
     }
-    CheckResult::Pass
+    Ok(CheckResult::Pass)
 }
 
 fn check_sod_signature(sod: &Sod, ds: &x509_cert::Certificate) -> CheckResult {
@@ -132,30 +176,16 @@ fn check_sod_signature(sod: &Sod, ds: &x509_cert::Certificate) -> CheckResult {
         Ok(s) => s,
         Err(e) => return CheckResult::Fail(e.to_string()),
     };
-    let Some(digest_alg) = HashAlgorithm::from_oid(&signer.digest_alg.oid) else {
-        return CheckResult::NotSupported(format!("digest algorithm {}", signer.digest_alg.oid));
-    };
-    let message_digest = match sod.message_digest() {
-        Ok(d) => d,
-        Err(e) => return CheckResult::Fail(e.to_string()),
-    };
-    if message_digest != digest_alg.digest(&sod.content) {
-        return CheckResult::Fail("messageDigest does not match the LDS security object".into());
-    }
-    let signed = match sod.signed_attributes_der() {
-        Ok(s) => s,
-        Err(e) => return CheckResult::Fail(e.to_string()),
-    };
-    match crate::crypto::signature::verify(
-        ds.tbs_certificate().subject_public_key_info(),
-        &signer.signature_algorithm,
-        Some(digest_alg),
-        &signed,
-        signer.signature.as_bytes(),
-    ) {
+    let key = ds.tbs_certificate().subject_public_key_info();
+    match sod::verify_signer(signer, &sod.content, key) {
         Ok(()) => CheckResult::Pass,
-        Err(SignatureError::Unsupported(r)) => CheckResult::NotSupported(r),
-        Err(e) => CheckResult::Fail(format!("EF.SOD signature: {e}")),
+        Err(e @ SignerError::UnsupportedDigest(_)) => CheckResult::NotSupported(e.to_string()),
+        Err(SignerError::Signature(SignatureError::Unsupported(r))) => CheckResult::NotSupported(r),
+        Err(SignerError::MessageDigest) => {
+            CheckResult::Fail("messageDigest does not match the LDS security object".into())
+        }
+        Err(SignerError::Malformed(r)) => CheckResult::Fail(r),
+        Err(SignerError::Signature(e)) => CheckResult::Fail(format!("EF.SOD signature: {e}")),
     }
 }
 
@@ -171,14 +201,20 @@ struct ChainOutcome {
 /// digitalSignature; CSCA: a CA, keyCertSign), the CSCA not revoked, and the CSCA's CRLs. Of
 /// several CSCAs whose key verifies the DS (a CSCA and its link or renewed certificates share a
 /// key), the first that passes every step anchors the chain; else the first one's steps are told.
-fn check_chain(ds: &x509_cert::Certificate, trust: &TrustStore, now: SystemTime) -> ChainOutcome {
+/// `budget` is checked before each CSCA and each CRL signature.
+fn check_chain(
+    ds: &x509_cert::Certificate,
+    trust: &TrustStore,
+    now: SystemTime,
+    budget: &Budget<'_>,
+) -> Result<ChainOutcome, Interrupted> {
     if trust.is_empty() {
         let r = CheckResult::NotSupported("no CSCA certificates are configured".into());
-        return ChainOutcome {
+        return Ok(ChainOutcome {
             chain: r.clone(),
             revocation: r,
             steps: Vec::new(),
-        };
+        });
     }
     let ds_steps = [
         NamedCheck::new("ds_validity", chain::validity(ds, "Document Signer", now)),
@@ -201,12 +237,17 @@ fn check_chain(ds: &x509_cert::Certificate, trust: &TrustStore, now: SystemTime)
         .iter()
         .filter(|c| chain::could_have_issued(c, ds))
     {
+        budget.check()?;
         if let Err(e) = chain::verify_issued_by(ds, csca) {
             last_error = Some(e);
             continue;
         }
-        let csca_crls =
-            chain::verified_crls(csca.tbs_certificate().issuer(), &signers, trust.crls());
+        let csca_crls = chain::verified_crls_within(
+            csca.tbs_certificate().issuer(),
+            &signers,
+            trust.crls(),
+            budget,
+        )?;
         let csca_revocation = match chain::revocation(csca, &csca_crls, now) {
             chain::Revocation::Revoked => {
                 CheckResult::Fail("the CSCA certificate is revoked".into())
@@ -219,28 +260,18 @@ fn check_chain(ds: &x509_cert::Certificate, trust: &TrustStore, now: SystemTime)
         };
         let mut steps = vec![NamedCheck::new("ds_issuer", CheckResult::Pass)];
         steps.extend(ds_steps.iter().cloned());
-        steps.extend([
-            NamedCheck::new("csca_validity", chain::validity(csca, "CSCA", now)),
-            NamedCheck::new(
-                "csca_basic_constraints",
-                chain::basic_constraints(csca, "CSCA", true),
-            ),
-            NamedCheck::new(
-                "csca_key_usage",
-                chain::key_usage(csca, "CSCA", "keyCertSign", |k| k.key_cert_sign()),
-            ),
-            NamedCheck::new("csca_revocation", csca_revocation),
-        ]);
+        steps.extend(chain::csca_profile(csca, now));
+        steps.push(NamedCheck::new("csca_revocation", csca_revocation));
         let passes = !steps.iter().any(|s| s.result.is_fail());
         if passes {
-            return finish(ds, csca, steps, &signers, trust, now);
+            return finish(ds, csca, steps, &signers, trust, now, budget);
         }
         if first.is_none() {
             first = Some((steps, csca));
         }
     }
     if let Some((steps, csca)) = first {
-        return finish(ds, csca, steps, &signers, trust, now);
+        return finish(ds, csca, steps, &signers, trust, now, budget);
     }
     let issuer = match last_error {
         Some(SignatureError::Unsupported(r)) => CheckResult::NotSupported(r),
@@ -255,11 +286,11 @@ fn check_chain(ds: &x509_cert::Certificate, trust: &TrustStore, now: SystemTime)
         CheckResult::Fail(r) => CheckResult::Fail(format!("ds_issuer: {r}")),
         other => other,
     };
-    ChainOutcome {
+    Ok(ChainOutcome {
         chain,
         revocation: CheckResult::NotSupported("the chain failed".into()),
         steps,
-    }
+    })
 }
 
 /// The chain's verdict from its steps, then the DS's revocation and the `crl_validity` step over
@@ -271,12 +302,18 @@ fn finish(
     signers: &[&x509_cert::Certificate],
     trust: &TrustStore,
     now: SystemTime,
-) -> ChainOutcome {
+    budget: &Budget<'_>,
+) -> Result<ChainOutcome, Interrupted> {
     let chain = match first_failed_step(&steps) {
         Some(failed) => CheckResult::Fail(failed),
         None => CheckResult::Pass,
     };
-    let crls = chain::verified_crls(csca.tbs_certificate().subject(), signers, trust.crls());
+    let crls = chain::verified_crls_within(
+        csca.tbs_certificate().subject(),
+        signers,
+        trust.crls(),
+        budget,
+    )?;
     let revocation = match chain::revocation(ds, &crls, now) {
         chain::Revocation::Revoked => {
             CheckResult::Fail("the Document Signer certificate is revoked".into())
@@ -291,9 +328,9 @@ fn finish(
         "crl_validity",
         chain::crl_validity(&crls, now),
     ));
-    ChainOutcome {
+    Ok(ChainOutcome {
         chain,
         revocation,
         steps,
-    }
+    })
 }

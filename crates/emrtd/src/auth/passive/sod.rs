@@ -7,10 +7,10 @@ use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::asn1::{OctetString, SetOfVec};
 use der::{Decode, Encode, Tagged};
-use spki::AlgorithmIdentifierOwned;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
 
-use crate::crypto::signature::HashAlgorithm;
+use crate::crypto::signature::{self, HashAlgorithm, SignatureError};
 
 /// Why EF.SOD could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,4 +208,58 @@ pub fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
             super::chain::subject_key_id(cert).is_some_and(|k| k == ski.0.as_bytes())
         }
     }
+}
+
+/// Why a CMS signer's proof over its content failed (RFC 5652 §5.4): the one step EF.SOD and a
+/// master list share.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignerError {
+    /// The SignerInfo's digest algorithm is not one this crate has.
+    #[error("digest algorithm {0}")]
+    UnsupportedDigest(ObjectIdentifier),
+    /// No signed attributes, no messageDigest among them, or not DER-encodable; says which.
+    #[error("{0}")]
+    Malformed(String),
+    /// The messageDigest attribute differs from the digest of the content.
+    #[error("messageDigest does not match the signed content")]
+    MessageDigest,
+    /// The signature over the DER signed attributes does not verify with the key.
+    #[error(transparent)]
+    Signature(SignatureError),
+}
+
+/// Verifies `signer` over `content` with `key`: messageDigest = H(content) with the SignerInfo's
+/// digest algorithm, then the signature over the signed attributes' DER as signed (a SET OF, tag
+/// 0x31, not the `[0] IMPLICIT` form). The caller decides that `key` may be used (trust first).
+pub fn verify_signer(
+    signer: &SignerInfo,
+    content: &[u8],
+    key: &SubjectPublicKeyInfoOwned,
+) -> Result<(), SignerError> {
+    let digest_alg = HashAlgorithm::from_oid(&signer.digest_alg.oid)
+        .ok_or(SignerError::UnsupportedDigest(signer.digest_alg.oid))?;
+    let attrs = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or_else(|| SignerError::Malformed("no signed attributes".into()))?;
+    let digest = attrs
+        .iter()
+        .find(|a| a.oid == ID_MESSAGE_DIGEST)
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .ok_or_else(|| SignerError::Malformed("no messageDigest attribute".into()))?;
+    if digest.as_bytes() != digest_alg.digest(content).as_slice() {
+        return Err(SignerError::MessageDigest);
+    }
+    let signed = attrs
+        .to_der()
+        .map_err(|e| SignerError::Malformed(e.to_string()))?;
+    signature::verify(
+        key,
+        &signer.signature_algorithm,
+        Some(digest_alg),
+        &signed,
+        signer.signature.as_bytes(),
+    )
+    .map_err(SignerError::Signature)
 }

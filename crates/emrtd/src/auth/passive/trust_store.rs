@@ -19,9 +19,8 @@ use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 
 use super::chain;
-use super::sod::{ID_MESSAGE_DIGEST, identifies};
+use super::sod::{SignerError, identifies, verify_signer};
 use crate::checks::{CheckResult, NamedCheck, first_failed_step};
-use crate::crypto::signature::{self, HashAlgorithm};
 
 /// id-icao-cscaMasterList (ICAO 9303-12 §9): the eContentType of a CSCA master list.
 pub const ID_CSCA_MASTER_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.2");
@@ -316,34 +315,17 @@ impl TrustStore {
             checks.push(step);
         }
 
-        let digest_alg = HashAlgorithm::from_oid(&signer.digest_alg.oid)
-            .ok_or_else(|| TrustError::MasterList(format!("digest {}", signer.digest_alg.oid)))?;
-        let attrs = signer
-            .signed_attrs
-            .as_ref()
-            .ok_or_else(|| TrustError::MasterList("no signed attributes".into()))?;
-        let digest = attrs
-            .iter()
-            .find(|a| a.oid == ID_MESSAGE_DIGEST)
-            .and_then(|a| a.values.iter().next())
-            .and_then(|v| v.decode_as::<OctetString>().ok())
-            .ok_or_else(|| TrustError::MasterList("no messageDigest".into()))?;
-        if digest.as_bytes() != digest_alg.digest(&content).as_slice() {
-            return refused(
-                "ml_message_digest",
-                "messageDigest differs from the content".into(),
-            );
-        }
-        checks.push(NamedCheck::new("ml_message_digest", CheckResult::Pass));
-        let signed = attrs.to_der().map_err(|e| ml(&e))?;
-        if let Err(e) = signature::verify(
-            signer_cert.tbs_certificate().subject_public_key_info(),
-            &signer.signature_algorithm,
-            Some(digest_alg),
-            &signed,
-            signer.signature.as_bytes(),
-        ) {
-            return refused("ml_signature", e.to_string());
+        let key = signer_cert.tbs_certificate().subject_public_key_info();
+        match verify_signer(signer, &content, key) {
+            Ok(()) => checks.push(NamedCheck::new("ml_message_digest", CheckResult::Pass)),
+            Err(SignerError::MessageDigest) => {
+                return refused(
+                    "ml_message_digest",
+                    "messageDigest differs from the content".into(),
+                );
+            }
+            Err(SignerError::Signature(e)) => return refused("ml_signature", e.to_string()),
+            Err(e) => return Err(TrustError::MasterList(e.to_string())),
         }
         checks.push(NamedCheck::new("ml_signature", CheckResult::Pass));
         Ok(VerifiedMasterList {
@@ -374,16 +356,11 @@ impl TrustStore {
                 chain::revocation(signer, &crls, now),
                 chain::Revocation::Revoked
             );
+            let [validity, basic_constraints, key_usage] = chain::csca_profile(csca, now);
             let steps = [
-                NamedCheck::new("csca_validity", chain::validity(csca, "CSCA", now)),
-                NamedCheck::new(
-                    "csca_basic_constraints",
-                    chain::basic_constraints(csca, "CSCA", true),
-                ),
-                NamedCheck::new(
-                    "csca_key_usage",
-                    chain::key_usage(csca, "CSCA", "keyCertSign", |k| k.key_cert_sign()),
-                ),
+                validity,
+                basic_constraints,
+                key_usage,
                 NamedCheck::new(
                     "ml_signer_revocation",
                     if revoked {

@@ -28,18 +28,18 @@ pub enum NamedCurve {
     NistP384,
     /// NIST P-521 (secp521r1); parameter 18. The `p521` crate.
     NistP521,
-    /// brainpoolP192r1 (RFC 5639 §3.2); parameter 9. Defined in this crate (`brainpool_small`) on
+    /// brainpoolP192r1 (RFC 5639 §3.2); parameter 9. Defined in this crate (`brainpool`) on
     /// RustCrypto's primefield/primeorder, as are P224r1, P320r1.
     BrainpoolP192r1,
-    /// brainpoolP224r1 (RFC 5639 §3.3); parameter 11. Defined in `brainpool_small`.
+    /// brainpoolP224r1 (RFC 5639 §3.3); parameter 11. Defined in `brainpool`.
     BrainpoolP224r1,
     /// brainpoolP256r1 (RFC 5639 §3.4); parameter 13. The `bp256` crate.
     BrainpoolP256r1,
-    /// brainpoolP320r1 (RFC 5639 §3.5); parameter 14. Defined in `brainpool_small`.
+    /// brainpoolP320r1 (RFC 5639 §3.5); parameter 14. Defined in `brainpool`.
     BrainpoolP320r1,
     /// brainpoolP384r1 (RFC 5639 §3.6); parameter 16. The `bp384` crate.
     BrainpoolP384r1,
-    /// brainpoolP512r1 (RFC 5639 §3.7); parameter 17. Defined in this crate (`brainpool_p512r1`)
+    /// brainpoolP512r1 (RFC 5639 §3.7); parameter 17. Defined in this crate (`brainpool`)
     /// on RustCrypto's primefield/primeorder.
     BrainpoolP512r1,
 }
@@ -112,7 +112,7 @@ impl fmt::Debug for dyn EcGroup {
 
 /// Returns the implementation for a curve.
 pub fn group(curve: NamedCurve) -> &'static dyn EcGroup {
-    use super::brainpool_small::{p192r1, p224r1, p320r1};
+    use super::brainpool::{p192r1, p224r1, p320r1, p512r1};
     match curve {
         NamedCurve::NistP192 => {
             &RustCryptoCurve::<p192::NistP192>(NamedCurve::NistP192, PhantomData)
@@ -145,10 +145,7 @@ pub fn group(curve: NamedCurve) -> &'static dyn EcGroup {
             &RustCryptoCurve::<bp384::BrainpoolP384r1>(NamedCurve::BrainpoolP384r1, PhantomData)
         }
         NamedCurve::BrainpoolP512r1 => {
-            &RustCryptoCurve::<super::brainpool_p512r1::BrainpoolP512r1>(
-                NamedCurve::BrainpoolP512r1,
-                PhantomData,
-            )
+            &RustCryptoCurve::<p512r1::BrainpoolP512r1>(NamedCurve::BrainpoolP512r1, PhantomData)
         }
     }
 }

@@ -1,8 +1,7 @@
 //! The groups key agreement runs in (PACE, Chip Authentication): ICAO 9303 Part 11 §9.5.1 standardized
 //! domain parameters and explicit ones, behind one `Group` type so the protocols are written once.
 
-pub mod brainpool_p512r1;
-pub mod brainpool_small;
+pub mod brainpool;
 pub mod dh;
 pub mod ec;
 pub mod weierstrass;

@@ -1,8 +1,15 @@
-//! brainpoolP192r1, brainpoolP224r1 and brainpoolP320r1 (RFC 5639 §3.2, §3.3, §3.5; PACE standardized
-//! domain parameters 9, 11 and 14): RustCrypto has no crate for them, so they are defined here the way
-//! `brainpool_p512r1` is, on `primefield` / `primeorder` (constant-time Montgomery field arithmetic,
-//! complete point formulas). One macro keeps the three definitions identical but for the constants,
-//! which are RFC 5639's p, A, B, x, y and q, and the smallest quadratic non-residues mod p and q.
+//! The brainpool curves RustCrypto has no crate for: brainpoolP192r1, P224r1, P320r1 and P512r1
+//! (RFC 5639 §3.2, §3.3, §3.5, §3.7; PACE standardized domain parameters 9, 11, 14 and 17), on
+//! RustCrypto's `primefield` / `primeorder` (constant-time Montgomery field arithmetic, complete
+//! point formulas), as the bp256/bp384 crates are. One macro keeps the four definitions identical
+//! but for the constants, which are RFC 5639's p, A, B, x, y and q, and the smallest quadratic
+//! non-residues mod p and q. P512r1's constants are also checked against the German CSCA
+//! certificate's explicit parameters (tests/passive_auth.rs).
+//!
+//! API change (duplicates D19): `domain_params::brainpool_small::{p192r1, p224r1, p320r1}` and
+//! `domain_params::brainpool_p512r1` are `domain_params::brainpool::{p192r1, p224r1, p320r1,
+//! p512r1}`. The P512r1 arithmetic is the same code as before (its scalar reduction from field
+//! bytes goes through the macro's padding step, which copies nothing extra at 64 bytes).
 
 macro_rules! brainpool_curve {
     (
@@ -240,6 +247,25 @@ pub mod p320r1 {
         y: "14fdd05545ec1cc8ab4093247f77275e0743ffed117182eaa9c77877aaac6ac7d35245d1692e8ee1",
         field_non_residue: 5,
         scalar_non_residue: 3,
+    }
+}
+
+/// brainpoolP512r1, RFC 5639 §3.7.
+pub mod p512r1 {
+    brainpool_curve! {
+        /// The brainpoolP512r1 curve.
+        curve: BrainpoolP512r1,
+        bytes: U64,
+        uint: U512,
+        p: "aadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca703308717d4d9b009bc66842aecda12ae6a380e62881ff2f2d82c68528aa6056583a48f3",
+        q: "aadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca70330870553e5c414ca92619418661197fac10471db1d381085ddaddb58796829ca90069",
+        a: "7830a3318b603b89e2327145ac234cc594cbdd8d3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94ca",
+        b: "3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94cadc083e67984050b75ebae5dd2809bd638016f723",
+        x: "81aee4bdd82ed9645a21322e9c4c6a9385ed9f70b5d916c1b43b62eef4d0098eff3b1f78e2d0d48d50d1687b93b97d5f7c6d5047406a5e688b352209bcb9f822",
+        y: "7dde385d566332ecc0eabfa9cf7822fdf209f70024a57b1aa000c55b881f8111b2dcde494a5f485e5bca4bd88a2763aed1ca2b2fa8f0540678cd1e0f3ad80892",
+        field_non_residue: 3,
+        // The smallest quadratic non-residue mod n (3 is a residue).
+        scalar_non_residue: 7,
     }
 }
 

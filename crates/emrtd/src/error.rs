@@ -290,14 +290,15 @@ impl ChipError {
             ChipError::Dg1Mismatch {
                 via: KeyKind::Mrz, ..
             } => ChipFailure::NotGenuine { check: "dg1" },
-            // A genuine chip always sends DO'99' with exactly the status bytes in a protected
-            // response (ICAO 9303-11 §9.8): one that leaves it out or malforms it is not genuine.
+            // A genuine chip always sends DO'99' with exactly the status bytes, and DO'8E' over
+            // them, in a protected response (ICAO 9303-11 §9.8): one that leaves either out or
+            // malforms DO'99' is not genuine.
             ChipError::MacMismatch
-            | ChipError::SecureMessaging(SmError::MissingStatusObject | SmError::BadStatusObject) => {
-                ChipFailure::NotGenuine {
-                    check: "secure_messaging",
-                }
-            }
+            | ChipError::SecureMessaging(
+                SmError::MissingStatusObject | SmError::BadStatusObject | SmError::MissingMac,
+            ) => ChipFailure::NotGenuine {
+                check: "secure_messaging",
+            },
             ChipError::Lds { .. } => ChipFailure::NotGenuine { check: "lds" },
             ChipError::MissingFile(_) => ChipFailure::NotGenuine {
                 check: "missing_file",

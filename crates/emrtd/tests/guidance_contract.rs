@@ -111,8 +111,11 @@ fn every_error() -> Vec<(ChipError, ChipFailure)> {
             ChipFailure::Unsupported,
         ),
         (
+            // Every success answer under secure messaging is MACed (ICAO 9303-11 §9.8).
             ChipError::SecureMessaging(SmError::MissingMac),
-            ChipFailure::Unsupported,
+            ChipFailure::NotGenuine {
+                check: "secure_messaging",
+            },
         ),
         (
             ChipError::UnsupportedFormat {

@@ -584,6 +584,26 @@ mod tests {
     }
 
     #[test]
+    fn a_success_answer_without_a_mac_is_not_genuine() {
+        // A chip that answers a protected command with a bare 9000 (no DO'99', no DO'8E'), or
+        // with DO'99' but no MAC: under secure messaging every success answer is MACed.
+        for raw in ["9000", "990290009000"] {
+            let mut reader = d4_session();
+            let refused =
+                reader.unprotect_response(&ResponseApdu::parse(&hex(raw)).expect("parse"));
+            assert_eq!(refused, Err(SmError::MissingMac), "{raw}");
+            let e = crate::ChipError::from(refused.expect_err("refused"));
+            assert_eq!(
+                e.failure(),
+                crate::ChipFailure::NotGenuine {
+                    check: "secure_messaging"
+                },
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
     fn the_chip_side_always_sends_do99() {
         let mut chip = d4_session();
         for (ins, data, sw) in [

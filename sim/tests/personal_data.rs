@@ -4,7 +4,8 @@
 //! debug level (what the journal would get), the audit store, and every file under the home,
 //! state, cache, runtime and temporary directories it was given.
 //!
-//! The specimen is the simulator's (`sim/src/simulation.rs`, `specimen_fields`).
+//! The specimen is the simulator's (`sim/src/simulation.rs`, `specimen_fields`, whose MRZ is
+//! `idgate_testbed::specimen::SPECIMEN_TD3`).
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
@@ -15,28 +16,17 @@ use std::time::Duration;
 use common::{Daemon, Options, rt, specimen_dir};
 use futures_util::StreamExt;
 use idgate_api::{StationProxy, open_session};
-use idgate_mrz::{MrzFields, MrzFormat, Sex};
+use idgate_mrz::Mrz;
+use idgate_testbed::specimen::SPECIMEN_TD3;
 
-fn specimen() -> MrzFields {
-    MrzFields {
-        format: MrzFormat::Td3,
-        document_code: "P".into(),
-        issuing_state: "UTO".into(),
-        primary_identifier: "Specimen".into(),
-        secondary_identifier: "Station Person".into(),
-        document_number: "IDG004211".into(),
-        nationality: "UTO".into(),
-        birth_date: "610804".into(),
-        sex: Sex::Male,
-        expiry_date: "350415".into(),
-        optional_data: String::new(),
-        optional_data_2: String::new(),
-    }
+/// The specimen's MRZ, as the simulator prints and personalises it.
+fn specimen() -> Mrz {
+    Mrz::from_lines(&SPECIMEN_TD3).expect("the specimen parses")
 }
 
 /// Strings that must appear nowhere the station writes.
 fn secrets() -> Vec<String> {
-    let mrz = specimen().encode().expect("the specimen encodes");
+    let mrz = specimen();
     let mut out: Vec<String> = [
         "IDG004211",
         "SPECIMEN",
@@ -168,7 +158,7 @@ fn no_document_number_name_date_or_mrz_line_in_anything_the_station_wrote() {
         "run scripts/setup first"
     );
     let secrets = secrets();
-    let mrz = specimen().encode().expect("encode").lines().join("\n");
+    let mrz = specimen().lines().join("\n");
     let (outcomes, mut written) = run_station(&[], &[None, Some(&mrz)]);
     assert_eq!(outcomes, ["verified", "verified"]);
     let (failed, more) = run_station(&["--mismatch"], &[None]);

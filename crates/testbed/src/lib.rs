@@ -19,6 +19,7 @@ pub mod fuzz;
 mod pcscd;
 mod polkitd;
 mod process;
+pub mod specimen;
 
 use std::path::Path;
 

@@ -10,6 +10,7 @@
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -55,13 +56,7 @@ struct Figures {
 async fn verify_until(daemon: &mut Daemon, kill_after: Duration, fig: &mut Figures) {
     let conn = daemon.connect().await;
     let station = StationProxy::new(&conn).await.expect("station");
-    let ready = Instant::now() + Duration::from_secs(60);
-    while !(station.reader_present().await.unwrap_or(false)
-        && station.camera_present().await.unwrap_or(false))
-    {
-        assert!(Instant::now() < ready, "devices not ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    support::wait_for_devices(&station).await;
     let path = station.claim().await.expect("claim");
     let session = open_session(&conn, path).await.expect("session");
     let mut finished = session.receive_finished().await.expect("Finished");

@@ -9,6 +9,7 @@
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;
@@ -81,13 +82,7 @@ fn leaks(haystack: &[u8], secrets: &[String]) -> Vec<String> {
 async fn verify(daemon: &Daemon, typed: Option<&str>) -> String {
     let conn = daemon.connect().await;
     let station = StationProxy::new(&conn).await.expect("station");
-    let until = std::time::Instant::now() + Duration::from_secs(60);
-    while !(station.reader_present().await.unwrap_or(false)
-        && station.camera_present().await.unwrap_or(false))
-    {
-        assert!(std::time::Instant::now() < until, "devices not ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    support::wait_for_devices(&station).await;
     let path = station.claim().await.expect("claim");
     let session = open_session(&conn, path).await.expect("session");
     let mut finished = session.receive_finished().await.expect("Finished");

@@ -17,6 +17,7 @@
 mod dbus;
 pub mod fuzz;
 mod pcscd;
+pub mod pki;
 mod polkitd;
 mod process;
 pub mod specimen;
@@ -49,6 +50,8 @@ pub enum TestbedError {
     Timeout(String),
     #[error("a test panicked while holding the reader pool")]
     Poisoned,
+    #[error("CMS: {0}")]
+    Cms(String),
 }
 
 impl TestbedError {

@@ -18,10 +18,12 @@ use std::collections::{HashMap, HashSet};
 
 use prost::encoding::{WireType, encode_key, encode_varint};
 
+// The field numbers both rewrites use are prelu_split's; the ones only folding needs are here.
 use crate::prelu_split::{
-    DTYPE_FLOAT, Field, TENSOR_DATA_LOCATION, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME,
-    TENSOR_RAW_DATA, f32s_le, fields, float_data, int64s, put_bytes, put_field, put_varint,
-    string_of, varint_of,
+    ATTR_I, ATTR_NAME, DTYPE_FLOAT, Field, GRAPH_INITIALIZER, GRAPH_NODE, MODEL_GRAPH,
+    NODE_ATTRIBUTE, NODE_DOMAIN, NODE_INPUT, NODE_OP_TYPE, NODE_OUTPUT, TENSOR_DATA_LOCATION,
+    TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, TENSOR_RAW_DATA, f32s_le, fields, float_data,
+    int64s, put_bytes, put_field, put_varint, string_of, varint_of,
 };
 
 /// Why a model could not be folded.
@@ -47,19 +49,9 @@ pub struct Folded {
 
 // Field numbers from onnx/onnx.proto (ONNX 1.x).
 const MODEL_IR_VERSION: u32 = 1;
-const MODEL_GRAPH: u32 = 7;
-const GRAPH_NODE: u32 = 1;
-const GRAPH_INITIALIZER: u32 = 5;
 const GRAPH_INPUT: u32 = 11;
 const GRAPH_OUTPUT: u32 = 12;
 const VALUE_INFO_NAME: u32 = 1;
-const NODE_INPUT: u32 = 1;
-const NODE_OUTPUT: u32 = 2;
-const NODE_OP_TYPE: u32 = 4;
-const NODE_ATTRIBUTE: u32 = 5;
-const NODE_DOMAIN: u32 = 7;
-const ATTR_NAME: u32 = 1;
-const ATTR_I: u32 = 3;
 const TENSOR_INT32_DATA: u32 = 5;
 const DTYPE_UINT8: u64 = 2;
 const DTYPE_INT8: u64 = 3;

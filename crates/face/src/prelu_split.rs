@@ -42,17 +42,17 @@ pub struct Rewritten {
 }
 
 // Field numbers from onnx/onnx.proto (ONNX 1.x; stable since IR version 3).
-const MODEL_GRAPH: u32 = 7;
-const GRAPH_NODE: u32 = 1;
-const GRAPH_INITIALIZER: u32 = 5;
-const NODE_INPUT: u32 = 1;
-const NODE_OUTPUT: u32 = 2;
+pub(crate) const MODEL_GRAPH: u32 = 7;
+pub(crate) const GRAPH_NODE: u32 = 1;
+pub(crate) const GRAPH_INITIALIZER: u32 = 5;
+pub(crate) const NODE_INPUT: u32 = 1;
+pub(crate) const NODE_OUTPUT: u32 = 2;
 const NODE_NAME: u32 = 3;
-const NODE_OP_TYPE: u32 = 4;
-const NODE_ATTRIBUTE: u32 = 5;
-const NODE_DOMAIN: u32 = 7;
-const ATTR_NAME: u32 = 1;
-const ATTR_I: u32 = 3;
+pub(crate) const NODE_OP_TYPE: u32 = 4;
+pub(crate) const NODE_ATTRIBUTE: u32 = 5;
+pub(crate) const NODE_DOMAIN: u32 = 7;
+pub(crate) const ATTR_NAME: u32 = 1;
+pub(crate) const ATTR_I: u32 = 3;
 const ATTR_INTS: u32 = 8;
 const ATTR_TYPE: u32 = 20;
 const ATTR_TYPE_INT: u64 = 2;

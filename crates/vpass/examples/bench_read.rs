@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
     for (name, tweak) in kinds {
         let mut profile = base.clone();
         tweak(&mut profile);
-        let key = profile.access_key()?;
+        let key = AccessKey::Mrz(profile.access_key()?);
         let mut times = Vec::with_capacity(runs);
         let mut chip_times = Vec::with_capacity(runs);
         let mut apdus = 0;
@@ -50,12 +50,7 @@ fn main() -> anyhow::Result<()> {
                     Timed::new(InProcessTransport::new(VirtualPassport::new(&profile)?));
                 let options = ReadOptions::default();
                 let start = Instant::now();
-                let read = read_passport(
-                    &mut transport,
-                    AccessKey::Mrz(key.clone()),
-                    options,
-                    &SystemClock,
-                )?;
+                let read = read_passport(&mut transport, key.clone(), options, &SystemClock)?;
                 if decode {
                     // The caller decodes the photo (the session no longer does).
                     read.decode_face()?;

@@ -5,9 +5,8 @@ mod common;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use common::idgated_into_a_closed_pipe;
+use common::{idgated_into_a_closed_pipe, spawn_idgated};
 
 use idgate_mrz::ocr::{DEFAULT_FONT_PATH, OcrbFont};
 use idgate_mrz::synth::{SceneParams, SynthRng, random_passport, render_frame};
@@ -46,13 +45,7 @@ impl Run {
 }
 
 fn idgated(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run idgated");
+    let mut child = spawn_idgated(args);
     let mut input = child.stdin.take().expect("stdin");
     // The command may stop reading early (it caps its input): a failed write is its business.
     let _ = input.write_all(stdin);

@@ -12,19 +12,15 @@ use std::time::{Duration, Instant};
 
 use common::rt;
 use futures_util::StreamExt;
-use idgate_api::{StationProxy, open_session};
-use support::{child_pcscd, simulated, wait_for_devices};
+use idgate_api::open_session;
+use support::{child_pcscd, simulated};
 
 #[test]
 fn pcscd_killed_mid_read_ends_in_guidance_not_a_hang_and_the_station_stays_usable() {
     let daemon = simulated(&[]);
     let pcscd = child_pcscd(daemon.pid()).expect("the simulator's pcscd");
     rt().block_on(async {
-        let conn = daemon.connect().await;
-        let station = StationProxy::new(&conn).await.expect("station");
-        wait_for_devices(&station).await;
-        let path = station.claim().await.expect("claim");
-        let session = open_session(&conn, path).await.expect("session");
+        let (conn, station, session) = support::claim_when_ready(&daemon).await;
         let mut status = session.receive_status().await.expect("Status");
         let mut progress = session.receive_chip_progress().await.expect("ChipProgress");
         let mut finished = session.receive_finished().await.expect("Finished");

@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use common::{Daemon, Options, rt, specimen_dir};
 use futures_util::StreamExt;
-use idgate_api::{StationProxy, open_session};
 use idgate_mrz::Mrz;
 use idgate_testbed::specimen::SPECIMEN_TD3;
 
@@ -80,11 +79,7 @@ fn leaks(haystack: &[u8], secrets: &[String]) -> Vec<String> {
 
 /// One verification; `typed`: the code is typed (SubmitMrz) instead of read by the camera.
 async fn verify(daemon: &Daemon, typed: Option<&str>) -> String {
-    let conn = daemon.connect().await;
-    let station = StationProxy::new(&conn).await.expect("station");
-    support::wait_for_devices(&station).await;
-    let path = station.claim().await.expect("claim");
-    let session = open_session(&conn, path).await.expect("session");
+    let (_conn, _station, session) = support::claim_when_ready(daemon).await;
     let mut finished = session.receive_finished().await.expect("Finished");
     session.start().await.expect("Start");
     if let Some(lines) = typed {

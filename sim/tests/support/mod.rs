@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use idgate_api::StationProxy;
+use idgate_api::{SessionProxy, StationProxy, open_session};
 
 use crate::common::{Daemon, Options, specimen_dir};
 
@@ -48,6 +48,23 @@ pub async fn wait_for_devices(station: &StationProxy<'_>) {
         assert!(Instant::now() < until, "devices not ready");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Connects to `daemon` as the front end does: waits for the reader and the camera, claims the
+/// station and opens the new session. (The connection, returned too, must outlive the proxies.)
+pub async fn claim_when_ready(
+    daemon: &Daemon,
+) -> (
+    zbus::Connection,
+    StationProxy<'static>,
+    SessionProxy<'static>,
+) {
+    let conn = daemon.connect().await;
+    let station = StationProxy::new(&conn).await.expect("station");
+    wait_for_devices(&station).await;
+    let path = station.claim().await.expect("claim");
+    let session = open_session(&conn, path).await.expect("session");
+    (conn, station, session)
 }
 
 /// The pcscd the simulator runs (its child, not a zombie left by an earlier one).

@@ -108,7 +108,8 @@ pub fn decode_isolated(
         .stdin
         .take()
         .ok_or(SandboxError::Malformed("no stdin"))?;
-    let input = bytes.to_vec();
+    // The encoded portrait, biometric too: the feeder's copy is wiped when it is written.
+    let input = Zeroizing::new(bytes.to_vec());
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
@@ -118,9 +119,10 @@ pub fn decode_isolated(
         .ok_or(SandboxError::Malformed("no stdout"))?;
     let max_answer = 12 + u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 3;
     let reader = std::thread::spawn(move || {
-        let mut answer = Zeroizing::new(Vec::new());
-        let read = (&mut stdout).take(max_answer + 1).read_to_end(&mut answer);
-        read.map(|_| answer)
+        let mut answer = (&mut stdout).take(max_answer + 1);
+        let image = read_answer(&mut answer, max_answer);
+        drain(&mut answer);
+        image
     });
     let started = Instant::now();
     let status = loop {
@@ -137,9 +139,12 @@ pub fn decode_isolated(
         std::thread::sleep(Duration::from_millis(5));
     };
     let _ = feeder.join();
-    let answer = reader
+    let image = reader
         .join()
-        .map_err(|_| SandboxError::Malformed("reader thread"))??;
+        .map_err(|_| SandboxError::Malformed("reader thread"))?;
+    if let Err(e @ SandboxError::Io(_)) = image {
+        return Err(e);
+    }
     if !status.success() {
         use std::os::unix::process::ExitStatusExt as _;
         return Err(SandboxError::Killed(match status.signal() {
@@ -150,31 +155,51 @@ pub fn decode_isolated(
             None => format!("exit {}", status.code().unwrap_or(-1)),
         }));
     }
-    parse_answer(&answer, max_answer)
+    image
 }
 
-fn parse_answer(answer: &[u8], max_answer: u64) -> Result<RgbImage, SandboxError> {
-    if answer.len() as u64 > max_answer {
-        return Err(SandboxError::Malformed(
-            "answer larger than the largest image",
-        ));
+/// Reads the decoder's answer. The pixels are read straight into one zeroed buffer of their final
+/// size, which becomes the image's: reading into a growing `Vec` (as `read_to_end` does) moves the
+/// portrait through ever larger allocations and frees each outgrown one unwiped — `Zeroizing`
+/// wipes only the last — and a copy afterwards would leave one more.
+fn read_answer(answer: &mut impl Read, max_answer: u64) -> Result<RgbImage, SandboxError> {
+    let mut tag = [0u8; 4];
+    if read_full(answer, &mut tag)? < tag.len() {
+        return Err(SandboxError::Malformed("unknown answer"));
     }
-    match answer.get(..4) {
-        Some(b"ERR0") => Err(SandboxError::Refused(
-            String::from_utf8_lossy(&answer[4..]).into_owned(),
-        )),
-        Some(b"IMG0") => {
-            let word = |at: usize| -> Option<u32> {
-                Some(u32::from_be_bytes(answer.get(at..at + 4)?.try_into().ok()?))
-            };
-            let (width, height) = word(4)
-                .zip(word(8))
-                .ok_or(SandboxError::Malformed("short header"))?;
+    match &tag {
+        b"ERR0" => {
+            let mut reason = Vec::new();
+            let room = max_answer.saturating_sub(4);
+            answer.take(room + 1).read_to_end(&mut reason)?;
+            if reason.len() as u64 > room {
+                return Err(SandboxError::Malformed(
+                    "answer larger than the largest image",
+                ));
+            }
+            Err(SandboxError::Refused(
+                String::from_utf8_lossy(&reason).into_owned(),
+            ))
+        }
+        b"IMG0" => {
+            let mut size = [0u8; 8];
+            if read_full(answer, &mut size)? < size.len() {
+                return Err(SandboxError::Malformed("short header"));
+            }
+            let [w0, w1, w2, w3, h0, h1, h2, h3] = size;
+            let (width, height) = (
+                u32::from_be_bytes([w0, w1, w2, w3]),
+                u32::from_be_bytes([h0, h1, h2, h3]),
+            );
             if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
                 return Err(SandboxError::Malformed("image size out of range"));
             }
-            let pixels = &answer[12..];
-            if pixels.len() as u64 != u64::from(width) * u64::from(height) * 3 {
+            let len = usize::try_from(u64::from(width) * u64::from(height) * 3)
+                .map_err(|_| SandboxError::Malformed("image size out of range"))?;
+            // Wiped on drop on every path out of here, the errors' too.
+            let mut pixels = Zeroizing::new(vec![0u8; len]);
+            let mut more = Zeroizing::new([0u8; 1]);
+            if read_full(answer, &mut pixels)? < len || read_full(answer, &mut *more)? != 0 {
                 return Err(SandboxError::Malformed(
                     "pixel count does not match the size",
                 ));
@@ -182,11 +207,32 @@ fn parse_answer(answer: &[u8], max_answer: u64) -> Result<RgbImage, SandboxError
             Ok(RgbImage {
                 width,
                 height,
-                pixels: Zeroizing::new(pixels.to_vec()),
+                pixels,
             })
         }
         _ => Err(SandboxError::Malformed("unknown answer")),
     }
+}
+
+/// Fills `buf` as far as the answer goes; how many bytes it holds (fewer only at the end).
+fn read_full(answer: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match answer.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Reads what is left of an answer that was refused, so the child can finish writing and exit, in
+/// a small buffer that is wiped (it may hold pixels).
+fn drain(answer: &mut impl Read) {
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    while let Ok(1..) = read_full(answer, &mut *chunk) {}
 }
 
 /// The program that decodes: the running executable (idgated, or idgated-sim).
@@ -211,6 +257,8 @@ pub fn child_main() {
 
 fn run_child(memory: u64, cpu: u64) -> std::io::Result<()> {
     lock_down(memory, cpu)?;
+    // The child's buffers (this one grows as it reads) need no more than `Zeroizing`: the process
+    // ends right after the answer, and the kernel clears its pages before any other use.
     let mut input = Zeroizing::new(Vec::new());
     // The largest DG2 the chip read accepts is far below this.
     std::io::stdin()
@@ -320,33 +368,90 @@ fn install_filter() -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    /// A pipe that hands the answer over a few bytes at a time and notes where each read put
+    /// them: (offset in the answer, address written to, byte count).
+    struct Pipe<'a> {
+        answer: &'a [u8],
+        at: usize,
+        writes: Vec<(usize, usize, usize)>,
+    }
+
+    impl Read for Pipe<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(5).min(self.answer.len() - self.at);
+            buf[..n].copy_from_slice(&self.answer[self.at..self.at + n]);
+            self.writes.push((self.at, buf.as_ptr() as usize, n));
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_pixels_are_read_straight_into_the_zeroizing_buffer_the_image_keeps() {
+        // Every pixel byte from the child is written into `img.pixels` and nowhere else: no
+        // growing read buffer whose outgrown allocations are freed unwiped, no copy afterwards.
+        // (`RgbImage::pixels` is a `Zeroizing<Vec<u8>>`, so that one buffer is wiped on drop.)
+        let (width, height) = (4u32, 3u32);
+        let mut answer = b"IMG0".to_vec();
+        answer.extend_from_slice(&width.to_be_bytes());
+        answer.extend_from_slice(&height.to_be_bytes());
+        answer.extend((0..width * height * 3).map(|i| i as u8));
+        let mut pipe = Pipe {
+            answer: &answer,
+            at: 0,
+            writes: Vec::new(),
+        };
+        let img = read_answer(&mut pipe, 1000).expect("image");
+        let pixels: &Zeroizing<Vec<u8>> = &img.pixels;
+        assert_eq!(pixels.as_slice(), &answer[12..]);
+        assert_eq!(
+            pixels.capacity(),
+            pixels.len(),
+            "allocated once, at its size"
+        );
+        let kept = pixels.as_ptr() as usize..pixels.as_ptr() as usize + pixels.len();
+        for &(offset, address, n) in pipe.writes.iter().filter(|w| w.2 > 0 && w.0 + w.2 > 12) {
+            assert!(
+                offset >= 12 && kept.contains(&address) && kept.contains(&(address + n - 1)),
+                "answer bytes {offset}..{} were read into a buffer the image does not keep",
+                offset + n
+            );
+        }
+    }
+
     #[test]
     fn answers_are_checked_before_they_become_images() {
         let max = 12 + 3 * 4;
         assert!(matches!(
-            parse_answer(b"ERR0broken codestream", 1000),
+            read_answer(&mut &b"ERR0broken codestream"[..], 1000),
             Err(SandboxError::Refused(r)) if r == "broken codestream"
         ));
         let mut ok = b"IMG0".to_vec();
         ok.extend_from_slice(&2u32.to_be_bytes());
         ok.extend_from_slice(&2u32.to_be_bytes());
         ok.extend_from_slice(&[7; 12]);
-        let img = parse_answer(&ok, max).expect("image");
+        let img = read_answer(&mut ok.as_slice(), max).expect("image");
         assert_eq!((img.width, img.height, img.pixels.len()), (2, 2, 12));
+        let mut long = ok.clone();
+        long.push(7);
+        assert!(matches!(
+            read_answer(&mut long.as_slice(), max + 1),
+            Err(SandboxError::Malformed(_))
+        ));
         let mut short = ok.clone();
         short.pop();
         assert!(matches!(
-            parse_answer(&short, max),
+            read_answer(&mut short.as_slice(), max),
             Err(SandboxError::Malformed(_))
         ));
         let mut zero = b"IMG0".to_vec();
         zero.extend_from_slice(&[0; 8]);
         assert!(matches!(
-            parse_answer(&zero, max),
+            read_answer(&mut zero.as_slice(), max),
             Err(SandboxError::Malformed(_))
         ));
         assert!(matches!(
-            parse_answer(b"HELLO", max),
+            read_answer(&mut &b"HELLO"[..], max),
             Err(SandboxError::Malformed(_))
         ));
     }

@@ -5,6 +5,9 @@
 //! passport's data and every check passed, or with the guidance to keep the passport still or to
 //! place it — never a reader fault, never wrong data.
 
+#[path = "../../crates/vpass/tests/support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::thread::JoinHandle;
@@ -14,7 +17,6 @@ use idgate_api::Guidance;
 use idgate_emrtd::ChipAuthenticity;
 use idgate_emrtd::PreferPace;
 use idgate_emrtd::{AccessKey, ChipError, ChipRead, ReadOptions, SystemClock};
-use idgate_emrtd::{Check, CheckOutcome};
 use idgate_vpass::security::{PassportSecurity, SecurityOptions, personalise};
 use idgate_vpass::vpcd::Card;
 use idgate_vpass::{ChipBehaviour, Inserted, PassportProfile, VirtualPassport};
@@ -97,18 +99,7 @@ impl Passport {
             self.profile.face.data.as_slice(),
             "{context}: DG2"
         );
-        for check in [
-            Check::Pace,
-            Check::ChipAuthentication,
-            Check::ActiveAuthentication,
-            Check::PassiveAuthentication,
-        ] {
-            assert!(
-                read.checks.contains(&CheckOutcome::passed(check)),
-                "{context}: {check:?} not passed: {:?}",
-                read.checks
-            );
-        }
+        support::assert_every_check_passed(read, context);
     }
 }
 

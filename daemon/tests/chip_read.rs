@@ -305,31 +305,6 @@ impl TrustDir {
     }
 }
 
-/// The certificates a master list's SignedData carries: (signer, self-signed CSCAs).
-fn carried(ml: &[u8]) -> (x509_cert::Certificate, Vec<x509_cert::Certificate>) {
-    use der::Decode as _;
-    let ci = cms::content_info::ContentInfo::from_der(ml).expect("cms");
-    let sd: cms::signed_data::SignedData = ci.content.decode_as().expect("signed data");
-    let certs: Vec<x509_cert::Certificate> = sd
-        .certificates
-        .expect("certificates")
-        .0
-        .iter()
-        .filter_map(|c| match c {
-            cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect();
-    let self_signed =
-        |c: &x509_cert::Certificate| c.tbs_certificate().issuer() == c.tbs_certificate().subject();
-    let signer = certs
-        .iter()
-        .find(|c| !self_signed(c))
-        .expect("signer")
-        .clone();
-    (signer, certs.into_iter().filter(self_signed).collect())
-}
-
 #[test]
 fn trust_import_refuses_a_self_signed_master_list_until_its_signer_chains_to_an_anchor() {
     use idgate_vpass::pki::master_list::{ID_CSCA_MASTER_LIST, sign_master_list};
@@ -401,7 +376,7 @@ fn trust_import_adds_a_master_list_under_a_pinned_signer_refuses_a_tampered_one_
     assert_eq!(t.stored(), 0);
 
     // The admin pins the master-list signer (after checking its fingerprint with the BSI).
-    let (signer, _) = carried(&bytes);
+    let (signer, _) = idgate_testbed::pki::carried(&bytes).expect("carried certificates");
     std::fs::write(
         t.store.join("de-ml-signer.pem"),
         der::EncodePem::to_pem(&signer, der::pem::LineEnding::LF).expect("pem"),

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{idgated, specimen_dir};
+use common::{idgated, idgated_into_a_closed_pipe, specimen_dir};
 
 fn specimen(name: &str) -> String {
     specimen_dir().join(name).display().to_string()
@@ -169,7 +169,6 @@ fn selftest_fails_when_calls_are_to_be_authorised_by_a_polkit_that_is_not_there(
 
 #[test]
 fn json_output_ends_quietly_when_the_reader_goes_away() {
-    use std::process::Stdio;
     let dir = tempfile::tempdir().expect("tmp");
     let store = dir.path().join("audit");
     let store = store.to_str().expect("utf-8");
@@ -180,17 +179,9 @@ fn json_output_ends_quietly_when_the_reader_goes_away() {
     ] {
         // Like `idgated audit export --json | head -c0`: the pipe closes before the first line,
         // and thousands of records do not fit its buffer.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_idgated"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run");
-        drop(child.stdout.take());
-        let out = child.wait_with_output().expect("wait");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (code, stderr) = idgated_into_a_closed_pipe(args, b"");
         assert!(stderr.is_empty(), "{args:?} on a closed pipe: {stderr}");
-        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(code, Some(0), "{args:?}");
     }
 }
 

@@ -1,9 +1,12 @@
 //! `idgated mrz check` and `idgated mrz ocr`, run as staff and scripts run them: the real binary,
 //! real files, JSON on stdout, exit codes, and one clear line on stderr for every kind of bad input.
 
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+use common::{idgated_into_a_closed_pipe, spawn_idgated};
 
 use idgate_mrz::ocr::{DEFAULT_FONT_PATH, OcrbFont};
 use idgate_mrz::synth::{SceneParams, SynthRng, random_passport, render_frame};
@@ -42,13 +45,7 @@ impl Run {
 }
 
 fn idgated(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run idgated");
+    let mut child = spawn_idgated(args);
     let mut input = child.stdin.take().expect("stdin");
     // The command may stop reading early (it caps its input): a failed write is its business.
     let _ = input.write_all(stdin);
@@ -312,37 +309,15 @@ fn a_closed_pipe_ends_the_output_quietly() {
         .save(&blank)
         .expect("save");
     let b = blank.to_str().expect("utf-8");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args(["mrz", "ocr", b, b, b, b, b, b, b, b])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run");
     // `| head -0`: the reader goes away before the first line.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().expect("wait");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stderr) = idgated_into_a_closed_pipe(&["mrz", "ocr", b, b, b, b, b, b, b, b], b"");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(stderr, "");
-    assert!(matches!(out.status.code(), Some(0 | 3)), "{:?}", out.status);
+    assert!(matches!(code, Some(0 | 3)), "{code:?}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idgated"))
-        .args(["mrz", "check"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run");
-    drop(child.stdout.take());
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(TD3.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
-    assert_eq!(out.status.code(), Some(0));
+    let (code, stderr) = idgated_into_a_closed_pipe(&["mrz", "check"], TD3.as_bytes());
+    assert!(!stderr.contains("panicked"));
+    assert_eq!(code, Some(0));
 }
 
 /// The real specimens in ../shared (a development set, when present beside the repository): every

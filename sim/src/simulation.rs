@@ -353,3 +353,16 @@ fn chip_face(jpeg: &[u8]) -> anyhow::Result<FaceImage> {
         data: Zeroizing::new(data),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_specimen_is_the_one_the_tests_know() {
+        // Tests outside the simulator (MRZ fuzzing, the personal-data search) take the specimen
+        // from the bench; this is where the two are held together.
+        let mrz = specimen_fields().encode().expect("the specimen encodes");
+        assert_eq!(mrz.lines(), idgate_testbed::specimen::SPECIMEN_TD3);
+    }
+}

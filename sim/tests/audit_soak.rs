@@ -10,6 +10,7 @@
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use common::{Daemon, Options, rt, specimen_dir};
 use futures_util::StreamExt;
-use idgate_api::{StationProxy, open_session};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -53,17 +53,7 @@ struct Figures {
 /// Runs verifications until `kill_after`, then SIGKILLs the daemon — with this client still on
 /// the bus, so the station never sees its owner leave — and notes the session's state in `fig`.
 async fn verify_until(daemon: &mut Daemon, kill_after: Duration, fig: &mut Figures) {
-    let conn = daemon.connect().await;
-    let station = StationProxy::new(&conn).await.expect("station");
-    let ready = Instant::now() + Duration::from_secs(60);
-    while !(station.reader_present().await.unwrap_or(false)
-        && station.camera_present().await.unwrap_or(false))
-    {
-        assert!(Instant::now() < ready, "devices not ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let path = station.claim().await.expect("claim");
-    let session = open_session(&conn, path).await.expect("session");
+    let (_conn, _station, session) = support::claim_when_ready(daemon).await;
     let mut finished = session.receive_finished().await.expect("Finished");
     let in_flight = Arc::new(AtomicBool::new(false));
     let running = Arc::new(AtomicBool::new(false));

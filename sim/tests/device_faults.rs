@@ -6,61 +6,21 @@
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options, rt, specimen_dir};
+use common::rt;
 use futures_util::StreamExt;
-use idgate_api::{StationProxy, open_session};
-
-/// The pcscd the simulator started (its child).
-fn child_pcscd(parent: u32) -> Option<u32> {
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ..."
-        let Some((comm, rest)) = stat.split_once(") ") else {
-            continue;
-        };
-        let ppid = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok());
-        if comm.ends_with("(pcscd") && ppid == Some(parent) {
-            return Some(pid);
-        }
-    }
-    None
-}
+use idgate_api::open_session;
+use support::{child_pcscd, simulated};
 
 #[test]
 fn pcscd_killed_mid_read_ends_in_guidance_not_a_hang_and_the_station_stays_usable() {
-    assert!(
-        specimen_dir().join("obama.jpg").exists(),
-        "run scripts/setup first"
-    );
-    let daemon = Daemon::start_with(Options {
-        program: Some(std::path::Path::new(env!("CARGO_BIN_EXE_idgated-sim"))),
-        own_pcscd: true,
-        ..Options::default()
-    });
+    let daemon = simulated(&[]);
     let pcscd = child_pcscd(daemon.pid()).expect("the simulator's pcscd");
     rt().block_on(async {
-        let conn = daemon.connect().await;
-        let station = StationProxy::new(&conn).await.expect("station");
-        let until = Instant::now() + Duration::from_secs(60);
-        while !(station.reader_present().await.unwrap_or(false)
-            && station.camera_present().await.unwrap_or(false))
-        {
-            assert!(Instant::now() < until, "devices not ready");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let path = station.claim().await.expect("claim");
-        let session = open_session(&conn, path).await.expect("session");
+        let (conn, station, session) = support::claim_when_ready(&daemon).await;
         let mut status = session.receive_status().await.expect("Status");
         let mut progress = session.receive_chip_progress().await.expect("ChipProgress");
         let mut finished = session.receive_finished().await.expect("Finished");

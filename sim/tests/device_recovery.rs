@@ -19,56 +19,14 @@
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options, rt, specimen_dir};
+use common::{Daemon, rt};
 use futures_util::StreamExt;
 use idgate_api::{SessionProxy, StationProxy, open_session};
-
-fn simulated(args: &'static [&'static str]) -> Daemon {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for needed in [
-        root.join(".idgate/onnxruntime/libonnxruntime.so"),
-        specimen_dir().join("obama.jpg"),
-    ] {
-        assert!(
-            needed.exists(),
-            "{} missing: run scripts/setup",
-            needed.display()
-        );
-    }
-    Daemon::start_with(Options {
-        program: Some(std::path::Path::new(env!("CARGO_BIN_EXE_idgated-sim"))),
-        own_pcscd: true,
-        args,
-        ..Options::default()
-    })
-}
-
-/// The pcscd the simulator runs (its child).
-fn child_pcscd(parent: u32) -> Option<u32> {
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ..."
-        let Some((comm, rest)) = stat.split_once(") ") else {
-            continue;
-        };
-        let ppid = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok());
-        if comm.ends_with("(pcscd") && ppid == Some(parent) && !rest.starts_with('Z') {
-            return Some(pid);
-        }
-    }
-    None
-}
+use support::{child_pcscd, devices_ready, simulated};
 
 fn signal(pid: u32, sig: &str) {
     let ok = std::process::Command::new("kill")
@@ -85,11 +43,6 @@ async fn until(what: &str, limit: Duration, mut ready: impl AsyncFnMut() -> bool
         assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn devices_ready(station: &StationProxy<'_>) -> bool {
-    station.reader_present().await.unwrap_or(false)
-        && station.camera_present().await.unwrap_or(false)
 }
 
 /// One session from `Start` to `Finished`: (statuses "step:code", outcome, result guidance).

@@ -4,39 +4,29 @@
 //! debug level (what the journal would get), the audit store, and every file under the home,
 //! state, cache, runtime and temporary directories it was given.
 //!
-//! The specimen is the simulator's (`sim/src/simulation.rs`, `specimen_fields`).
+//! The specimen is the simulator's (`sim/src/simulation.rs`, `specimen_fields`, whose MRZ is
+//! `idgate_testbed::specimen::SPECIMEN_TD3`).
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
 use common::{Daemon, Options, rt, specimen_dir};
 use futures_util::StreamExt;
-use idgate_api::{StationProxy, open_session};
-use idgate_mrz::{MrzFields, MrzFormat, Sex};
+use idgate_mrz::Mrz;
+use idgate_testbed::specimen::SPECIMEN_TD3;
 
-fn specimen() -> MrzFields {
-    MrzFields {
-        format: MrzFormat::Td3,
-        document_code: "P".into(),
-        issuing_state: "UTO".into(),
-        primary_identifier: "Specimen".into(),
-        secondary_identifier: "Station Person".into(),
-        document_number: "IDG004211".into(),
-        nationality: "UTO".into(),
-        birth_date: "610804".into(),
-        sex: Sex::Male,
-        expiry_date: "350415".into(),
-        optional_data: String::new(),
-        optional_data_2: String::new(),
-    }
+/// The specimen's MRZ, as the simulator prints and personalises it.
+fn specimen() -> Mrz {
+    Mrz::from_lines(&SPECIMEN_TD3).expect("the specimen parses")
 }
 
 /// Strings that must appear nowhere the station writes.
 fn secrets() -> Vec<String> {
-    let mrz = specimen().encode().expect("the specimen encodes");
+    let mrz = specimen();
     let mut out: Vec<String> = [
         "IDG004211",
         "SPECIMEN",
@@ -89,17 +79,7 @@ fn leaks(haystack: &[u8], secrets: &[String]) -> Vec<String> {
 
 /// One verification; `typed`: the code is typed (SubmitMrz) instead of read by the camera.
 async fn verify(daemon: &Daemon, typed: Option<&str>) -> String {
-    let conn = daemon.connect().await;
-    let station = StationProxy::new(&conn).await.expect("station");
-    let until = std::time::Instant::now() + Duration::from_secs(60);
-    while !(station.reader_present().await.unwrap_or(false)
-        && station.camera_present().await.unwrap_or(false))
-    {
-        assert!(std::time::Instant::now() < until, "devices not ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let path = station.claim().await.expect("claim");
-    let session = open_session(&conn, path).await.expect("session");
+    let (_conn, _station, session) = support::claim_when_ready(daemon).await;
     let mut finished = session.receive_finished().await.expect("Finished");
     session.start().await.expect("Start");
     if let Some(lines) = typed {
@@ -168,7 +148,7 @@ fn no_document_number_name_date_or_mrz_line_in_anything_the_station_wrote() {
         "run scripts/setup first"
     );
     let secrets = secrets();
-    let mrz = specimen().encode().expect("encode").lines().join("\n");
+    let mrz = specimen().lines().join("\n");
     let (outcomes, mut written) = run_station(&[], &[None, Some(&mrz)]);
     assert_eq!(outcomes, ["verified", "verified"]);
     let (failed, more) = run_station(&["--mismatch"], &[None]);

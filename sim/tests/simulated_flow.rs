@@ -7,37 +7,15 @@
 
 #[path = "../../daemon/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Options, claim, free_within_a_second, rt, specimen_dir};
+use common::{Daemon, claim, free_within_a_second, rt};
 use futures_util::StreamExt;
 use idgate_api::{Checks, Outcome, SessionProxy, StationProxy, Step, open_session};
-
-fn require_setup() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for needed in [
-        root.join(".idgate/onnxruntime/libonnxruntime.so"),
-        specimen_dir().join("obama.jpg"),
-    ] {
-        assert!(
-            needed.exists(),
-            "{} is missing: run scripts/setup first",
-            needed.display()
-        );
-    }
-}
-
-fn simulated(extra: &'static [&'static str]) -> Daemon {
-    require_setup();
-    Daemon::start_with(Options {
-        program: Some(std::path::Path::new(env!("CARGO_BIN_EXE_idgated-sim"))),
-        own_pcscd: true,
-        args: extra,
-        ..Options::default()
-    })
-}
+use support::simulated;
 
 /// The daemon's audit records, read as `idgated audit list|export --json` prints them (from a
 /// private copy of the store, so this works while the daemon holds it): one record a line, and

@@ -9,33 +9,16 @@ use testdata::testdata;
 
 use std::time::{Duration, SystemTime};
 
-use der::Decode;
 use idgate_emrtd::{TrustError, TrustStore};
 use x509_cert::Certificate;
 
 const GERMAN_ML: &str = "emrtd/masterlists/DE_ML_2025-10-14-12-26-34.ml";
 
 /// The certificates the German list's SignedData carries: the master-list signer and the
-/// German CSCA that issued it. (A test takes them from the list; an admin checks them out of
-/// band — the BSI publishes the fingerprints — before trusting either.)
+/// German CSCA that issued it.
 fn carried(ml: &[u8]) -> (Certificate, Certificate) {
-    let ci = cms::content_info::ContentInfo::from_der(ml).unwrap();
-    let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
-    let certs: Vec<Certificate> = sd
-        .certificates
-        .unwrap()
-        .0
-        .iter()
-        .filter_map(|c| match c {
-            cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect();
-    let self_signed =
-        |c: &Certificate| c.tbs_certificate().issuer() == c.tbs_certificate().subject();
-    let signer = certs.iter().find(|c| !self_signed(c)).unwrap().clone();
-    let csca = certs.iter().find(|c| self_signed(c)).unwrap().clone();
-    (signer, csca)
+    let (signer, cscas) = idgate_testbed::pki::carried(ml).unwrap();
+    (signer, cscas[0].clone())
 }
 
 /// A date the list's signer certificate (2024-10-17 to 2028-10-17) is valid at.

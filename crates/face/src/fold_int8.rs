@@ -18,8 +18,12 @@ use std::collections::{HashMap, HashSet};
 
 use prost::encoding::{WireType, encode_key, encode_varint};
 
+// The field numbers both rewrites use are prelu_split's; the ones only folding needs are here.
 use crate::prelu_split::{
-    Field, fields, int64s, put_bytes, put_field, put_varint, string_of, varint_of,
+    ATTR_I, ATTR_NAME, DTYPE_FLOAT, Field, GRAPH_INITIALIZER, GRAPH_NODE, MODEL_GRAPH,
+    NODE_ATTRIBUTE, NODE_DOMAIN, NODE_INPUT, NODE_OP_TYPE, NODE_OUTPUT, TENSOR_DATA_LOCATION,
+    TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, TENSOR_RAW_DATA, f32s_le, fields, float_data,
+    int64s, put_bytes, put_field, put_varint, string_of, varint_of,
 };
 
 /// Why a model could not be folded.
@@ -45,27 +49,10 @@ pub struct Folded {
 
 // Field numbers from onnx/onnx.proto (ONNX 1.x).
 const MODEL_IR_VERSION: u32 = 1;
-const MODEL_GRAPH: u32 = 7;
-const GRAPH_NODE: u32 = 1;
-const GRAPH_INITIALIZER: u32 = 5;
 const GRAPH_INPUT: u32 = 11;
 const GRAPH_OUTPUT: u32 = 12;
 const VALUE_INFO_NAME: u32 = 1;
-const NODE_INPUT: u32 = 1;
-const NODE_OUTPUT: u32 = 2;
-const NODE_OP_TYPE: u32 = 4;
-const NODE_ATTRIBUTE: u32 = 5;
-const NODE_DOMAIN: u32 = 7;
-const ATTR_NAME: u32 = 1;
-const ATTR_I: u32 = 3;
-const TENSOR_DIMS: u32 = 1;
-const TENSOR_DATA_TYPE: u32 = 2;
-const TENSOR_FLOAT_DATA: u32 = 4;
 const TENSOR_INT32_DATA: u32 = 5;
-const TENSOR_NAME: u32 = 8;
-const TENSOR_RAW_DATA: u32 = 9;
-const TENSOR_DATA_LOCATION: u32 = 14;
-const DTYPE_FLOAT: u64 = 1;
 const DTYPE_UINT8: u64 = 2;
 const DTYPE_INT8: u64 = 3;
 const DTYPE_INT32: u64 = 6;
@@ -98,34 +85,14 @@ fn tensor(bytes: &[u8]) -> Option<(String, Tensor)> {
         .find(|f| f.number == TENSOR_RAW_DATA)
         .map(|f| f.payload);
     let values: Vec<f32> = match (dtype, raw) {
-        (DTYPE_FLOAT, Some(r)) => r
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+        (DTYPE_FLOAT, Some(r)) => f32s_le(r),
         (DTYPE_INT8, Some(r)) => r.iter().map(|&b| f32::from(b as i8)).collect(),
         (DTYPE_UINT8, Some(r)) => r.iter().map(|&b| f32::from(b)).collect(),
         (DTYPE_INT32, Some(r)) => r
             .chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32)
             .collect(),
-        (DTYPE_FLOAT, None) => {
-            let mut v = Vec::new();
-            for f in fs.iter().filter(|f| f.number == TENSOR_FLOAT_DATA) {
-                match f.wire {
-                    WireType::LengthDelimited => v.extend(
-                        f.payload
-                            .chunks_exact(4)
-                            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                    ),
-                    WireType::ThirtyTwoBit => {
-                        let b: [u8; 4] = f.payload.try_into().ok()?;
-                        v.push(f32::from_le_bytes(b));
-                    }
-                    _ => return None,
-                }
-            }
-            v
-        }
+        (DTYPE_FLOAT, None) => float_data(&fs)?,
         // int8, uint8 and int32 without raw data sit in int32_data (one varint each).
         (DTYPE_INT8 | DTYPE_UINT8 | DTYPE_INT32, None) => int64s(&fs, TENSOR_INT32_DATA)?
             .into_iter()

@@ -42,30 +42,56 @@ pub struct Rewritten {
 }
 
 // Field numbers from onnx/onnx.proto (ONNX 1.x; stable since IR version 3).
-const MODEL_GRAPH: u32 = 7;
-const GRAPH_NODE: u32 = 1;
-const GRAPH_INITIALIZER: u32 = 5;
-const NODE_INPUT: u32 = 1;
-const NODE_OUTPUT: u32 = 2;
+pub(crate) const MODEL_GRAPH: u32 = 7;
+pub(crate) const GRAPH_NODE: u32 = 1;
+pub(crate) const GRAPH_INITIALIZER: u32 = 5;
+pub(crate) const NODE_INPUT: u32 = 1;
+pub(crate) const NODE_OUTPUT: u32 = 2;
 const NODE_NAME: u32 = 3;
-const NODE_OP_TYPE: u32 = 4;
-const NODE_ATTRIBUTE: u32 = 5;
-const NODE_DOMAIN: u32 = 7;
-const ATTR_NAME: u32 = 1;
-const ATTR_I: u32 = 3;
+pub(crate) const NODE_OP_TYPE: u32 = 4;
+pub(crate) const NODE_ATTRIBUTE: u32 = 5;
+pub(crate) const NODE_DOMAIN: u32 = 7;
+pub(crate) const ATTR_NAME: u32 = 1;
+pub(crate) const ATTR_I: u32 = 3;
 const ATTR_INTS: u32 = 8;
 const ATTR_TYPE: u32 = 20;
 const ATTR_TYPE_INT: u64 = 2;
 const ATTR_TYPE_INTS: u64 = 7;
-const TENSOR_DIMS: u32 = 1;
-const TENSOR_DATA_TYPE: u32 = 2;
-const TENSOR_FLOAT_DATA: u32 = 4;
+pub(crate) const TENSOR_DIMS: u32 = 1;
+pub(crate) const TENSOR_DATA_TYPE: u32 = 2;
+pub(crate) const TENSOR_FLOAT_DATA: u32 = 4;
 const TENSOR_INT64_DATA: u32 = 7;
-const TENSOR_NAME: u32 = 8;
-const TENSOR_RAW_DATA: u32 = 9;
-const TENSOR_DATA_LOCATION: u32 = 14;
-const DTYPE_FLOAT: u64 = 1;
+pub(crate) const TENSOR_NAME: u32 = 8;
+pub(crate) const TENSOR_RAW_DATA: u32 = 9;
+pub(crate) const TENSOR_DATA_LOCATION: u32 = 14;
+pub(crate) const DTYPE_FLOAT: u64 = 1;
 const DTYPE_INT64: u64 = 7;
+
+/// Little-endian f32 values one after the other (a float tensor's `raw_data`, or a packed
+/// `float_data`).
+pub(crate) fn f32s_le(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// A float tensor's `float_data` values: packed, or one field a value; `None` for another wire
+/// type.
+pub(crate) fn float_data(fs: &[Field<'_>]) -> Option<Vec<f32>> {
+    let mut v = Vec::new();
+    for f in fs.iter().filter(|f| f.number == TENSOR_FLOAT_DATA) {
+        match f.wire {
+            WireType::LengthDelimited => v.extend(f32s_le(f.payload)),
+            WireType::ThirtyTwoBit => {
+                let b: [u8; 4] = f.payload.try_into().ok()?;
+                v.push(f32::from_le_bytes(b));
+            }
+            _ => return None,
+        }
+    }
+    Some(v)
+}
 
 /// One field of a message: its number, wire type and encoded payload (without the key).
 pub(crate) struct Field<'a> {
@@ -224,29 +250,8 @@ fn constant(bytes: &[u8]) -> Option<(String, Constant)> {
     match dtype {
         DTYPE_FLOAT => {
             let values: Vec<f32> = match raw {
-                Some(r) => r
-                    .payload
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-                None => {
-                    let mut v = Vec::new();
-                    for f in fs.iter().filter(|f| f.number == TENSOR_FLOAT_DATA) {
-                        match f.wire {
-                            WireType::LengthDelimited => v.extend(
-                                f.payload
-                                    .chunks_exact(4)
-                                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                            ),
-                            WireType::ThirtyTwoBit => {
-                                let b: [u8; 4] = f.payload.try_into().ok()?;
-                                v.push(f32::from_le_bytes(b));
-                            }
-                            _ => return None,
-                        }
-                    }
-                    v
-                }
+                Some(r) => f32s_le(r.payload),
+                None => float_data(&fs)?,
             };
             Some((name, Constant::Float { dims, values }))
         }

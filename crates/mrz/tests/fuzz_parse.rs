@@ -2,30 +2,14 @@
 //! on arbitrary Unicode and on near-valid MRZs. Never a panic; what is accepted is consistent.
 //! Runner: `scripts/fuzz mrz_parse manual_entry` (the driver: idgate_testbed::fuzz).
 
-use idgate_mrz::{Can, Date, Mrz, MrzFields, MrzFormat, Sex, manual};
+use idgate_mrz::{Can, Date, Mrz, manual};
 use idgate_testbed::fuzz::{fuzz, mutated, text};
+use idgate_testbed::specimen::SPECIMEN_TD3;
 use proptest::prelude::*;
 
-/// A valid TD3 MRZ (the simulator's specimen, sim/src/simulation.rs) to mutate.
+/// A valid TD3 MRZ (the simulator's specimen) to mutate.
 fn specimen_lines() -> String {
-    MrzFields {
-        format: MrzFormat::Td3,
-        document_code: "P".into(),
-        issuing_state: "UTO".into(),
-        primary_identifier: "Specimen".into(),
-        secondary_identifier: "Station Person".into(),
-        document_number: "IDG004211".into(),
-        nationality: "UTO".into(),
-        birth_date: "610804".into(),
-        sex: Sex::Male,
-        expiry_date: "350415".into(),
-        optional_data: String::new(),
-        optional_data_2: String::new(),
-    }
-    .encode()
-    .expect("specimen")
-    .lines()
-    .join("\n")
+    SPECIMEN_TD3.join("\n")
 }
 
 #[test]

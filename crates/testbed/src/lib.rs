@@ -17,8 +17,10 @@
 mod dbus;
 pub mod fuzz;
 mod pcscd;
+pub mod pki;
 mod polkitd;
 mod process;
+pub mod specimen;
 
 use std::path::Path;
 
@@ -48,6 +50,8 @@ pub enum TestbedError {
     Timeout(String),
     #[error("a test panicked while holding the reader pool")]
     Poisoned,
+    #[error("CMS: {0}")]
+    Cms(String),
 }
 
 impl TestbedError {

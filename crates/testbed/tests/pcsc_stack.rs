@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use idgate_testbed::pcscd;
+use idgate_testbed::{ReaderLease, pcscd};
 use idgate_vpass::{Card, Inserted};
 
 /// ICAO Doc 9303 Part 10 §3.6.1: SELECT by DF name of the eMRTD application, AID A0000002471001.
@@ -65,8 +65,8 @@ fn the_pcsc_crate_lists_our_private_vpcd_readers() {
     assert!(bench.socket_path().exists());
 }
 
-#[test]
-fn select_of_the_emrtd_application_answers_9000_through_pcscd() {
+/// This test's own reader with the applet-only card on it, connected through pcscd.
+fn applet_on_a_leased_reader() -> (ReaderLease, Inserted, pcsc::Context, pcsc::Card) {
     let reader = pcscd()
         .expect("private pcscd")
         .lease(Duration::from_secs(30))
@@ -74,6 +74,12 @@ fn select_of_the_emrtd_application_answers_9000_through_pcscd() {
     let card = Inserted::insert(reader.vpcd_addr(), Box::new(AppletOnly)).expect("insert card");
     let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("establish");
     let pcsc_card = connect_when_present(&ctx, reader.reader_name());
+    (reader, card, ctx, pcsc_card)
+}
+
+#[test]
+fn select_of_the_emrtd_application_answers_9000_through_pcscd() {
+    let (_reader, card, _ctx, pcsc_card) = applet_on_a_leased_reader();
 
     let mut rbuf = [0u8; 258];
     let response = pcsc_card
@@ -95,13 +101,7 @@ fn select_of_the_emrtd_application_answers_9000_through_pcscd() {
 
 #[test]
 fn removing_the_card_is_seen_by_pcsc() {
-    let reader = pcscd()
-        .expect("private pcscd")
-        .lease(Duration::from_secs(30))
-        .expect("lease");
-    let card = Inserted::insert(reader.vpcd_addr(), Box::new(AppletOnly)).expect("insert card");
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("establish");
-    let pcsc_card = connect_when_present(&ctx, reader.reader_name());
+    let (reader, card, ctx, pcsc_card) = applet_on_a_leased_reader();
     card.remove().expect("removal");
 
     // The transfer fails (vpcd reports the lost connection as "not transacted")…

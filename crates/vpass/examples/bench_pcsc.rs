@@ -8,17 +8,19 @@
 //! the whole read, the APDU count and the mean time per APDU round trip. Run with
 //! `cargo run --release -p idgate-vpass --example bench_pcsc [RUNS]`.
 
+#[path = "support/bench.rs"]
+mod bench;
 #[path = "../tests/support/pcsc_transport.rs"]
 mod pcsc_transport;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use bench::{Timed, median_ms};
 use idgate_emrtd::ChipAuthenticity;
 use idgate_emrtd::PreferPace;
 use idgate_emrtd::{AccessKey, AccessProtocol, ReadOptions, SystemClock, read_passport};
 use idgate_emrtd::{Check, CheckOutcome};
-use idgate_emrtd::{Transport, TransportError};
 use idgate_vpass::security::{SecurityOptions, personalise};
 use idgate_vpass::{
     ChipBehaviour, FaceImage, Inserted, PassportProfile, SocketTuning, VirtualPassport,
@@ -67,7 +69,7 @@ fn main() -> anyhow::Result<()> {
     let now = SystemTime::now();
     let security = personalise(&mut profile, &SecurityOptions::modern(now))
         .map_err(|e| anyhow::anyhow!("personalise: {e}"))?;
-    let key = profile.access_key()?;
+    let key = AccessKey::Mrz(profile.access_key()?);
     println!(
         "modern passport (PACE + CA + AA + PA), DG2 photo {} bytes; {runs} runs each, median shown",
         profile.face.data.len()
@@ -84,11 +86,7 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("chip: {e}"))?
                 .with_security(security.chip.clone());
             let inserted = Inserted::insert_tuned(reader.vpcd_addr(), Box::new(card), tuning)?;
-            let mut transport = Timed {
-                inner: PcscTransport::new(reader.reader_name()),
-                apdus: 0,
-                spent: Duration::ZERO,
-            };
+            let mut transport = Timed::new(PcscTransport::new(reader.reader_name()));
             anyhow::ensure!(
                 transport.inner.present(Duration::from_secs(10)),
                 "the card never appeared in the reader"
@@ -99,12 +97,7 @@ fn main() -> anyhow::Result<()> {
                 ..ReadOptions::default()
             };
             let start = Instant::now();
-            let read = read_passport(
-                &mut transport,
-                AccessKey::Mrz(key.clone()),
-                options,
-                &SystemClock,
-            )?;
+            let read = read_passport(&mut transport, key.clone(), options, &SystemClock)?;
             walls.push(start.elapsed());
             let report = read
                 .authenticity
@@ -142,32 +135,4 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn median_ms(v: &mut [Duration]) -> f64 {
-    v.sort();
-    v.get(v.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-/// Counts APDUs and the time spent waiting for their answers (pcscd, vpcd and the emulator).
-struct Timed {
-    inner: PcscTransport,
-    apdus: u32,
-    spent: Duration,
-}
-
-impl Transport for Timed {
-    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
-        self.inner.connect()
-    }
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let start = Instant::now();
-        let r = self.inner.transmit(apdu);
-        self.spent += start.elapsed();
-        self.apdus += 1;
-        r
-    }
-    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
-        self.inner.reconnect(wait)
-    }
 }

@@ -2,10 +2,13 @@
 //! Prints APDU counts and times for several chip kinds. Run with
 //! `cargo run --release -p idgate-vpass --example bench_read`.
 
-use std::time::{Duration, Instant};
+#[path = "support/bench.rs"]
+mod bench;
 
+use std::time::Instant;
+
+use bench::{Timed, median_ms};
 use idgate_emrtd::{AccessKey, ReadOptions, SystemClock, read_passport};
-use idgate_emrtd::{Transport, TransportError};
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
 
 /// Turns the specimen into one kind of chip.
@@ -35,7 +38,7 @@ fn main() -> anyhow::Result<()> {
     for (name, tweak) in kinds {
         let mut profile = base.clone();
         tweak(&mut profile);
-        let key = profile.access_key()?;
+        let key = AccessKey::Mrz(profile.access_key()?);
         let mut times = Vec::with_capacity(runs);
         let mut chip_times = Vec::with_capacity(runs);
         let mut apdus = 0;
@@ -43,18 +46,11 @@ fn main() -> anyhow::Result<()> {
         let mut decode_off = Vec::with_capacity(runs);
         for decode in [true, false] {
             for _ in 0..runs {
-                let mut transport = Timed {
-                    inner: InProcessTransport::new(VirtualPassport::new(&profile)?),
-                    spent: Duration::ZERO,
-                };
+                let mut transport =
+                    Timed::new(InProcessTransport::new(VirtualPassport::new(&profile)?));
                 let options = ReadOptions::default();
                 let start = Instant::now();
-                let read = read_passport(
-                    &mut transport,
-                    AccessKey::Mrz(key.clone()),
-                    options,
-                    &SystemClock,
-                )?;
+                let read = read_passport(&mut transport, key.clone(), options, &SystemClock)?;
                 if decode {
                     // The caller decodes the photo (the session no longer does).
                     read.decode_face()?;
@@ -78,30 +74,4 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn median_ms(v: &mut [Duration]) -> f64 {
-    v.sort();
-    v.get(v.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-/// Measures the time spent inside the emulator, so the reader's own share can be told apart.
-struct Timed {
-    inner: InProcessTransport,
-    spent: Duration,
-}
-
-impl Transport for Timed {
-    fn connect(&mut self) -> Result<Vec<u8>, TransportError> {
-        self.inner.connect()
-    }
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let start = Instant::now();
-        let r = self.inner.transmit(apdu);
-        self.spent += start.elapsed();
-        r
-    }
-    fn reconnect(&mut self, wait: Duration) -> Result<Vec<u8>, TransportError> {
-        self.inner.reconnect(wait)
-    }
 }

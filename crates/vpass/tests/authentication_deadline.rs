@@ -10,6 +10,8 @@
 //! EF.SOD's signature — so an interrupted PA stops at the next check instead of running to the
 //! end of the stage; those tests drive `passive::verify_within` with a clock that counts its reads.
 
+mod support;
+
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,13 +21,14 @@ use idgate_emrtd::emulator::passive::{self, HashAlgorithm};
 use idgate_emrtd::exchange::{AuthenticationHooks, Exchange, ExchangeOutcome};
 use idgate_emrtd::lds::{LdsFile, RawFiles};
 use idgate_emrtd::{
-    AccessKey, Budget, Check, CheckOutcome, ChipAuthenticity, ChipError, ChipFailure, ChipRead,
-    Clock, Interrupted, PaReport, PreferPace, ReadOptions, Transport, TransportError, TrustStore,
+    Budget, Check, CheckOutcome, ChipAuthenticity, ChipError, ChipFailure, ChipRead, Clock,
+    Interrupted, PaReport, PreferPace, ReadOptions, Transport, TransportError, TrustStore,
     read_passport,
 };
 use idgate_vpass::pki::{Csca, KeyKind, sod, valid_around};
-use idgate_vpass::security::{SecurityOptions, personalise};
-use idgate_vpass::{InProcessTransport, PassportProfile, TestClock, VirtualPassport};
+use idgate_vpass::security::SecurityOptions;
+use idgate_vpass::{InProcessTransport, PassportProfile, TestClock};
+use support::{personalised, specimen_key};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -142,21 +145,17 @@ impl Transport for CancellableTransport {
 fn read(step: Step, how: Interrupt) -> Result<ChipRead, ChipError> {
     let opts = SecurityOptions::modern(SystemTime::now());
     let mut profile = PassportProfile::specimen();
-    let security = personalise(&mut profile, &opts).expect("personalise");
-    let key = AccessKey::Mrz(PassportProfile::specimen().access_key().expect("key"));
-    let chip = VirtualPassport::new(&profile)
-        .expect("chip")
-        .with_security(security.chip);
+    let chip = personalised(&mut profile, &opts).expect("personalise");
     let clock = TestClock::default();
     let cancel = Arc::new(AtomicBool::new(false));
     let mut transport = CancellableTransport {
-        inner: InProcessTransport::new(chip).with_clock(clock.clone()),
+        inner: InProcessTransport::new(chip.chip).with_clock(clock.clone()),
         cancel: cancel.clone(),
     };
     let options = ReadOptions {
         access: Arc::new(PreferPace),
         hooks: Box::new(InterruptingHooks {
-            inner: ChipAuthenticity::new(Arc::new(security.trust), opts.now),
+            inner: chip.authenticity,
             step,
             how,
             clock: clock.clone(),
@@ -167,7 +166,7 @@ fn read(step: Step, how: Interrupt) -> Result<ChipRead, ChipError> {
         cancel: Some(cancel),
         ..ReadOptions::default()
     };
-    read_passport(&mut transport, key, options, &clock)
+    read_passport(&mut transport, specimen_key(), options, &clock)
 }
 
 fn assert_ends(result: Result<ChipRead, ChipError>, want: ChipFailure) {
@@ -221,22 +220,18 @@ fn uninterrupted_the_same_read_passes() {
     // The wrapper interrupting a step that never comes (no such check) changes nothing.
     let opts = SecurityOptions::modern(SystemTime::now());
     let mut profile = PassportProfile::specimen();
-    let security = personalise(&mut profile, &opts).expect("personalise");
-    let chip = VirtualPassport::new(&profile)
-        .expect("chip")
-        .with_security(security.chip);
+    let chip = personalised(&mut profile, &opts).expect("personalise");
     let clock = TestClock::default();
-    let mut transport = InProcessTransport::new(chip).with_clock(clock.clone());
+    let mut transport = InProcessTransport::new(chip.chip).with_clock(clock.clone());
     let options = ReadOptions {
         access: Arc::new(PreferPace),
-        hooks: Box::new(ChipAuthenticity::new(Arc::new(security.trust), opts.now)),
+        hooks: Box::new(chip.authenticity),
         optional_files: vec![LdsFile::DG14, LdsFile::DG15],
         deadline: DEADLINE,
         cancel: Some(Arc::new(AtomicBool::new(false))),
         ..ReadOptions::default()
     };
-    let key = AccessKey::Mrz(PassportProfile::specimen().access_key().expect("key"));
-    let read = read_passport(&mut transport, key, options, &clock).expect("read");
+    let read = read_passport(&mut transport, specimen_key(), options, &clock).expect("read");
     assert!(
         read.checks
             .contains(&CheckOutcome::passed(Check::PassiveAuthentication))

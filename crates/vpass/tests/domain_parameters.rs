@@ -10,19 +10,21 @@
 //! PACE tokens or the CA key agreement disagree and the read fail — the curves' own vectors are in
 //! crates/emrtd (RFC 5639 / SEC 2 constants and the ICAO worked examples).
 
+mod support;
+
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use idgate_emrtd::emulator::SymmetricCipher;
 use idgate_emrtd::emulator::domain_params::NamedCurve;
 use idgate_emrtd::lds::LdsFile;
-use idgate_emrtd::lds::security_infos::{CaProtocol, PaceMapping, PaceProtocol};
+use idgate_emrtd::lds::security_infos::{CaProtocol, PaceMapping};
 use idgate_emrtd::{
-    AccessKey, AccessProtocol, CheckResult, ChipAuthenticity, PaReport, PreferPace, ReadOptions,
-    SystemClock, read_passport,
+    AccessProtocol, CheckResult, PaReport, PreferPace, ReadOptions, SystemClock, read_passport,
 };
-use idgate_vpass::security::{SecurityOptions, personalise};
-use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
+use idgate_vpass::security::SecurityOptions;
+use idgate_vpass::{InProcessTransport, PassportProfile};
+use support::{pace_only, personalised, specimen_key};
 
 /// Reads a passport personalised with `opts`; the read must succeed. Returns how the chip was
 /// opened and the authenticity report.
@@ -31,35 +33,18 @@ fn read(opts: &SecurityOptions, what: &str) -> (AccessProtocol, PaReport) {
     // A 2048-bit DH public key (256 bytes) does not fit a short APDU: chips with the 2048-bit
     // groups (ids 1, 2) offer extended length, as real ones must.
     profile.chip.extended_length = opts.pace.iter().any(|(_, id)| matches!(id, 1 | 2));
-    let security = personalise(&mut profile, opts).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let key = AccessKey::Mrz(PassportProfile::specimen().access_key().expect("key"));
-    let chip = VirtualPassport::new(&profile)
-        .expect("chip")
-        .with_security(security.chip);
-    let mut transport = InProcessTransport::new(chip);
+    let chip = personalised(&mut profile, opts).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut transport = InProcessTransport::new(chip.chip);
     let options = ReadOptions {
         access: Arc::new(PreferPace),
-        hooks: Box::new(ChipAuthenticity::new(Arc::new(security.trust), opts.now)),
+        hooks: Box::new(chip.authenticity),
         optional_files: vec![LdsFile::DG14, LdsFile::DG15],
         ..ReadOptions::default()
     };
-    let read = read_passport(&mut transport, key, options, &SystemClock)
+    let read = read_passport(&mut transport, specimen_key(), options, &SystemClock)
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     let report = read.authenticity.clone().expect("the hooks' report");
     (read.access, report)
-}
-
-fn pace(mapping: PaceMapping, id: u32) -> SecurityOptions {
-    SecurityOptions {
-        pace: vec![(
-            PaceProtocol {
-                mapping,
-                cipher: SymmetricCipher::Aes128,
-            },
-            id,
-        )],
-        ..SecurityOptions::modern(SystemTime::now())
-    }
 }
 
 #[test]
@@ -71,7 +56,7 @@ fn pace_generic_mapping_opens_the_chip_with_every_standardized_parameter_id() {
             PaceMapping::EcdhGeneric
         };
         // The chip offers only this protocol, so a PACE read used exactly this parameter set.
-        let (access, report) = read(&pace(mapping, id), &format!("GM id {id}"));
+        let (access, report) = read(&pace_only(mapping, id), &format!("GM id {id}"));
         assert_eq!(access, AccessProtocol::Pace, "id {id}");
         assert_eq!(report.verdict(), None, "id {id}: {report}");
     }
@@ -90,7 +75,7 @@ fn pace_integrated_mapping_opens_the_chip_on_the_small_and_odd_sized_curves() {
         (PaceMapping::EcdhIntegrated, 11),
         (PaceMapping::EcdhIntegrated, 14),
     ] {
-        let (access, report) = read(&pace(mapping, id), &format!("IM id {id}"));
+        let (access, report) = read(&pace_only(mapping, id), &format!("IM id {id}"));
         assert_eq!(access, AccessProtocol::Pace, "{mapping:?} id {id}");
         assert_eq!(report.verdict(), None, "{mapping:?} id {id}: {report}");
     }

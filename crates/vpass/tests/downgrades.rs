@@ -6,17 +6,20 @@
 //! chip does not serve fails the read (`dg_not_read`). A chip without EF.CardAccess is still read
 //! with BAC, and data groups the station does not ask for never count.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::security_infos::SecurityInfos;
 use idgate_emrtd::{
-    AccessKey, AccessProtocol, AccessSelector, BacOnly, Check, CheckOutcome, ChipAuthenticity,
-    ChipError, ChipFailure, ChipRead, PreferPace, ReadOptions, SystemClock, read_passport,
+    AccessProtocol, AccessSelector, BacOnly, Check, CheckOutcome, ChipError, ChipFailure, ChipRead,
+    PreferPace, ReadOptions, SystemClock, read_passport,
 };
-use idgate_vpass::security::{SecurityOptions, Tamper, personalise};
-use idgate_vpass::{ChipBehaviour, InProcessTransport, PassportProfile, VirtualPassport};
+use idgate_vpass::security::{SecurityOptions, Tamper};
+use idgate_vpass::{ChipBehaviour, InProcessTransport, PassportProfile};
+use support::{personalised, specimen_key};
 
 /// The files a desk station asks for: no DG7, DG11, DG12 (issue 17, item 7).
 fn station_files() -> Vec<LdsFile> {
@@ -37,19 +40,15 @@ fn read(
 ) -> Read {
     let mut profile = PassportProfile::specimen();
     profile.chip = behaviour;
-    let security = personalise(&mut profile, opts).expect("personalise");
-    let key = AccessKey::Mrz(PassportProfile::specimen().access_key().expect("key"));
-    let chip = VirtualPassport::new(&profile)
-        .expect("chip")
-        .with_security(security.chip);
-    let mut transport = InProcessTransport::new(chip);
+    let chip = personalised(&mut profile, opts).expect("personalise");
+    let mut transport = InProcessTransport::new(chip.chip);
     let options = ReadOptions {
         access,
-        hooks: Box::new(ChipAuthenticity::new(Arc::new(security.trust), opts.now)),
+        hooks: Box::new(chip.authenticity),
         optional_files,
         ..ReadOptions::default()
     };
-    let result = read_passport(&mut transport, key, options, &SystemClock);
+    let result = read_passport(&mut transport, specimen_key(), options, &SystemClock);
     Read {
         result,
         commands: transport.chip().stats().commands,

@@ -16,14 +16,15 @@
 #[path = "../../emrtd/tests/support/testdata.rs"]
 mod testdata;
 
+mod support;
+
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use idgate_emrtd::emulator::SymmetricCipher;
 use idgate_emrtd::iso7816::apdu::StatusWord;
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::lds::image::ImageFormat;
-use idgate_emrtd::lds::security_infos::{PaceMapping, PaceProtocol};
+use idgate_emrtd::lds::security_infos::PaceMapping;
 use idgate_emrtd::{
     AccessKey, CheckResult, ChipAuthenticity, ChipFailure, PreferPace, ReadOptions, SystemClock,
     TrustStore, read_passport,
@@ -34,6 +35,7 @@ use idgate_vpass::security::{AaKind, ChipSecurity, SecurityOptions, personalise}
 use idgate_vpass::{FaceEncoding, FaceImage, InProcessTransport, PassportProfile, VirtualPassport};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
+use support::pace_only;
 use zeroize::Zeroizing;
 
 /// A personalised passport: its profile, the chip's secrets, the station's trust anchors and the
@@ -67,20 +69,6 @@ fn fixture(face: FaceImage, encoding: FaceEncoding, opts: SecurityOptions) -> Fi
         trust: Arc::new(security.trust),
         now,
         files,
-    }
-}
-
-/// The modern passport with PACE offering only `mapping` on parameter set `id`.
-fn pace_only(mapping: PaceMapping, id: u32) -> SecurityOptions {
-    SecurityOptions {
-        pace: vec![(
-            PaceProtocol {
-                mapping,
-                cipher: SymmetricCipher::Aes128,
-            },
-            id,
-        )],
-        ..SecurityOptions::modern(SystemTime::now())
     }
 }
 

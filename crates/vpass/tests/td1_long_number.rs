@@ -5,17 +5,20 @@
 //! digit. The MRZ is read as the code step reads it; the card is opened with the key from it, over
 //! BAC and over PACE.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use idgate_emrtd::lds::LdsFile;
 use idgate_emrtd::{
-    AccessKey, AccessProtocol, Check, CheckOutcome, ChipAuthenticity, ChipError, PreferPace,
-    ReadOptions, SystemClock, read_passport,
+    AccessKey, AccessProtocol, Check, CheckOutcome, ChipError, PreferPace, ReadOptions,
+    SystemClock, read_passport,
 };
 use idgate_mrz::{ChipAccessKey, Mrz, MrzFields, MrzFormat, Sex};
-use idgate_vpass::security::{SecurityOptions, personalise};
+use idgate_vpass::security::SecurityOptions;
 use idgate_vpass::{InProcessTransport, PassportProfile, VirtualPassport};
+use support::personalised;
 
 /// A TD1 card with the 12-character number `D23145890734` (check digit 9).
 const MRZ: &str = "I<UTOD23145890<7349<<<<<<<<<<<\n\
@@ -86,14 +89,11 @@ fn a_long_td1_number_opens_the_chip_over_bac() {
 fn a_long_td1_number_opens_the_chip_over_pace() {
     let mut profile = card();
     let now = SystemTime::now();
-    let security = personalise(&mut profile, &SecurityOptions::modern(now)).expect("personalise");
-    let chip = VirtualPassport::new(&profile)
-        .expect("chip")
-        .with_security(security.chip);
-    let mut t = InProcessTransport::new(chip);
+    let chip = personalised(&mut profile, &SecurityOptions::modern(now)).expect("personalise");
+    let mut t = InProcessTransport::new(chip.chip);
     let options = ReadOptions {
         access: Arc::new(PreferPace),
-        hooks: Box::new(ChipAuthenticity::new(Arc::new(security.trust), now)),
+        hooks: Box::new(chip.authenticity),
         optional_files: vec![LdsFile::DG14, LdsFile::DG15],
         ..ReadOptions::default()
     };

@@ -218,6 +218,33 @@ pub fn idgated(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Starts `idgated` with `args`, its stdin, stdout and stderr piped to the test.
+pub fn spawn_idgated(args: &[&str]) -> Child {
+    Command::new(idgated_bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run idgated")
+}
+
+/// Runs `idgated` with `args` as `idgated … | head -c0` runs it: its stdout closed before the
+/// first line, then `stdin` written to it and closed. Returns (exit code, stderr).
+pub fn idgated_into_a_closed_pipe(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) {
+    use std::io::Write as _;
+    let mut child = spawn_idgated(args);
+    drop(child.stdout.take());
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("write stdin");
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A runtime for driving the async bus clients from a test.
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

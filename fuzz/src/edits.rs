@@ -14,7 +14,11 @@ const INTERESTING: [u8; 12] = [
 pub fn apply(base: &[u8], script: &[u8]) -> Vec<u8> {
     let mut b = base.to_vec();
     for op in script.chunks_exact(4) {
-        let (kind, raw_pos, v) = (op[0] % 8, usize::from(u16::from_be_bytes([op[1], op[2]])), op[3]);
+        let (kind, raw_pos, v) = (
+            op[0] % 8,
+            usize::from(u16::from_be_bytes([op[1], op[2]])),
+            op[3],
+        );
         let len = b.len();
         let at = |n: usize| if n == 0 { 0 } else { raw_pos % n };
         match kind {
@@ -60,6 +64,10 @@ mod tests {
         assert_eq!(apply(b"abc", &[4, 0, 0, 0]), b"bc");
         assert_eq!(apply(b"abc", &[5, 0, 1, 0]), b"a");
         assert_eq!(apply(b"abc", &[6, 0, 0, 1]), b"ababc");
-        assert_eq!(apply(b"", &[0, 0, 0, 1, 4, 0, 0, 0]), b"", "no edit of nothing");
+        assert_eq!(
+            apply(b"", &[0, 0, 0, 1, 4, 0, 0, 0]),
+            b"",
+            "no edit of nothing"
+        );
     }
 }

@@ -56,12 +56,24 @@ fn fixture(face: FaceImage, encoding: FaceEncoding, opts: SecurityOptions) -> Fi
         .chain(built.master_file.iter())
         .map(|f| (f.file, f.content.clone()))
         .collect();
-    Fixture { profile, chip: security.chip, trust: Arc::new(security.trust), now, files }
+    Fixture {
+        profile,
+        chip: security.chip,
+        trust: Arc::new(security.trust),
+        now,
+        files,
+    }
 }
 
 fn pace_only(mapping: PaceMapping, id: u32) -> SecurityOptions {
     SecurityOptions {
-        pace: vec![(PaceProtocol { mapping, cipher: SymmetricCipher::Aes128 }, id)],
+        pace: vec![(
+            PaceProtocol {
+                mapping,
+                cipher: SymmetricCipher::Aes128,
+            },
+            id,
+        )],
         ..SecurityOptions::modern(SystemTime::now())
     }
 }
@@ -73,13 +85,23 @@ fn monochrome_jp2() -> Vec<u8> {
     let root = std::env::var_os("IDGATE_ROOT")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
-    let dir = std::env::var_os("IDGATE_TESTDATA").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        let shared = root.join("../shared/testdata");
-        if shared.is_dir() { shared } else { root.join(".idgate/testdata") }
-    });
+    let dir = std::env::var_os("IDGATE_TESTDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let shared = root.join("../shared/testdata");
+            if shared.is_dir() {
+                shared
+            } else {
+                root.join(".idgate/testdata")
+            }
+        });
     let path = dir.join("emrtd/jp2/monochrome.jp2");
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup, or set IDGATE_TESTDATA)", path.display()))
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run scripts/setup, or set IDGATE_TESTDATA)",
+            path.display()
+        )
+    })
 }
 
 /// The four passports, personalised once per process (before the fork server starts).
@@ -88,7 +110,11 @@ pub fn fixtures() -> &'static [Fixture; 4] {
     F.get_or_init(|| {
         let jpeg = || FaceImage::synthetic_jpeg(120, 160, 3_000);
         [
-            fixture(jpeg(), FaceEncoding::Iso19794_5, SecurityOptions::modern(SystemTime::now())),
+            fixture(
+                jpeg(),
+                FaceEncoding::Iso19794_5,
+                SecurityOptions::modern(SystemTime::now()),
+            ),
             fixture(
                 FaceImage {
                     format: ImageFormat::Jpeg2000,
@@ -99,11 +125,18 @@ pub fn fixtures() -> &'static [Fixture; 4] {
                 FaceEncoding::Iso39794_5,
                 SecurityOptions::modern(SystemTime::now()),
             ),
-            fixture(jpeg(), FaceEncoding::Iso19794_5, pace_only(PaceMapping::EcdhChipAuthentication, 13)),
             fixture(
                 jpeg(),
                 FaceEncoding::Iso19794_5,
-                SecurityOptions { active_auth: Some(AaKind::Rsa2048), ..pace_only(PaceMapping::DhGeneric, 0) },
+                pace_only(PaceMapping::EcdhChipAuthentication, 13),
+            ),
+            fixture(
+                jpeg(),
+                FaceEncoding::Iso19794_5,
+                SecurityOptions {
+                    active_auth: Some(AaKind::Rsa2048),
+                    ..pace_only(PaceMapping::DhGeneric, 0)
+                },
             ),
         ]
     })
@@ -138,14 +171,23 @@ pub fn hostile_chip(data: &[u8]) -> bool {
     let answer_mode = flags & 2 != 0;
     let replace = flags & 4 != 0;
     let rewrite = |genuine: &[u8], rest: &[u8]| {
-        if replace { rest.to_vec() } else { crate::edits::apply(genuine, rest) }
+        if replace {
+            rest.to_vec()
+        } else {
+            crate::edits::apply(genuine, rest)
+        }
     };
 
     let mut profile = fx.profile.clone();
     let mut mutated_file = None;
     if !answer_mode {
         let file = FILES[usize::from(byte(2)) % FILES.len()];
-        let original = fx.files.iter().find(|(f, _)| *f == file).map(|(_, b)| b.clone()).unwrap_or_default();
+        let original = fx
+            .files
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default();
         let bytes = rewrite(&original, data.get(3..).unwrap_or_default());
         match file {
             LdsFile::Sod => profile.sod = Some(bytes.clone()),
@@ -158,7 +200,9 @@ pub fn hostile_chip(data: &[u8]) -> bool {
         mutated_file = Some((file, original, bytes));
     }
     let key = profile.access_key().expect("key");
-    let mut chip = VirtualPassport::new(&profile).expect("chip").with_security(fx.chip.clone());
+    let mut chip = VirtualPassport::new(&profile)
+        .expect("chip")
+        .with_security(fx.chip.clone());
     let changed: Changed = Arc::new(Mutex::new(None));
     if answer_mode {
         let ins: &'static [u8] = [SECURITY, READS, ANY][usize::from(byte(2)) % 3];
@@ -176,7 +220,11 @@ pub fn hostile_chip(data: &[u8]) -> bool {
                 return;
             }
             let before = answer.clone();
-            answer.data = if replace { rest.clone() } else { crate::edits::apply(&answer.data, &rest) };
+            answer.data = if replace {
+                rest.clone()
+            } else {
+                crate::edits::apply(&answer.data, &rest)
+            };
             if let Some(sw) = sw {
                 answer.sw = StatusWord(sw);
             }
@@ -188,7 +236,12 @@ pub fn hostile_chip(data: &[u8]) -> bool {
     let mut transport = InProcessTransport::new(chip);
     let mut options = ReadOptions {
         access: Arc::new(PreferPace),
-        optional_files: vec![LdsFile::DG11, LdsFile::DG12, LdsFile::Dg(14), LdsFile::Dg(15)],
+        optional_files: vec![
+            LdsFile::DG11,
+            LdsFile::DG12,
+            LdsFile::Dg(14),
+            LdsFile::Dg(15),
+        ],
         deadline: Duration::from_secs(20),
         card_return_timeout: Duration::from_secs(1),
         ..ReadOptions::default()
@@ -200,7 +253,10 @@ pub fn hostile_chip(data: &[u8]) -> bool {
         Ok(read) => read,
         Err(e) => {
             // The transport is fine: whatever the chip does is the document's failure.
-            assert!(e.failure() != ChipFailure::ReaderFault, "a hostile chip gave a reader fault: {e}");
+            assert!(
+                e.failure() != ChipFailure::ReaderFault,
+                "a hostile chip gave a reader fault: {e}"
+            );
             assert!(!e.to_string().is_empty());
             return false;
         }
@@ -211,29 +267,32 @@ pub fn hostile_chip(data: &[u8]) -> bool {
     let Some(report) = read.authenticity.as_ref().filter(|_| authenticity) else {
         return true;
     };
-    let passive_passed =
-        [&report.dg_hashes, &report.sod_signature, &report.ds_chain].iter().all(|r| **r == CheckResult::Pass);
-    if let Some((file, original, bytes)) = &mutated_file {
-        if passive_passed && bytes != original {
-            if let LdsFile::Dg(_) = file {
-                // A data group the read kept that differs from the signed one failed its hash.
-                assert!(
-                    read.raw.get(*file) != Some(bytes.as_slice()),
-                    "a mutated {file:?} passed Passive Authentication: {report}"
-                );
-            }
-            if *file == LdsFile::Sod {
-                let a = idgate_emrtd::emulator::Sod::parse(bytes).map(|s| s.content);
-                let b = idgate_emrtd::emulator::Sod::parse(original).map(|s| s.content);
-                assert_eq!(a, b, "a mutated EF.SOD's content was accepted");
-            }
+    let passive_passed = [&report.dg_hashes, &report.sod_signature, &report.ds_chain]
+        .iter()
+        .all(|r| **r == CheckResult::Pass);
+    if let Some((file, original, bytes)) = &mutated_file
+        && passive_passed
+        && bytes != original
+    {
+        if let LdsFile::Dg(_) = file {
+            // A data group the read kept that differs from the signed one failed its hash.
+            assert!(
+                read.raw.get(*file) != Some(bytes.as_slice()),
+                "a mutated {file:?} passed Passive Authentication: {report}"
+            );
+        }
+        if *file == LdsFile::Sod {
+            let a = idgate_emrtd::emulator::Sod::parse(bytes).map(|s| s.content);
+            let b = idgate_emrtd::emulator::Sod::parse(original).map(|s| s.content);
+            assert_eq!(a, b, "a mutated EF.SOD's content was accepted");
         }
     }
-    if let Ok(Some((ins, true))) = changed.lock().map(|c| *c) {
-        // A changed INTERNAL AUTHENTICATE answer (the AA signature) never passes.
-        if ins == 0x88 {
-            assert!(report.active_auth != CheckResult::Pass, "a changed AA signature passed: {report}");
-        }
+    // A changed INTERNAL AUTHENTICATE answer (the AA signature) never passes.
+    if let Ok(Some((0x88, true))) = changed.lock().map(|c| *c) {
+        assert!(
+            report.active_auth != CheckResult::Pass,
+            "a changed AA signature passed: {report}"
+        );
     }
     !report.any_fail()
 }

@@ -43,7 +43,10 @@ pub fn warm_up(name: &str, f: fn(&[u8])) {
     if name == "hostile_chip" {
         // The genuine passports pass everything: the mutations start from reads that work.
         for p in 0..hostile::fixtures().len() as u8 {
-            assert!(hostile::hostile_chip(&[p, 0b011, 0, 0, 0, 0]), "passport {p} reads and passes");
+            assert!(
+                hostile::hostile_chip(&[p, 0b011, 0, 0, 0, 0]),
+                "passport {p} reads and passes"
+            );
         }
     }
     f(&[]);

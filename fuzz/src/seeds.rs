@@ -28,7 +28,12 @@ fn specimen(format: MrzFormat) -> MrzFields {
         sex: Sex::Female,
         expiry_date: "120415".into(),
         // TD2's optional data field holds 7 characters.
-        optional_data: if format == MrzFormat::Td2 { "ZE1842" } else { "ZE184226B" }.into(),
+        optional_data: if format == MrzFormat::Td2 {
+            "ZE1842"
+        } else {
+            "ZE184226B"
+        }
+        .into(),
         optional_data_2: String::new(),
     }
 }
@@ -46,7 +51,12 @@ pub fn specimen_dg1() -> Vec<u8> {
 pub fn com_of(lds: &[u8], unicode: &[u8], tags: &[u8]) -> Vec<u8> {
     tlv::encode(
         0x60,
-        &[tlv::encode(0x5F01, lds), tlv::encode(0x5F36, unicode), tlv::encode(0x5C, tags)].concat(),
+        &[
+            tlv::encode(0x5F01, lds),
+            tlv::encode(0x5F36, unicode),
+            tlv::encode(0x5C, tags),
+        ]
+        .concat(),
     )
 }
 
@@ -67,7 +77,11 @@ fn small_jpeg() -> Vec<u8> {
 }
 
 fn file_of(fx: &crate::hostile::Fixture, file: LdsFile) -> Vec<u8> {
-    fx.files.iter().find(|(f, _)| *f == file).map(|(_, b)| b.clone()).unwrap_or_default()
+    fx.files
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, b)| b.clone())
+        .unwrap_or_default()
 }
 
 /// Every target's seeds: (target, seed name, bytes).
@@ -75,13 +89,25 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut out: Vec<(&'static str, String, Vec<u8>)> = Vec::new();
     let mut add = |t: &'static str, name: &str, b: Vec<u8>| out.push((t, name.to_string(), b));
 
-    for (f, n) in [(MrzFormat::Td3, "td3"), (MrzFormat::Td2, "td2"), (MrzFormat::Td1, "td1")] {
+    for (f, n) in [
+        (MrzFormat::Td3, "td3"),
+        (MrzFormat::Td2, "td2"),
+        (MrzFormat::Td1, "td1"),
+    ] {
         add("lds_dg1", n, dg1_of(f));
         let mrz = specimen(f).encode().expect("specimen MRZ");
         add("mrz_parse", n, mrz.lines().join("\n").into_bytes());
     }
-    add("manual_entry", "dates_iso", b"L898902C3\n1974-08-12\n2012-04-15\n123456".to_vec());
-    add("manual_entry", "dates_yymmdd", b"L898902C3\n740812\n120415\n".to_vec());
+    add(
+        "manual_entry",
+        "dates_iso",
+        b"L898902C3\n1974-08-12\n2012-04-15\n123456".to_vec(),
+    );
+    add(
+        "manual_entry",
+        "dates_yymmdd",
+        b"L898902C3\n740812\n120415\n".to_vec(),
+    );
 
     let jpeg = small_jpeg();
     let mut dg7 = tlv::encode(0x02, &[1]);
@@ -116,16 +142,34 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             ],
         ),
     );
-    add("lds_com", "dg1_dg2", com_of(b"0107", b"040000", &[0x61, 0x75]));
-    let all: Vec<u8> = (1..=16).filter_map(|n| LdsFile::Dg(n).tag()).map(|t| t as u8).collect();
+    add(
+        "lds_com",
+        "dg1_dg2",
+        com_of(b"0107", b"040000", &[0x61, 0x75]),
+    );
+    let all: Vec<u8> = (1..=16)
+        .filter_map(|n| LdsFile::Dg(n).tag())
+        .map(|t| t as u8)
+        .collect();
     add("lds_com", "all_dgs", com_of(b"0107", b"040000", &all));
-    add("lds_dg2_19794", "jpeg", dg2::build(&[(ImageFormat::Jpeg, 24, 32, &jpeg)]));
+    add(
+        "lds_dg2_19794",
+        "jpeg",
+        dg2::build(&[(ImageFormat::Jpeg, 24, 32, &jpeg)]),
+    );
     add(
         "lds_dg2_19794",
         "two_faces",
-        dg2::build(&[(ImageFormat::Jpeg, 24, 32, &jpeg), (ImageFormat::Jpeg, 24, 32, &jpeg)]),
+        dg2::build(&[
+            (ImageFormat::Jpeg, 24, 32, &jpeg),
+            (ImageFormat::Jpeg, 24, 32, &jpeg),
+        ]),
     );
-    add("lds_dg2_39794", "jpeg", dg2::build_iso39794(&[(ImageFormat::Jpeg, 24, 32, &jpeg)]));
+    add(
+        "lds_dg2_39794",
+        "jpeg",
+        dg2::build_iso39794(&[(ImageFormat::Jpeg, 24, 32, &jpeg)]),
+    );
 
     let fx = fixtures();
     let names = ["gm_ecdh", "jp2", "cam", "dh_rsa_aa"];
@@ -133,37 +177,81 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         if i == 1 {
             continue; // the same security files as the first
         }
-        add("lds_security_infos", &format!("card_access_{name}"), file_of(&fx[i], LdsFile::CardAccess));
-        add("lds_security_infos", &format!("dg14_{name}"), file_of(&fx[i], LdsFile::Dg(14)));
+        add(
+            "lds_security_infos",
+            &format!("card_access_{name}"),
+            file_of(&fx[i], LdsFile::CardAccess),
+        );
+        add(
+            "lds_security_infos",
+            &format!("dg14_{name}"),
+            file_of(&fx[i], LdsFile::Dg(14)),
+        );
     }
 
     let m = material();
     add("pki_sod", "sod", m.sod.clone());
     let der = |c: &x509_cert::Certificate| der::Encode::to_der(c).expect("der");
     add("pki_ds_chain", "ds", [vec![0], der(&m.ds)].concat());
-    add("pki_ds_chain", "explicit_p256", [vec![1], explicit_p256()].concat());
+    add(
+        "pki_ds_chain",
+        "explicit_p256",
+        [vec![1], explicit_p256()].concat(),
+    );
     add("pki_crl", "crl_revoked", m.crl_revoked_der.clone());
     add("pki_master_list", "master_list", m.master_list.clone());
-    add("aa_iso9796_2", "representative", [vec![0], aa_representative()].concat());
-    add("aa_iso9796_2", "signature", [vec![1], aa_signature()].concat());
-    add("aa_iso9796_2", "dg15", [vec![2], aa_dg15(&m.aa_key)].concat());
+    add(
+        "aa_iso9796_2",
+        "representative",
+        [vec![0], aa_representative()].concat(),
+    );
+    add(
+        "aa_iso9796_2",
+        "signature",
+        [vec![1], aa_signature()].concat(),
+    );
+    add(
+        "aa_iso9796_2",
+        "dg15",
+        [vec![2], aa_dg15(&m.aa_key)].concat(),
+    );
 
     // hostile_chip (layout in hostile.rs): every passport with each file under an empty edit
     // script (the genuine read, checks on), each answer class, and the plain files replaced.
     for (p, name) in names.iter().enumerate() {
         for (i, file) in FILES.iter().enumerate() {
-            if p == 0 || matches!(*file, LdsFile::Sod | LdsFile::CardAccess | LdsFile::Dg(14) | LdsFile::Dg(15)) {
-                add("hostile_chip", &format!("{name}_file_{file:?}"), vec![p as u8, 0b001, i as u8]);
+            if p == 0
+                || matches!(
+                    *file,
+                    LdsFile::Sod | LdsFile::CardAccess | LdsFile::Dg(14) | LdsFile::Dg(15)
+                )
+            {
+                add(
+                    "hostile_chip",
+                    &format!("{name}_file_{file:?}"),
+                    vec![p as u8, 0b001, i as u8],
+                );
             }
         }
         for (class, cname) in ["security", "reads", "any"].iter().enumerate() {
-            add("hostile_chip", &format!("{name}_answer_{cname}"), vec![p as u8, 0b011, class as u8, 0, 0, 0]);
+            add(
+                "hostile_chip",
+                &format!("{name}_answer_{cname}"),
+                vec![p as u8, 0b011, class as u8, 0, 0, 0],
+            );
         }
     }
     for (i, file) in FILES.iter().enumerate() {
-        if matches!(*file, LdsFile::Com | LdsFile::DG1 | LdsFile::DG11 | LdsFile::DG12) {
+        if matches!(
+            *file,
+            LdsFile::Com | LdsFile::DG1 | LdsFile::DG11 | LdsFile::DG12
+        ) {
             let bytes = file_of(&fx[0], *file);
-            add("hostile_chip", &format!("replace_{file:?}"), [vec![0, 0b101, i as u8], bytes].concat());
+            add(
+                "hostile_chip",
+                &format!("replace_{file:?}"),
+                [vec![0, 0b101, i as u8], bytes].concat(),
+            );
         }
     }
     out

@@ -15,6 +15,7 @@ use idgate_emrtd::emulator::signature::{
     self as signature, CurveCoefficients, CurveRef, ExplicitCurve, FieldId, curve_of, oids,
 };
 use idgate_emrtd::iso7816::tlv;
+use idgate_emrtd::lds::LdsError;
 use idgate_emrtd::lds::card_access::CardAccess;
 use idgate_emrtd::lds::com::EfCom;
 use idgate_emrtd::lds::dg1::Dg1;
@@ -24,7 +25,6 @@ use idgate_emrtd::lds::dg11::Dg11;
 use idgate_emrtd::lds::dg12::Dg12;
 use idgate_emrtd::lds::image::{self, ImageFormat};
 use idgate_emrtd::lds::security_infos::SecurityInfos;
-use idgate_emrtd::lds::LdsError;
 use idgate_emrtd::{CheckResult, TrustStore};
 use idgate_mrz::{Can, Date, Mrz, manual};
 use x509_cert::Certificate;
@@ -45,8 +45,12 @@ pub fn lds_dg1(raw: &[u8]) {
         assert!(Dg1::parse(&again).as_ref() == Ok(&dg1), "no round trip");
         assert!(!dg1.document_number.is_empty());
         // Every byte of DG1 is structure or MRZ text: one changed byte is refused or shows.
-        let one_byte = raw.len() == valid.len() && raw.iter().zip(valid).filter(|(a, b)| a != b).count() == 1;
-        assert!(!(one_byte && dg1 == *original), "a changed DG1 gave the specimen's fields");
+        let one_byte =
+            raw.len() == valid.len() && raw.iter().zip(valid).filter(|(a, b)| a != b).count() == 1;
+        assert!(
+            !(one_byte && dg1 == *original),
+            "a changed DG1 gave the specimen's fields"
+        );
     }
 }
 
@@ -55,7 +59,9 @@ pub fn lds_dg7(raw: &[u8]) {
         Ok(dg7) => {
             for (format, bytes) in &dg7.images {
                 // What is kept is the stored image, and its format is what the bytes say.
-                assert!(bytes.is_empty() || raw.windows(bytes.len()).any(|w| w == bytes.as_slice()));
+                assert!(
+                    bytes.is_empty() || raw.windows(bytes.len()).any(|w| w == bytes.as_slice())
+                );
                 assert_eq!(*format, ImageFormat::sniff(bytes));
             }
         }
@@ -83,9 +89,18 @@ pub fn lds_dg11_dg12(raw: &[u8]) {
 pub fn lds_com(raw: &[u8]) {
     if let Ok(com) = EfCom::parse(raw) {
         // Round trip through the tags of the data groups it names.
-        let tags: Vec<u8> = com.data_groups.iter().filter_map(|f| f.tag()).map(|t| t as u8).collect();
+        let tags: Vec<u8> = com
+            .data_groups
+            .iter()
+            .filter_map(|f| f.tag())
+            .map(|t| t as u8)
+            .collect();
         assert_eq!(tags.len(), com.data_groups.len());
-        let again = crate::seeds::com_of(com.lds_version.as_bytes(), com.unicode_version.as_bytes(), &tags);
+        let again = crate::seeds::com_of(
+            com.lds_version.as_bytes(),
+            com.unicode_version.as_bytes(),
+            &tags,
+        );
         assert_eq!(EfCom::parse(&again), Ok(com));
     }
 }
@@ -105,7 +120,10 @@ pub fn lds_dg2(raw: &[u8]) {
                 }
                 if let Ok(rgb) = image::decode(&face.data) {
                     assert!(rgb.width <= image::MAX_SIDE && rgb.height <= image::MAX_SIDE);
-                    assert_eq!(rgb.pixels.len(), rgb.width as usize * rgb.height as usize * 3);
+                    assert_eq!(
+                        rgb.pixels.len(),
+                        rgb.width as usize * rgb.height as usize * 3
+                    );
                 }
             }
         }
@@ -134,7 +152,9 @@ pub fn lds_security_infos(raw: &[u8]) {
 }
 
 fn all_pass(r: &idgate_emrtd::PaReport) -> bool {
-    r.dg_hashes == CheckResult::Pass && r.sod_signature == CheckResult::Pass && r.ds_chain == CheckResult::Pass
+    r.dg_hashes == CheckResult::Pass
+        && r.sod_signature == CheckResult::Pass
+        && r.ds_chain == CheckResult::Pass
 }
 
 pub fn pki_sod(m: &[u8]) {
@@ -153,7 +173,11 @@ pub fn pki_sod(m: &[u8]) {
         assert!(all_pass(&report), "the fixture EF.SOD passes: {report}");
         let original = Sod::parse(&mat.sod).expect("parses");
         let signer = original.document_signer().expect("ds");
-        Fixed { trust, original, signer }
+        Fixed {
+            trust,
+            original,
+            signer,
+        }
     });
     let report = passive::verify(m, &SOD_DGS, &f.trust, SystemTime::now());
     if all_pass(&report) && m != material().sod.as_slice() {
@@ -161,7 +185,11 @@ pub fn pki_sod(m: &[u8]) {
         // was accepted is what the Document Signer signed, signed by the same DS.
         let sod = Sod::parse(m).expect("an EF.SOD that passed parses");
         assert_eq!(sod.content, f.original.content, "other hashes accepted");
-        assert_eq!(sod.document_signer().ok().as_ref(), Some(&f.signer), "another signer accepted");
+        assert_eq!(
+            sod.document_signer().ok().as_ref(),
+            Some(&f.signer),
+            "another signer accepted"
+        );
     }
 }
 
@@ -172,7 +200,10 @@ pub fn explicit_p256() -> Vec<u8> {
     let (prime, order) = (g.field_modulus(), g.order());
     ExplicitCurve {
         version: 1,
-        field_id: FieldId { field_type: oids::PRIME_FIELD, prime: der::asn1::UintRef::new(&prime).expect("p") },
+        field_id: FieldId {
+            field_type: oids::PRIME_FIELD,
+            prime: der::asn1::UintRef::new(&prime).expect("p"),
+        },
         curve: CurveCoefficients {
             a: der::asn1::OctetString::new(a).expect("a"),
             b: der::asn1::OctetString::new(b).expect("b"),
@@ -202,22 +233,37 @@ fn verifies_with_parameters(ds: &Certificate, issuer: &Certificate, params: &[u8
 /// First byte even: the rest is a DS certificate checked against the CSCA; odd: the rest is the
 /// CSCA key's explicit curve parameters, checked with the genuine DS.
 pub fn pki_ds_chain(data: &[u8]) {
-    let Some((&which, m)) = data.split_first() else { return };
+    let Some((&which, m)) = data.split_first() else {
+        return;
+    };
     let mat = material();
     let now = SystemTime::now();
     if which % 2 == 0 {
-        let Ok(cert) = Certificate::from_der(m) else { return };
+        let Ok(cert) = Certificate::from_der(m) else {
+            return;
+        };
         let _ = chain::subject_key_id(&cert);
         let _ = chain::authority_key_id(&cert);
         let _ = chain::valid_at(&cert, now);
-        if chain::could_have_issued(&mat.csca, &cert) && chain::verify_issued_by(&cert, &mat.csca).is_ok() {
-            assert_eq!(cert.tbs_certificate(), mat.ds.tbs_certificate(), "a forged DS verified");
+        if chain::could_have_issued(&mat.csca, &cert)
+            && chain::verify_issued_by(&cert, &mat.csca).is_ok()
+        {
+            assert_eq!(
+                cert.tbs_certificate(),
+                mat.ds.tbs_certificate(),
+                "a forged DS verified"
+            );
         }
     } else {
-        let curve = der::asn1::AnyRef::from_der(m).ok().map(|a| curve_of(Some(a)));
+        let curve = der::asn1::AnyRef::from_der(m)
+            .ok()
+            .map(|a| curve_of(Some(a)));
         if verifies_with_parameters(&mat.ds, &mat.csca, m) {
             // P-256's signature can only verify on P-256 itself.
-            assert!(matches!(curve, Some(Ok(CurveRef::Named(NamedCurve::NistP256)))), "verified on {curve:?}");
+            assert!(
+                matches!(curve, Some(Ok(CurveRef::Named(NamedCurve::NistP256)))),
+                "verified on {curve:?}"
+            );
         }
     }
 }
@@ -231,13 +277,18 @@ pub fn pki_crl(m: &[u8]) {
     if let Ok(pem) = der::pem::encode_string("X509 CRL", der::pem::LineEnding::LF, m) {
         let _ = store.add_bytes("crl.pem", pem.as_bytes(), now);
     }
-    let Ok(list) = CertificateList::from_der(m) else { return };
+    let Ok(list) = CertificateList::from_der(m) else {
+        return;
+    };
     let issuer = mat.csca.tbs_certificate().subject();
     let crls = [list];
     let verified = chain::verified_crls(issuer, &[&mat.csca], &crls);
     if !verified.is_empty() {
         // Its signature verified: the list is the CSCA's, entries and dates unchanged.
-        assert_eq!(crls[0].tbs_cert_list, mat.crl_revoked.tbs_cert_list, "a changed CRL verified");
+        assert_eq!(
+            crls[0].tbs_cert_list, mat.crl_revoked.tbs_cert_list,
+            "a changed CRL verified"
+        );
     }
     for cert in [&mat.revoked, &mat.ds] {
         let _ = chain::revocation(cert, &verified, now);
@@ -255,7 +306,11 @@ pub fn pki_master_list(m: &[u8]) {
     static ACCEPTED: OnceLock<Vec<Certificate>> = OnceLock::new();
     let accepted = ACCEPTED.get_or_init(|| {
         let mut s = start();
-        assert_eq!(s.add_master_list(&mat.master_list, now), Ok(2), "the fixture master list");
+        assert_eq!(
+            s.add_master_list(&mat.master_list, now),
+            Ok(2),
+            "the fixture master list"
+        );
         s.cscas().to_vec()
     });
     let mut store = start();
@@ -322,7 +377,9 @@ pub fn aa_signature() -> Vec<u8> {
 /// First byte mod 3: 0 — the chip signs the rest as message representative; 1 — the rest is the
 /// signature; 2 — the rest is DG15, checked with the genuine signature.
 pub fn aa_iso9796_2(data: &[u8]) {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     let a = aa();
     match which % 3 {
         0 => {
@@ -330,7 +387,12 @@ pub fn aa_iso9796_2(data: &[u8]) {
                 let verdict = a.public.verify(&AA_CHALLENGE, &sig, None);
                 // A representative other than the genuine one (as a number) never verifies: its
                 // hash would have to match M1 and the challenge.
-                let trim = |v: &[u8]| v.iter().skip_while(|b| **b == 0).copied().collect::<Vec<u8>>();
+                let trim = |v: &[u8]| {
+                    v.iter()
+                        .skip_while(|b| **b == 0)
+                        .copied()
+                        .collect::<Vec<u8>>()
+                };
                 if trim(rest) != trim(&a.f0) {
                     assert!(verdict.is_err(), "a changed representative verified");
                 }
@@ -342,10 +404,14 @@ pub fn aa_iso9796_2(data: &[u8]) {
             }
         }
         _ => {
-            if let Ok(k) = AaPublicKey::from_dg15(rest) {
-                if k.verify(&AA_CHALLENGE, &a.sig0, None).is_ok() {
-                    assert_eq!(format!("{k:?}"), format!("{:?}", a.public), "another key verified");
-                }
+            if let Ok(k) = AaPublicKey::from_dg15(rest)
+                && k.verify(&AA_CHALLENGE, &a.sig0, None).is_ok()
+            {
+                assert_eq!(
+                    format!("{k:?}"),
+                    format!("{:?}", a.public),
+                    "another key verified"
+                );
             }
         }
     }
@@ -374,11 +440,17 @@ pub fn manual_entry(data: &[u8]) {
     );
     let today = Date::new(2026, 12, 5).expect("date");
     match manual::access_key(number, birth, expiry, today) {
-        Ok(_) => assert!(!number.trim().is_empty(), "an empty document number accepted"),
+        Ok(_) => assert!(
+            !number.trim().is_empty(),
+            "an empty document number accepted"
+        ),
         Err(errors) => assert!(!errors.0.is_empty(), "an error without a field"),
     }
     if let Ok(c) = Can::parse(can) {
         // A CAN is a secret: its Debug never shows it.
-        assert!(!format!("{c:?}").contains(can.trim()), "the CAN shows in Debug");
+        assert!(
+            !format!("{c:?}").contains(can.trim()),
+            "the CAN shows in Debug"
+        );
     }
 }

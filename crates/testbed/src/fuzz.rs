@@ -1,9 +1,10 @@
 //! Seeded, time-boxed property runs of the station's inputs (the "fuzz" targets).
 //!
-//! Coverage-guided fuzzing (cargo-fuzz/libFuzzer) needs a nightly toolchain, which a fresh CI
-//! machine cannot install (its registries are crates.io, PyPI, Debian and npm; rustup's server is
-//! not among them), so every target is a proptest strategy run under a fixed seed: the same inputs
-//! on every machine, shrunk to a minimal case when a property fails.
+//! Every target here is a proptest strategy run under a fixed seed: the same inputs on every
+//! machine, shrunk to a minimal case when a property fails. Their coverage-guided counterparts
+//! (cargo-afl, i.e. AFL++ on the stable toolchain; cargo-fuzz would need nightly, which a fresh
+//! machine here cannot install) live in the separate harness `fuzz/` with the same properties:
+//! `scripts/fuzz --afl`.
 //!
 //! - `cargo test` runs each target briefly (its default cases): the short pass CI gets.
 //! - `scripts/fuzz [-s SECS] [TARGET…]` sets `IDGATE_FUZZ_SECS` and runs each for that long,

@@ -15,7 +15,6 @@ use idgate_emrtd::emulator::signature::{
     self as signature, CurveCoefficients, CurveRef, ExplicitCurve, FieldId, curve_of, oids,
 };
 use idgate_emrtd::iso7816::tlv;
-use idgate_emrtd::lds::LdsError;
 use idgate_emrtd::lds::card_access::CardAccess;
 use idgate_emrtd::lds::com::EfCom;
 use idgate_emrtd::lds::dg1::Dg1;
@@ -133,7 +132,13 @@ pub fn lds_dg2(raw: &[u8]) {
 
 pub fn lds_security_infos(raw: &[u8]) {
     let simple = CardAccess::parse(raw);
-    if let Ok(infos) = SecurityInfos::parse(raw) {
+    let parsed = SecurityInfos::parse(raw);
+    // One owner of SecurityInfo parsing: EF.CardAccess is exactly what SecurityInfos reads.
+    assert_eq!(
+        simple.as_ref().map(CardAccess::security_infos).ok(),
+        parsed.as_ref().ok()
+    );
+    if let Ok(infos) = parsed {
         // A PACE offer the reader picks is one it supports.
         if let Some(best) = infos.best_pace() {
             assert!(best.is_supported());
@@ -143,9 +148,6 @@ pub fn lds_security_infos(raw: &[u8]) {
     }
     if let Ok(ca) = &simple {
         assert_eq!(ca.raw(), raw);
-    }
-    match simple {
-        Ok(_) | Err(LdsError::Tlv(_) | LdsError::Invalid(_) | LdsError::Mrz(_)) => {}
     }
     let _ = SecurityInfos::parse_dg14(raw);
     let _ = select_from_dg14(raw);

@@ -151,16 +151,17 @@ fn peer(dir: &Path) {
     }
 }
 
-/// The reader under test: the shipped one (font templates + the document's own glyphs), or with
-/// `OCR_BENCH_CLASSIFIER=learned` plus the learned arbiter (the comparison in the crate's README).
+/// The reader under test: the shipped one (font templates + the document's own glyphs, the
+/// learned classifier as second opinion on stills), or with `OCR_BENCH_CLASSIFIER=templates`
+/// without the learned classifier (the comparison in the crate's README).
 fn make_reader(font: &OcrbFont) -> anyhow::Result<MrzReader> {
-    let learned = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "learned");
-    Ok(if learned {
-        println!("classifier: templates + own glyphs + learned arbiter");
-        MrzReader::with_learned(font)?
-    } else {
+    let templates = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "templates");
+    Ok(if templates {
         println!("classifier: font templates + document's own glyphs");
         MrzReader::with_font(font)
+    } else {
+        println!("classifier: templates + own glyphs, learned second opinion on stills");
+        MrzReader::with_learned(font)?
     })
 }
 

@@ -263,7 +263,21 @@ impl Classifier {
             .iter()
             .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
         let mid = (lo + hi) / 2.0;
-        let ink: Vec<f32> = first.iter().map(|&v| (v - mid).max(0.0)).collect();
+        // Only the cell's own columns: where the pitch is tight against the cap height, a heavy
+        // neighbour (`M`, `W`) inside the window would pull the centre off the glyph.
+        let half = line.pitch_at(fi) / scale / 2.0;
+        let ink: Vec<f32> = first
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let x = (i % SW) as f32 + 0.5 - SW as f32 / 2.0;
+                if x.abs() <= half {
+                    (v - mid).max(0.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let dx = centroid_x(&ink, SW).map_or(0.0, |c| (c - SW as f32 / 2.0).clamp(-3.0, 3.0));
         let mut out = [[0.0f32; SW * PH]; K];
         for (patch, dy) in out.iter_mut().zip(dys) {

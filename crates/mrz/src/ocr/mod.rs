@@ -45,8 +45,8 @@ pub use font::{DEFAULT_FONT_PATH, FontError, OcrbFont};
 pub use gray::rgb_to_gray;
 pub use learned::{LearnedClassifier, ModelError};
 pub use reader::{
-    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, LEARNED_WEIGHT, MrzReader,
-    OcrHint,
+    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, MrzReader, OcrHint,
+    ReaderError, STILL_WEIGHT,
 };
 pub use scanner::{DEFAULT_UNREADABLE_AFTER, MrzScanner, ScanUpdate};
 pub use still::{StillMiss, StillReading};

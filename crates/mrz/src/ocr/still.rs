@@ -11,7 +11,7 @@ use crate::format::MrzFormat;
 use crate::mrz::Mrz;
 
 use super::prepare;
-use super::reader::MrzReader;
+use super::reader::{Dispute, MrzReader, SETTLE_GAP};
 
 /// Why a still image gave no MRZ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,12 +178,12 @@ impl MrzReader {
             };
             let view = turned(img);
             let finder_view = finder.map(turned);
-            let reading = self.read_gray_found_on(&view, finder_view.as_ref());
+            let reading = self.read_gray_found_on(&view, finder_view.as_ref(), true);
             let Some(d) = reading.decoded else {
                 continue;
             };
             match &d.mrz {
-                Some(m) if clear(&d, &reading.washed) => {
+                Some(m) if clear(&d, &reading.washed, &reading.disputes) => {
                     if !verified.iter().any(|(v, _)| v == m) {
                         verified.push((m.clone(), confidence(&d)));
                     }
@@ -216,9 +216,22 @@ const UNGUARDED_MARGIN: f32 = 0.015;
 /// print that is not washed out. Washed-out cells are trusted only where a check digit binds them
 /// to one character: not in the document number or optional data, which hold letters and digits
 /// alike, so that a check-digit twin (`0`/`U`, `1`/`L`: values equal modulo 10) verifies as well.
-fn clear(d: &super::correct::Decoded, washed: &[(usize, usize)]) -> bool {
+fn clear(
+    d: &super::correct::Decoded,
+    washed: &[(usize, usize)],
+    disputes: &[((usize, usize), Dispute)],
+) -> bool {
     use super::layout::{Kind, kind};
     let guarded = super::correct::guarded_positions(d.format, &d.lines);
+    // A near tie of the templates the network disputes without settling it (`reader.rs`,
+    // `second_opinion`) is a coin toss between two characters no check digit can decide.
+    let disputes_ok = disputes.iter().all(|&((l, c), disp)| {
+        let now = d.lines.get(l).and_then(|r| r.get(c)).copied();
+        guarded.contains(&(l, c)) || now == Some(disp.network) || disp.gap >= SETTLE_GAP
+    });
+    if !disputes_ok {
+        return false;
+    }
     let margins_clear = d.margins.iter().enumerate().all(|(l, row)| {
         row.iter()
             .enumerate()

@@ -251,3 +251,62 @@ fn confidence(d: &super::correct::Decoded) -> f32 {
     }
     (all.iter().sum::<f32>() / all.len() as f32).clamp(0.0, 1.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::classify::{CLASSES, CellScores, class_of};
+    use crate::ocr::correct::decode;
+
+    const TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    /// A reading of `TD3` where every character stands out clearly.
+    fn clear_reading() -> super::super::correct::Decoded {
+        let cells: Vec<Vec<CellScores>> = TD3
+            .iter()
+            .map(|l| {
+                l.bytes()
+                    .map(|ch| {
+                        let mut s = [0.5f32; CLASSES];
+                        if let Some(i) = class_of(ch) {
+                            s[i] = 0.9;
+                        }
+                        CellScores(s)
+                    })
+                    .collect()
+            })
+            .collect();
+        decode(MrzFormat::Td3, &cells)
+    }
+
+    fn dispute(template: u8, network: u8, gap: f32) -> Dispute {
+        Dispute {
+            template,
+            network,
+            gap,
+            p: 0.8,
+        }
+    }
+
+    #[test]
+    fn a_near_tie_the_network_disputes_in_a_name_is_refused() {
+        let d = clear_reading();
+        assert!(d.mrz.is_some());
+        assert!(clear(&d, &[], &[]));
+        // `ANNA` (line 0, column 13 is the first `A`): the templates kept `A` by a hair, the
+        // network preferred `R` without being sure enough to settle it.
+        assert!(!clear(&d, &[], &[((0, 13), dispute(b'A', b'R', 0.01))]));
+        // The same disagreement over a clear template lead does not matter.
+        assert!(clear(&d, &[], &[((0, 13), dispute(b'A', b'R', 0.08))]));
+    }
+
+    #[test]
+    fn a_disputed_character_a_check_digit_guards_is_left_to_the_check_digit() {
+        let d = clear_reading();
+        // Line 1, column 0: the document number's `L`.
+        assert!(clear(&d, &[], &[((1, 0), dispute(b'L', b'1', 0.01))]));
+    }
+}

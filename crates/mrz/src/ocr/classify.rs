@@ -455,7 +455,11 @@ mod tests {
             let (img, line) = printed(&font, text, 28.0, pitch);
             let scores = classifier.score(&Classifier::cell(&img, &line, 1));
             let best = scores.best_of(|_| true).map(|(i, _)| char_of(i));
-            assert_eq!(best, text.as_bytes().get(1).copied(), "{text} at pitch {pitch}");
+            assert_eq!(
+                best,
+                text.as_bytes().get(1).copied(),
+                "{text} at pitch {pitch}"
+            );
         }
     }
 }

@@ -19,8 +19,10 @@
 //! narrower, best over ±1 px shifts. The MRZ is printed in exactly this font, so the templates are
 //! the ground truth; no trained weights have to be shipped or versioned, and start-up takes
 //! milliseconds. Check digits, field constraints and voting catch what correlation confuses.
-//! A learned classifier trained on augmented synthetic glyphs (`learned`) exists as an opt-in
-//! arbiter ([`MrzReader::with_learned`]); measured, it is not the default (crate README).
+//! A learned classifier trained on augmented synthetic glyphs (`learned`) gives still images a
+//! second opinion ([`MrzReader::new`]; `reader.rs`, `second_opinion`): it confirms, settles a
+//! template near tie in a name or state code when it is sure, and never flips a character a check
+//! digit guards. The live scanner reads with the templates alone (measured: crate README).
 
 mod adapt;
 mod binarize;

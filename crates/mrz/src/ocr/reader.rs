@@ -160,7 +160,7 @@ pub enum ReaderError {
 #[derive(Debug, Clone)]
 pub struct MrzReader {
     classifier: Classifier,
-    /// The learned arbiter (`learned.rs`); `None` (the default) reads with the templates alone.
+    /// The learned classifier (`learned.rs`), consulted on still images; `None` reads with the templates alone.
     learned: Option<LearnedClassifier>,
 }
 

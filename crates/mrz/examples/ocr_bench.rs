@@ -558,7 +558,15 @@ fn distortions(
     println!("synthetic stills: {per_set} per capability, seed {seed} (read_still)");
     let (mut all_right, mut all_wrong, mut all_n) = (0usize, 0usize, 0usize);
     let mut all_times = Vec::new();
+    // `OCR_BENCH_CAPABILITY=perspective` measures the capabilities whose name starts so.
+    let only = std::env::var("OCR_BENCH_CAPABILITY").ok();
     for d in Distortion::ALL {
+        if only
+            .as_ref()
+            .is_some_and(|o| !d.name().starts_with(o.as_str()))
+        {
+            continue;
+        }
         let mut rng = SynthRng::new(seed ^ (d as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let (mut right, mut wrong, mut no_band, mut refused) = (0usize, 0usize, 0usize, 0usize);
         let mut times = Vec::new();

@@ -106,7 +106,7 @@ const CONFIRM_P: f32 = 0.9;
 pub(crate) const SETTLE_GAP: f32 = 0.03;
 /// …when it is at least this sure of the other letter. Calibrated on synthetic stills: the
 /// network's wrong overrulings (`B`→`D`, `O`→`D` on 250–400 px scans) came at 0.75–0.9.
-const SETTLE_P: f32 = 0.95;
+pub(crate) const SETTLE_P: f32 = 0.95;
 
 /// The learned classifier's opinion on one cell of a still image (the templates' scores are
 /// changed in place, the disagreement returned for `still::clear`):

@@ -115,9 +115,10 @@ pub(crate) const SETTLE_P: f32 = 0.95;
 /// - it prefers another letter in a name or state code (no check digit covers them), the templates'
 ///   lead is a near tie below [`SETTLE_GAP`] and the network is at least [`SETTLE_P`] sure: its
 ///   letter wins (`KINQDOM` → `KINGDOM` on a 272 px scan);
-/// - any other disagreement changes nothing: in fields a check digit covers the network never
-///   flips a character (a `00` → `OO` pair keeps the digit), and elsewhere `still::clear` refuses
-///   a near tie the network disputes.
+/// - any other disagreement changes nothing, and `still::clear` refuses the letter when the
+///   templates' lead is a near tie or the network is sure.
+/// Only letters (names, state codes, document code) are given this opinion: in fields a check
+/// digit covers the network neither flips (a `00` → `OO` pair keeps the digit) nor confirms.
 fn second_opinion(scores: &mut CellScores, p: &[f32; CLASSES], k: Kind) -> Option<Dispute> {
     let best = |v: &[f32; CLASSES]| {
         v.iter()
@@ -126,6 +127,12 @@ fn second_opinion(scores: &mut CellScores, p: &[f32; CLASSES], k: Kind) -> Optio
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map(|(i, _)| i)
     };
+    // Where a check digit guards the cell, it alone decides: a confirmation there widens the
+    // lead of a wrong reading past the rival check (`correct.rs`, `ambiguous`): measured, a
+    // blurred document number `Y…B.O` for `T…8.0` (three changes that keep both check digits).
+    if !matches!(k, Kind::Letter | Kind::LetterOrFiller) {
+        return None;
+    }
     let (t, m) = (best(&scores.0)?, best(p)?);
     if t == m {
         if p[t] >= CONFIRM_P {
@@ -134,8 +141,7 @@ fn second_opinion(scores: &mut CellScores, p: &[f32; CLASSES], k: Kind) -> Optio
         return None;
     }
     let gap = scores.0[t] - scores.0[m];
-    let letters = matches!(k, Kind::Letter | Kind::LetterOrFiller);
-    if letters && gap < SETTLE_GAP && p[m] >= SETTLE_P {
+    if gap < SETTLE_GAP && p[m] >= SETTLE_P {
         scores.0[m] = scores.0[t] + STILL_WEIGHT * (p[m] - p[t]);
     }
     Some(Dispute {
@@ -455,12 +461,16 @@ mod tests {
     }
 
     #[test]
-    fn the_network_never_flips_a_character_a_check_digit_guards() {
+    fn the_network_neither_flips_nor_confirms_a_character_a_check_digit_guards() {
         // `0` against `O` in a document number: two such flips can keep the check digit.
         let (mut s, p) = cell(b'0', 0.70, b'O', 0.695, 1.0);
-        let dispute = second_opinion(&mut s, &p, Kind::Any);
-        assert_eq!(best(&s, Kind::Any), Some(b'0'));
-        assert!(dispute.is_some());
+        let before = s;
+        second_opinion(&mut s, &p, Kind::Any);
+        assert_eq!(s, before);
+        // Nor does agreement widen a lead there: it would hide a rival reading that verifies too.
+        let (mut s, p) = cell(b'0', 0.70, b'O', 0.695, 0.0);
+        second_opinion(&mut s, &p, Kind::Digit);
+        assert_eq!(s, before);
     }
 
     #[test]

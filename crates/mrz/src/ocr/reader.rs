@@ -117,6 +117,7 @@ pub(crate) const SETTLE_P: f32 = 0.95;
 ///   letter wins (`KINQDOM` → `KINGDOM` on a 272 px scan);
 /// - any other disagreement changes nothing, and `still::clear` refuses the letter when the
 ///   templates' lead is a near tie or the network is sure.
+///
 /// Only letters (names, state codes, document code) are given this opinion: in fields a check
 /// digit covers the network neither flips (a `00` → `OO` pair keeps the digit) nor confirms.
 fn second_opinion(scores: &mut CellScores, p: &[f32; CLASSES], k: Kind) -> Option<Dispute> {

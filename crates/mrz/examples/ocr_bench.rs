@@ -151,16 +151,17 @@ fn peer(dir: &Path) {
     }
 }
 
-/// The reader under test: the shipped one (font templates + the document's own glyphs), or with
-/// `OCR_BENCH_CLASSIFIER=learned` plus the learned arbiter (the comparison in the crate's README).
+/// The reader under test: the shipped one (font templates + the document's own glyphs, the
+/// learned classifier as second opinion on stills), or with `OCR_BENCH_CLASSIFIER=templates`
+/// without the learned classifier (the comparison in the crate's README).
 fn make_reader(font: &OcrbFont) -> anyhow::Result<MrzReader> {
-    let learned = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "learned");
-    Ok(if learned {
-        println!("classifier: templates + own glyphs + learned arbiter");
-        MrzReader::with_learned(font)?
-    } else {
+    let templates = std::env::var("OCR_BENCH_CLASSIFIER").is_ok_and(|v| v == "templates");
+    Ok(if templates {
         println!("classifier: font templates + document's own glyphs");
         MrzReader::with_font(font)
+    } else {
+        println!("classifier: templates + own glyphs, learned second opinion on stills");
+        MrzReader::with_learned(font)?
     })
 }
 
@@ -557,7 +558,15 @@ fn distortions(
     println!("synthetic stills: {per_set} per capability, seed {seed} (read_still)");
     let (mut all_right, mut all_wrong, mut all_n) = (0usize, 0usize, 0usize);
     let mut all_times = Vec::new();
+    // `OCR_BENCH_CAPABILITY=perspective` measures the capabilities whose name starts so.
+    let only = std::env::var("OCR_BENCH_CAPABILITY").ok();
     for d in Distortion::ALL {
+        if only
+            .as_ref()
+            .is_some_and(|o| !d.name().starts_with(o.as_str()))
+        {
+            continue;
+        }
         let mut rng = SynthRng::new(seed ^ (d as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let (mut right, mut wrong, mut no_band, mut refused) = (0usize, 0usize, 0usize, 0usize);
         let mut times = Vec::new();

@@ -27,6 +27,7 @@ mod mrz;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 mod parse;
+pub mod state_codes;
 #[cfg(feature = "ocr")]
 pub mod synth;
 

@@ -263,7 +263,21 @@ impl Classifier {
             .iter()
             .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
         let mid = (lo + hi) / 2.0;
-        let ink: Vec<f32> = first.iter().map(|&v| (v - mid).max(0.0)).collect();
+        // Only the cell's own columns: where the pitch is tight against the cap height, a heavy
+        // neighbour (`M`, `W`) inside the window would pull the centre off the glyph.
+        let half = line.pitch_at(fi) / scale / 2.0;
+        let ink: Vec<f32> = first
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let x = (i % SW) as f32 + 0.5 - SW as f32 / 2.0;
+                if x.abs() <= half {
+                    (v - mid).max(0.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let dx = centroid_x(&ink, SW).map_or(0.0, |c| (c - SW as f32 / 2.0).clamp(-3.0, 3.0));
         let mut out = [[0.0f32; SW * PH]; K];
         for (patch, dy) in out.iter_mut().zip(dys) {
@@ -388,4 +402,64 @@ pub(crate) fn shift_x(values: &[f32], w: usize, h: usize, shift: f32) -> Vec<f32
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::font::DEFAULT_FONT_PATH;
+
+    /// `text` printed in OCR-B with a cap height of `cap` px at `pitch` px per character, and the
+    /// cell grid that fits it.
+    fn printed(font: &OcrbFont, text: &str, cap: f32, pitch: f32) -> (GrayImage, TextLine) {
+        let (left, baseline) = (20.0f32, 50.0f32);
+        let advance = cap * font.advance_per_cap_height();
+        let width = (left * 2.0 + pitch * text.len() as f32) as u32;
+        let mut img = GrayImage::from_pixel(width, 80, image::Luma([235]));
+        for (i, c) in text.chars().enumerate() {
+            let Some(g) = font.render(c, cap) else {
+                continue;
+            };
+            let pen = left + i as f32 * pitch + (pitch - advance) / 2.0;
+            for gy in 0..g.height {
+                for gx in 0..g.width {
+                    let a = g.coverage[gy * g.width + gx];
+                    let x = (pen + g.left).round() as i64 + gx as i64;
+                    let y = (baseline + g.top).round() as i64 + gy as i64;
+                    if x >= 0 && y >= 0 && (x as u32) < img.width() && (y as u32) < img.height() {
+                        let px = img.get_pixel_mut(x as u32, y as u32);
+                        px.0[0] = (f32::from(px.0[0]) * (1.0 - a) + 30.0 * a) as u8;
+                    }
+                }
+            }
+        }
+        let line = TextLine {
+            n: text.len(),
+            dir: (1.0, 0.0),
+            origin: (0.0, baseline - cap / 2.0),
+            s: [left + pitch / 2.0, pitch, 0.0],
+            cap_height: cap,
+            bend: [0.0; 3],
+        };
+        (img, line)
+    }
+
+    #[test]
+    fn a_heavy_neighbour_does_not_pull_a_cell_off_its_glyph() {
+        // Print with a pitch tighter than the cap height (a printer's narrow OCR-B, 23.jpg of the real
+        // set): the `M` after the middle letter reaches into its window, and an ink centroid taken
+        // over the whole window moved the cell onto the gap (`D` read `J`, `C` read `O`).
+        let font = OcrbFont::load(std::path::Path::new(DEFAULT_FONT_PATH)).expect("fonts-ocr-b");
+        let classifier = Classifier::new(&font);
+        for (text, pitch) in [("1DM", 24.0), ("LOM", 24.0), ("<CM", 22.0), ("<CM", 24.0)] {
+            let (img, line) = printed(&font, text, 28.0, pitch);
+            let scores = classifier.score(&Classifier::cell(&img, &line, 1));
+            let best = scores.best_of(|_| true).map(|(i, _)| char_of(i));
+            assert_eq!(
+                best,
+                text.as_bytes().get(1).copied(),
+                "{text} at pitch {pitch}"
+            );
+        }
+    }
 }

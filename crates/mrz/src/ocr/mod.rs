@@ -19,8 +19,10 @@
 //! narrower, best over ±1 px shifts. The MRZ is printed in exactly this font, so the templates are
 //! the ground truth; no trained weights have to be shipped or versioned, and start-up takes
 //! milliseconds. Check digits, field constraints and voting catch what correlation confuses.
-//! A learned classifier trained on augmented synthetic glyphs (`learned`) exists as an opt-in
-//! arbiter ([`MrzReader::with_learned`]); measured, it is not the default (crate README).
+//! A learned classifier trained on augmented synthetic glyphs (`learned`) gives still images a
+//! second opinion ([`MrzReader::new`]; `reader.rs`, `second_opinion`): it confirms, settles a
+//! template near tie in a name or state code when it is sure, and never flips a character a check
+//! digit guards. The live scanner reads with the templates alone (measured: crate README).
 
 mod adapt;
 mod binarize;
@@ -45,8 +47,8 @@ pub use font::{DEFAULT_FONT_PATH, FontError, OcrbFont};
 pub use gray::rgb_to_gray;
 pub use learned::{LearnedClassifier, ModelError};
 pub use reader::{
-    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, LEARNED_WEIGHT, MrzReader,
-    OcrHint,
+    BLUR_THRESHOLD, FRAME_BLUR_THRESHOLD, FrameReading, GLARE_THRESHOLD, MrzReader, OcrHint,
+    ReaderError, STILL_WEIGHT,
 };
 pub use scanner::{DEFAULT_UNREADABLE_AFTER, MrzScanner, ScanUpdate};
 pub use still::{StillMiss, StillReading};

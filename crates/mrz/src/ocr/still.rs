@@ -11,7 +11,7 @@ use crate::format::MrzFormat;
 use crate::mrz::Mrz;
 
 use super::prepare;
-use super::reader::MrzReader;
+use super::reader::{Dispute, MrzReader, SETTLE_GAP, SETTLE_P};
 
 /// Why a still image gave no MRZ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,12 +178,12 @@ impl MrzReader {
             };
             let view = turned(img);
             let finder_view = finder.map(turned);
-            let reading = self.read_gray_found_on(&view, finder_view.as_ref());
+            let reading = self.read_gray_found_on(&view, finder_view.as_ref(), true);
             let Some(d) = reading.decoded else {
                 continue;
             };
             match &d.mrz {
-                Some(m) if clear(&d, &reading.washed) => {
+                Some(m) if clear(&d, &reading.washed, &reading.disputes) => {
                     if !verified.iter().any(|(v, _)| v == m) {
                         verified.push((m.clone(), confidence(&d)));
                     }
@@ -216,9 +216,26 @@ const UNGUARDED_MARGIN: f32 = 0.015;
 /// print that is not washed out. Washed-out cells are trusted only where a check digit binds them
 /// to one character: not in the document number or optional data, which hold letters and digits
 /// alike, so that a check-digit twin (`0`/`U`, `1`/`L`: values equal modulo 10) verifies as well.
-fn clear(d: &super::correct::Decoded, washed: &[(usize, usize)]) -> bool {
+fn clear(
+    d: &super::correct::Decoded,
+    washed: &[(usize, usize)],
+    disputes: &[((usize, usize), Dispute)],
+) -> bool {
     use super::layout::{Kind, kind};
     let guarded = super::correct::guarded_positions(d.format, &d.lines);
+    // Where the network disputes a character no check digit covers without settling it
+    // (`reader.rs`, `second_opinion`), two readers contradict each other: refused when the
+    // templates' lead is a near tie, or when the network is sure (a synthetic still kept the
+    // templates' `D` by 0.031 against the network's right `O` at p 0.999).
+    let disputes_ok = disputes.iter().all(|&((l, c), disp)| {
+        let now = d.lines.get(l).and_then(|r| r.get(c)).copied();
+        guarded.contains(&(l, c))
+            || now == Some(disp.network)
+            || (disp.gap >= SETTLE_GAP && disp.p < SETTLE_P)
+    });
+    if !disputes_ok {
+        return false;
+    }
     let margins_clear = d.margins.iter().enumerate().all(|(l, row)| {
         row.iter()
             .enumerate()
@@ -237,4 +254,75 @@ fn confidence(d: &super::correct::Decoded) -> f32 {
         return 0.0;
     }
     (all.iter().sum::<f32>() / all.len() as f32).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::classify::{CLASSES, CellScores, class_of};
+    use crate::ocr::correct::decode;
+
+    const TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    /// A reading of `TD3` where every character stands out clearly.
+    fn clear_reading() -> super::super::correct::Decoded {
+        let cells: Vec<Vec<CellScores>> = TD3
+            .iter()
+            .map(|l| {
+                l.bytes()
+                    .map(|ch| {
+                        let mut s = [0.5f32; CLASSES];
+                        if let Some(i) = class_of(ch) {
+                            s[i] = 0.9;
+                        }
+                        CellScores(s)
+                    })
+                    .collect()
+            })
+            .collect();
+        decode(MrzFormat::Td3, &cells)
+    }
+
+    fn dispute(template: u8, network: u8, gap: f32) -> Dispute {
+        Dispute {
+            template,
+            network,
+            gap,
+            p: 0.8,
+        }
+    }
+
+    #[test]
+    fn a_near_tie_the_network_disputes_in_a_name_is_refused() {
+        let d = clear_reading();
+        assert!(d.mrz.is_some());
+        assert!(clear(&d, &[], &[]));
+        // `ANNA` (line 0, column 13 is the first `A`): the templates kept `A` by a hair, the
+        // network preferred `R` without being sure enough to settle it.
+        assert!(!clear(&d, &[], &[((0, 13), dispute(b'A', b'R', 0.01))]));
+        // The same disagreement over a clear template lead does not matter.
+        assert!(clear(&d, &[], &[((0, 13), dispute(b'A', b'R', 0.08))]));
+    }
+
+    #[test]
+    fn a_letter_a_sure_network_contradicts_is_refused_even_over_a_clear_template_lead() {
+        // Seen on a synthetic still: the templates' `D` led by 0.031, the network was 99.9 % sure
+        // of the right `O`.
+        let d = clear_reading();
+        let sure = Dispute {
+            p: 0.999,
+            ..dispute(b'A', b'R', 0.031)
+        };
+        assert!(!clear(&d, &[], &[((0, 13), sure)]));
+    }
+
+    #[test]
+    fn a_disputed_character_a_check_digit_guards_is_left_to_the_check_digit() {
+        let d = clear_reading();
+        // Line 1, column 0: the document number's `L`.
+        assert!(clear(&d, &[], &[((1, 0), dispute(b'L', b'1', 0.01))]));
+    }
 }

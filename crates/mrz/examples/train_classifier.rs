@@ -38,11 +38,21 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let out = args.first().map_or_else(
-        || PathBuf::from("crates/mrz/models/glyph_mlp.bin"),
-        PathBuf::from,
-    );
-    let params = TrainParams::default();
+    // `--low-res SHARE` trains with that share of small-scan windows (measured, not shipped:
+    // see the crate README).
+    let mut params = TrainParams::default();
+    let mut out = PathBuf::from("crates/mrz/models/glyph_mlp.bin");
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--low-res" {
+            params.low_res = rest
+                .next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("--low-res takes a share between 0 and 1"))?;
+        } else {
+            out = PathBuf::from(arg);
+        }
+    }
     let start = Instant::now();
     let model = train(&font, params, |epoch, loss, acc| {
         eprintln!(

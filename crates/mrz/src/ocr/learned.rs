@@ -34,7 +34,7 @@ const MAGIC: &[u8; 8] = b"IDGMLP01";
 /// The shipped weights, embedded at build time and verified at load.
 const EMBEDDED: &[u8] = include_bytes!("../../models/glyph_mlp.bin");
 /// SHA-256 of `models/glyph_mlp.bin` as written by the `train_classifier` example.
-pub const MODEL_SHA256: &str = "183505d51c43660c8033196ecae28af866aab069c0490a505659f054d2994546";
+pub const MODEL_SHA256: &str = "846b4ca9293986a65b72e35894a6b47fb79ba0fee3aca5456fe8c86e47bebfcf";
 
 /// Why the learned classifier could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -225,7 +225,8 @@ impl Look {
     fn random(rng: &mut SynthRng, low_res: f32) -> Self {
         let scale = rng.uniform(0.88, 1.12);
         let engraved = rng.chance(0.15);
-        let small = rng.chance(low_res).then(|| rng.uniform(6.0, 10.0));
+        // No draw at all without small scans: the recipe then draws exactly as before they existed.
+        let small = (low_res > 0.0 && rng.chance(low_res)).then(|| rng.uniform(6.0, 10.0));
         Self {
             // Erosion by 3 would wipe out OCR-B's thin strokes: thin by up to 2, thicken by up to 3.
             stroke: rng.range(0, 5) as i32 - 2,
@@ -452,7 +453,9 @@ pub struct TrainParams {
     /// Fresh samples per class per epoch.
     pub per_class: usize,
     pub epochs: usize,
-    /// Share of windows seen as a small scan (6–10 px cap height, enlarged back).
+    /// Share of windows seen as a small scan (6–10 px cap height, enlarged back). The shipped
+    /// model has none: trained with 0.3 it read held-out small scans better (88 → 92 %) but no
+    /// still better (crate README), so the weights were kept.
     pub low_res: f32,
 }
 
@@ -462,14 +465,10 @@ impl Default for TrainParams {
             seed: 0x0CB_1EA2,
             per_class: 400,
             epochs: 24,
-            low_res: LOW_RES,
+            low_res: 0.0,
         }
     }
 }
-
-/// Share of small-scan windows in training: 250–400 px web scans (6–9 px characters) are where the
-/// network's letters were least sure.
-pub const LOW_RES: f32 = 0.3;
 
 /// Training windows: `per_class` of every class, each with its own random printer look, a share
 /// `low_res` of them seen as a small scan.
@@ -684,16 +683,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn the_shipped_model_reads_small_scans() {
-        // Held-out windows (a seed training never drew from), every one a 6–10 px scan enlarged
-        // back as `prepare.rs` enlarges it. The model trained without small scans read 88 % of
-        // them (200 per class); the shipped one reads 92 %.
-        let model = LearnedClassifier::shipped().expect("shipped weights verify");
-        let acc = accuracy(&model, &font(), 40, 1.0, 0xF00D);
-        assert!(acc >= 0.9, "small-scan accuracy {:.1} %", acc * 100.0);
     }
 
     #[test]

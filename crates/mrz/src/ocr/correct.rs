@@ -474,7 +474,7 @@ fn repair(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const TD3: [&str; 2] = [
@@ -483,7 +483,7 @@ mod tests {
     ];
 
     /// Scores that read `lines` clearly: 0.9 for the printed character, 0.5 for every other.
-    fn clear_cells(lines: &[&str]) -> Vec<Vec<CellScores>> {
+    pub(in crate::ocr) fn clear_cells(lines: &[&str]) -> Vec<Vec<CellScores>> {
         lines
             .iter()
             .map(|l| {

@@ -259,8 +259,8 @@ fn confidence(d: &super::correct::Decoded) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocr::classify::{CLASSES, CellScores, class_of};
     use crate::ocr::correct::decode;
+    use crate::ocr::correct::tests::clear_cells;
 
     const TD3: [&str; 2] = [
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -269,21 +269,7 @@ mod tests {
 
     /// A reading of `TD3` where every character stands out clearly.
     fn clear_reading() -> super::super::correct::Decoded {
-        let cells: Vec<Vec<CellScores>> = TD3
-            .iter()
-            .map(|l| {
-                l.bytes()
-                    .map(|ch| {
-                        let mut s = [0.5f32; CLASSES];
-                        if let Some(i) = class_of(ch) {
-                            s[i] = 0.9;
-                        }
-                        CellScores(s)
-                    })
-                    .collect()
-            })
-            .collect();
-        decode(MrzFormat::Td3, &cells)
+        decode(MrzFormat::Td3, &clear_cells(&TD3))
     }
 
     fn dispute(template: u8, network: u8, gap: f32) -> Dispute {

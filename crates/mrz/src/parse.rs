@@ -158,15 +158,20 @@ fn parse_header(format: MrzFormat, line: &[u8]) -> Result<(String, String), MrzE
     Ok((text(code), text(state)))
 }
 
+/// A state code is one to three letters (Doc 9303 Part 3), or three digits: some issuers' older
+/// ID cards print a numeric code there (a Romanian specimen card of the development set shows
+/// `132` as nationality). No check digit covers the field, so refusing the document would stop
+/// the chip step for nothing; `idgated mrz` notes such a code for the staff to look at.
 fn check_state(field: Field, code: &[u8]) -> Result<(), MrzError> {
-    if code.first().is_some_and(u8::is_ascii_uppercase)
-        && code.iter().all(|&c| c.is_ascii_uppercase() || c == b'<')
-    {
+    let letters = code.first().is_some_and(u8::is_ascii_uppercase)
+        && code.iter().all(|&c| c.is_ascii_uppercase() || c == b'<');
+    let digits = code.len() == 3 && code.iter().all(u8::is_ascii_digit);
+    if letters || digits {
         Ok(())
     } else {
         Err(MrzError::InvalidField {
             field,
-            reason: "a state code is one to three letters",
+            reason: "a state code is one to three letters, or three digits",
         })
     }
 }

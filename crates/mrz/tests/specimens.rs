@@ -365,3 +365,28 @@ fn debug_shows_the_format_only() {
         assert!(!shown.contains(secret), "{secret} leaked into Debug");
     }
 }
+
+#[test]
+fn a_three_digit_nationality_is_read_as_printed() {
+    // The TD2 specimen with `132` for `UTO`: some older ID cards print a numeric code there, and no
+    // check digit covers it, so the document still verifies.
+    let numeric = TD2.replacen("D231458907UTO", "D231458907132", 1);
+    let mrz = Mrz::parse(&numeric).expect("a numeric nationality parses");
+    assert_eq!(mrz.nationality(), "132");
+    assert_eq!(mrz.issuing_state(), "UTO");
+}
+
+#[test]
+fn a_state_code_mixing_letters_and_digits_is_refused() {
+    for (from, to, field) in [
+        ("D231458907UTO", "D231458907U1O", Field::Nationality),
+        ("D231458907UTO", "D23145890712<", Field::Nationality),
+        ("I<UTOERIKSSON", "I<1TOERIKSSON", Field::IssuingState),
+    ] {
+        let bad = TD2.replacen(from, to, 1);
+        match Mrz::parse(&bad) {
+            Err(MrzError::InvalidField { field: f, .. }) => assert_eq!(f, field, "{bad}"),
+            other => panic!("{bad}: expected an invalid {field:?}, got {other:?}"),
+        }
+    }
+}

@@ -197,6 +197,20 @@ fn constrain_codes(format: MrzFormat, cells: &[Vec<CellScores>], decoded: &mut D
                     .unwrap_or(b'<')
             })
             .collect();
+        if let Some(digits) = numeric_code(&cells_here) {
+            for (&(l, c), (ch, score, margin)) in positions.iter().zip(digits) {
+                if let Some(slot) = decoded.lines.get_mut(l).and_then(|r| r.get_mut(c)) {
+                    *slot = ch;
+                }
+                if let Some(s) = decoded.scores.get_mut(l).and_then(|r| r.get_mut(c)) {
+                    *s = score;
+                }
+                if let Some(m) = decoded.margins.get_mut(l).and_then(|r| r.get_mut(c)) {
+                    *m = margin;
+                }
+            }
+            continue;
+        }
         let known = crate::state_codes::is_known(&read);
         let score = |cell: &CellScores, ch: u8| {
             class_of(ch)
@@ -243,15 +257,60 @@ fn constrain_codes(format: MrzFormat, cells: &[Vec<CellScores>], decoded: &mut D
 /// before the reading is refused.
 const FOREIGN: f32 = 0.08;
 
+/// A code field printed as three digits (`parse.rs`, `check_state`: older ID cards print a numeric
+/// nationality), as (character, score, margin) per cell: only when every cell's best class of all
+/// is a digit ahead of every non-digit by [`FOREIGN`] and of every other digit by
+/// [`ODD_CODE_MARGIN`] — a code printed in letters is never turned into digits by a near tie
+/// (`O`/`0`, `I`/`1`, `S`/`5`), and one unclear digit leaves the letters' reading, which `foreign`
+/// then refuses.
+fn numeric_code(cells: &[&CellScores]) -> Option<Vec<(u8, f32, f32)>> {
+    cells
+        .iter()
+        .map(|cell| {
+            let digit = |i: usize| char_of(i).is_ascii_digit();
+            let (d, score) = cell.best_of(digit)?;
+            let other_digit = cell
+                .best_of(|i| i != d && digit(i))
+                .map_or(-1.0, |(_, s)| s);
+            let non_digit = cell.best_of(|i| !digit(i)).map_or(-1.0, |(_, s)| s);
+            (score - non_digit >= FOREIGN && score - other_digit >= ODD_CODE_MARGIN).then(|| {
+                (
+                    char_of(d),
+                    score,
+                    (score - other_digit).min(score - non_digit),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The positions of code fields read as three digits (see [`numeric_code`]): their digits are
+/// what the field holds, not foreign characters in a letter field.
+pub(crate) fn numeric_code_positions(format: MrzFormat, lines: &[Vec<u8>]) -> Vec<(usize, usize)> {
+    code_fields(format)
+        .into_iter()
+        .filter(|positions| {
+            positions.iter().all(|&(l, c)| {
+                lines
+                    .get(l)
+                    .and_then(|r| r.get(c))
+                    .is_some_and(u8::is_ascii_digit)
+            })
+        })
+        .flatten()
+        .collect()
+}
+
 /// Positions no check digit covers (names, nationality, sex) where the print clearly shows a
 /// character the field cannot hold: the document does not follow the layout there, or the cell is
 /// misread. Nothing else would catch it, so the reading is refused rather than "corrected".
 fn foreign(format: MrzFormat, cells: &[Vec<CellScores>], lines: &[Vec<u8>]) -> Vec<(usize, usize)> {
     let guarded_positions = guarded_positions(format, lines);
+    let numeric = numeric_code_positions(format, lines);
     let mut out = Vec::new();
     for (l, row) in cells.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            if guarded_positions.contains(&(l, c)) {
+            if guarded_positions.contains(&(l, c)) || numeric.contains(&(l, c)) {
                 continue;
             }
             let k = kind(format, l, c);
@@ -546,5 +605,42 @@ pub(super) mod tests {
         set(&mut cells, (0, 4), b'D', 0.5);
         let d = decode(MrzFormat::Td3, &cells);
         assert!(d.margins[0][4] >= ODD_CODE_MARGIN);
+    }
+
+    #[test]
+    fn a_nationality_printed_clearly_in_digits_is_read_as_digits() {
+        // Older ID cards print a numeric nationality (`parse.rs`, `check_state`): the cells show
+        // `1`, `3`, `2` far ahead of every letter, so the field holds digits, not a foreign misread.
+        let numeric = [TD3[0], "XA000001481327110195F0604121123456782<<<<<02"];
+        let d = decode(MrzFormat::Td3, &clear_cells(&numeric));
+        assert_eq!(&d.lines[1][10..13], b"132");
+        assert!(d.mrz.is_some());
+        assert!(d.margins[1][10..13].iter().all(|&m| m >= ODD_CODE_MARGIN));
+    }
+
+    #[test]
+    fn a_numeric_code_with_one_unclear_digit_is_refused() {
+        // `3` only just ahead of `S` in the middle cell: the field is no clear number, and the
+        // letters read in its place are foreign to the print, so the reading is refused.
+        let numeric = [TD3[0], "XA000001481327110195F0604121123456782<<<<<02"];
+        let mut cells = clear_cells(&numeric);
+        set(&mut cells, (1, 11), b'3', 0.9);
+        set(&mut cells, (1, 11), b'S', 0.86);
+        let d = decode(MrzFormat::Td3, &cells);
+        assert!(
+            d.mrz.is_none(),
+            "{:?}",
+            String::from_utf8_lossy(&d.lines[1])
+        );
+    }
+
+    #[test]
+    fn letters_of_a_code_are_not_turned_into_digits_by_a_near_tie() {
+        // `NLD` with `O`-like `D` and `0` in a near tie stays the letter code.
+        let mut cells = clear_cells(&TD3);
+        set(&mut cells, (1, 12), b'0', 0.88);
+        let d = decode(MrzFormat::Td3, &cells);
+        assert_eq!(&d.lines[1][10..13], b"NLD");
+        assert!(d.mrz.is_some());
     }
 }

@@ -223,6 +223,9 @@ fn clear(
 ) -> bool {
     use super::layout::{Kind, kind};
     let guarded = super::correct::guarded_positions(d.format, &d.lines);
+    // A code field read as digits (`correct.rs`, `numeric_code`) passed stricter margins than any
+    // letter's; the network's opinion there is only on which letter it would be.
+    let numeric = super::correct::numeric_code_positions(d.format, &d.lines);
     // Where the network disputes a character no check digit covers without settling it
     // (`reader.rs`, `second_opinion`), two readers contradict each other: refused when the
     // templates' lead is a near tie, or when the network is sure (a synthetic still kept the
@@ -230,6 +233,7 @@ fn clear(
     let disputes_ok = disputes.iter().all(|&((l, c), disp)| {
         let now = d.lines.get(l).and_then(|r| r.get(c)).copied();
         guarded.contains(&(l, c))
+            || numeric.contains(&(l, c))
             || now == Some(disp.network)
             || (disp.gap >= SETTLE_GAP && disp.p < SETTLE_P)
     });

@@ -90,8 +90,22 @@ fn lookalike(a: u8, b: u8) -> bool {
         .any(|&(x, y)| (x == a && y == b) || (x == b && y == a))
 }
 
+/// The learned classifier's probabilities for every cell of a still image, line by line
+/// (`reader.rs`; in class order, see `classify::char_of`).
+pub type NetworkOpinion = [Vec<[f32; CLASSES]>];
+
 /// Reads `cells` (one score set per character, line by line) as `format`.
 pub fn decode(format: MrzFormat, cells: &[Vec<CellScores>]) -> Decoded {
+    decode_with(format, cells, None)
+}
+
+/// [`decode`], with the learned classifier's opinion on a still image to dismiss rival readings
+/// it clearly contradicts (see [`vetoed`]).
+pub fn decode_with(
+    format: MrzFormat,
+    cells: &[Vec<CellScores>],
+    network: Option<&NetworkOpinion>,
+) -> Decoded {
     let mut lines = Vec::with_capacity(cells.len());
     let mut scores = Vec::with_capacity(cells.len());
     let mut margins = Vec::with_capacity(cells.len());
@@ -133,7 +147,7 @@ pub fn decode(format: MrzFormat, cells: &[Vec<CellScores>]) -> Decoded {
         match Mrz::from_lines(&text) {
             Ok(mrz) if mrz.format() == format => {
                 // A second reading that verifies just as well makes this one a guess: refuse it.
-                let mut doubtful = ambiguous(format, cells, &decoded.lines);
+                let mut doubtful = ambiguous(format, cells, network, &decoded.lines);
                 doubtful.extend(foreign(format, cells, &decoded.lines));
                 for &(l, c) in &doubtful {
                     if let Some(m) = decoded.margins.get_mut(l).and_then(|r| r.get_mut(c)) {
@@ -347,10 +361,47 @@ pub(crate) fn guarded_positions(format: MrzFormat, lines: &[Vec<u8>]) -> Vec<(us
 /// Score loss within which a different reading that also verifies counts as a rival.
 const RIVAL: f32 = 0.05;
 
-/// Positions of guarded fields where another reading, almost as likely, would verify too.
+/// The learned classifier dismisses a rival reading only when, at every position the rival
+/// changes, it gives the character as read at least this probability…
+const VETO_READ_P: f32 = 0.9;
+/// …and the rival's character at most this. A different classifier (trained on its own glyphs,
+/// `learned.rs`) that is sure the print shows `8`, not `S`, settles what the templates leave in a
+/// near tie: on a 272 px scan `1071828900` against `1071S2S900`, `8` at p 0.98, `S` at 0.01–0.02.
+const VETO_RIVAL_P: f32 = 0.05;
+
+/// Whether the network contradicts every change a rival reading makes (see [`VETO_READ_P`]).
+fn vetoed(
+    network: Option<&NetworkOpinion>,
+    lines: &[Vec<u8>],
+    changes: &[((usize, usize), u8)],
+) -> bool {
+    let Some(network) = network else {
+        return false;
+    };
+    let p = |(l, c): (usize, usize), ch: u8| {
+        network
+            .get(l)
+            .and_then(|r| r.get(c))
+            .zip(class_of(ch))
+            .and_then(|(probs, i)| probs.get(i))
+            .copied()
+    };
+    !changes.is_empty()
+        && changes.iter().all(|&(pos, rival)| {
+            let read = lines.get(pos.0).and_then(|r| r.get(pos.1)).copied();
+            match (read.and_then(|ch| p(pos, ch)), p(pos, rival)) {
+                (Some(pr), Some(pv)) => pr >= VETO_READ_P && pv <= VETO_RIVAL_P,
+                _ => false,
+            }
+        })
+}
+
+/// Positions of guarded fields where another reading, almost as likely, would verify too (unless
+/// the learned classifier's opinion on a still vetoes it).
 fn ambiguous(
     format: MrzFormat,
     cells: &[Vec<CellScores>],
+    network: Option<&NetworkOpinion>,
     lines: &[Vec<u8>],
 ) -> Vec<(usize, usize)> {
     use crate::Field;
@@ -389,7 +440,11 @@ fn ambiguous(
                     None => cd = ch,
                 }
             }
-            if holds(&d, cd) {
+            let at: Vec<((usize, usize), u8)> = changes
+                .iter()
+                .filter_map(|&(i, ch)| positions.get(i).map(|&p| (p, ch)))
+                .collect();
+            if holds(&d, cd) && !vetoed(network, lines, &at) {
                 doubtful.extend(
                     changes
                         .iter()
@@ -642,5 +697,49 @@ pub(super) mod tests {
         let d = decode(MrzFormat::Td3, &cells);
         assert_eq!(&d.lines[1][10..13], b"NLD");
         assert!(d.mrz.is_some());
+    }
+
+    /// The network's opinion on `cells`: nothing anywhere, except `p` for the given characters at `pos`.
+    fn opinion(
+        cells: &[Vec<CellScores>],
+        pos: (usize, usize),
+        p: &[(u8, f32)],
+    ) -> Vec<Vec<[f32; CLASSES]>> {
+        let mut net: Vec<Vec<[f32; CLASSES]>> = cells
+            .iter()
+            .map(|r| vec![[0.0; CLASSES]; r.len()])
+            .collect();
+        for &(ch, pr) in p {
+            if let (Some(cell), Some(i)) = (
+                net.get_mut(pos.0).and_then(|r| r.get_mut(pos.1)),
+                class_of(ch),
+            ) {
+                cell[i] = pr;
+            }
+        }
+        net
+    }
+
+    #[test]
+    fn a_check_digit_twin_in_a_near_tie_is_a_rival_unless_the_network_rules_it_out() {
+        // `0` and `U` weigh the same modulo 10: with `U` 0.02 behind, `XAU000014` verifies too.
+        let mut cells = clear_cells(&TD3);
+        set(&mut cells, (1, 2), b'U', 0.88);
+        assert!(decode(MrzFormat::Td3, &cells).mrz.is_none());
+        // The learned classifier sure of `0`, and `U` all but excluded: the rival is dismissed.
+        let sure = opinion(&cells, (1, 2), &[(b'0', 0.97), (b'U', 0.01)]);
+        let d = decode_with(MrzFormat::Td3, &cells, Some(&sure));
+        assert_eq!(&d.lines[1][..9], b"XA0000014");
+        assert!(d.mrz.is_some());
+        // Not sure enough of `0`, or `U` still plausible: the reading stays refused.
+        for p in [[(b'0', 0.85), (b'U', 0.01)], [(b'0', 0.9), (b'U', 0.08)]] {
+            let unsure = opinion(&cells, (1, 2), &p);
+            assert!(
+                decode_with(MrzFormat::Td3, &cells, Some(&unsure))
+                    .mrz
+                    .is_none(),
+                "{p:?}"
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::format::MrzFormat;
 use crate::mrz::Mrz;
 
 use super::prepare;
-use super::reader::{Dispute, MrzReader, SETTLE_GAP, SETTLE_P};
+use super::reader::{DECISIVE_NATS, Dispute, MrzReader, SETTLE_GAP, SETTLE_P};
 
 /// Why a still image gave no MRZ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -236,6 +236,8 @@ fn clear(
             || numeric.contains(&(l, c))
             || now == Some(disp.network)
             || (disp.gap >= SETTLE_GAP && disp.p < SETTLE_P)
+            // Weighed together, the templates' lead outweighs the network's odds by far.
+            || -disp.network_evidence() >= DECISIVE_NATS
     });
     if !disputes_ok {
         return false;
@@ -282,6 +284,7 @@ mod tests {
             network,
             gap,
             p: 0.8,
+            p_template: 0.2,
         }
     }
 
@@ -304,9 +307,26 @@ mod tests {
         let d = clear_reading();
         let sure = Dispute {
             p: 0.999,
+            p_template: 0.001,
             ..dispute(b'A', b'R', 0.031)
         };
         assert!(!clear(&d, &[], &[((0, 13), sure)]));
+    }
+
+    #[test]
+    fn a_wide_template_lead_outweighs_a_network_that_is_sure_but_not_certain() {
+        // `ULYSSE` on a 376 px scan: the templates' `L` 0.092 ahead of `I`, the network 95 % sure
+        // of `I`: 80 × 0.092 = 7.4 nats of lead against ln(0.95 / 0.05) = 2.9.
+        let d = clear_reading();
+        let wide = Dispute {
+            p: 0.95,
+            p_template: 0.05,
+            ..dispute(b'A', b'R', 0.092)
+        };
+        assert!(clear(&d, &[], &[((0, 13), wide)]));
+        // Against a lead of 0.045, the same network leaves the letter in doubt.
+        let narrow = Dispute { gap: 0.045, ..wide };
+        assert!(!clear(&d, &[], &[((0, 13), narrow)]));
     }
 
     #[test]

@@ -10,8 +10,12 @@ use super::correct::Decoded;
 
 /// Cells whose first-pass margin is at least this become samples of their class.
 const SAMPLE_MARGIN: f32 = 0.05;
-/// Classes need this many samples (besides the cell being scored) to form a template.
-const MIN_SAMPLES: usize = 2;
+/// Classes need this many samples (besides the cell being scored) to form a template. One is
+/// enough: a printer's variant of a glyph may occur once where only it fits (a digit-only date) and
+/// again where letters compete. Measured on a photographed passport: the `3` of the expiry date
+/// taught the reader the four `3`s of the personal number, which the font's `3` matched no better
+/// than `S` (0.80 against 0.81); with two samples required they read `SS1SS4`, refused.
+const MIN_SAMPLES: usize = 1;
 /// Only classes within this of a cell's best score are scored again (the others cannot win).
 const CONTENDERS: f32 = 0.2;
 
@@ -88,4 +92,64 @@ pub fn rescore(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::MrzFormat;
+    use crate::ocr::classify::normalise;
+
+    /// A normalised window with ink where `ink(x, y)` holds.
+    fn window(ink: impl Fn(usize, usize) -> bool) -> [f32; PW * PH] {
+        let mut w = [0.0f32; PW * PH];
+        for (i, v) in w.iter_mut().enumerate() {
+            *v = if ink(i % PW, i / PW) { 1.0 } else { 0.0 };
+        }
+        assert!(normalise(&mut w));
+        w
+    }
+
+    fn patch(w: [f32; PW * PH]) -> CellPatch {
+        CellPatch {
+            windows: vec![w],
+            best_window: std::cell::Cell::new([0; CLASSES]),
+        }
+    }
+
+    fn scores(pairs: &[(u8, f32)]) -> CellScores {
+        let mut s = [0.3f32; CLASSES];
+        for &(ch, v) in pairs {
+            if let Some(i) = class_of(ch) {
+                s[i] = v;
+            }
+        }
+        CellScores(s)
+    }
+
+    #[test]
+    fn one_clear_sample_of_this_printers_glyph_reads_its_twin_elsewhere() {
+        // This printer's `3` (a shape of its own) matches the font's `3` no better than `S`; once it
+        // is read clearly where only a digit fits, the same shape elsewhere is scored against it.
+        let three = window(|x, y| (y < 4 && x > 3) || (x + y == 14) || (y > 12 && x > 2 && x < 13));
+        let patches = vec![vec![patch(three), patch(three)]];
+        let cells = vec![vec![
+            scores(&[(b'3', 0.90), (b'S', 0.80)]),
+            scores(&[(b'S', 0.81), (b'3', 0.80)]),
+        ]];
+        let first = Decoded {
+            format: MrzFormat::Td3,
+            lines: vec![b"3S".to_vec()],
+            scores: vec![vec![0.90, 0.81]],
+            margins: vec![vec![0.10, 0.01]],
+            corrections: 0,
+            mrz: None,
+        };
+        let out = rescore(&patches, &cells, &first);
+        let (i3, is) = (class_of(b'3').expect("3"), class_of(b'S').expect("S"));
+        assert!(out[0][1].0[i3] > 0.99, "{}", out[0][1].0[i3]);
+        assert!(out[0][1].0[i3] > out[0][1].0[is] + 0.1);
+        // The sample itself gets no template from its own window: nothing else shows a clear `3`.
+        assert_eq!(out[0][0].0[i3], 0.90);
+    }
 }

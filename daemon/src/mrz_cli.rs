@@ -315,7 +315,36 @@ fn describe(mrz: &Mrz) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("format".into(), json!(mrz.format().to_string()));
     m.insert("fields".into(), fields);
+    let notes = code_notes(mrz);
+    if !notes.is_empty() {
+        m.insert("notes".into(), json!(notes));
+    }
     m
+}
+
+/// What staff should look at although every check digit holds: a state code outside Doc 9303
+/// Part 3 (no check digit covers one; the parser accepts three digits and unknown letters, see
+/// `idgate_mrz` `parse.rs`), so a misprint or a misread shows before the chip step is blamed.
+fn code_notes(mrz: &Mrz) -> Vec<String> {
+    [
+        ("issuing state", mrz.issuing_state()),
+        ("nationality", mrz.nationality()),
+    ]
+    .into_iter()
+    .filter_map(|(name, code)| {
+        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()) {
+            Some(format!(
+                "the {name} {code} is numeric, not a Doc 9303 letter code: compare it with the data page"
+            ))
+        } else if !idgate_mrz::state_codes::is_known(code.as_bytes()) {
+            Some(format!(
+                "the {name} {code} is not a code of Doc 9303 Part 3: compare it with the data page"
+            ))
+        } else {
+            None
+        }
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

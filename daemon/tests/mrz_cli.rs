@@ -85,6 +85,7 @@ fn check_prints_the_fields_and_checks_of_a_valid_passport() {
     assert_eq!(f["nationality"], "UTO");
     assert_eq!(f["sex"], "F");
     assert_eq!(f["optional_data"], "ZE184226B");
+    assert!(v.get("notes").is_none(), "UTO is a Doc 9303 code: {v}");
     for check in [
         "document_number",
         "birth_date",
@@ -104,6 +105,25 @@ fn check_reads_an_id_card_in_three_lines() {
     assert_eq!(v["format"], "TD1");
     assert_eq!(v["fields"]["document_number"], "D23145890");
     assert_eq!(v["checks"]["composite"], "pass");
+}
+
+#[test]
+fn a_numeric_nationality_is_accepted_with_a_note_for_staff() {
+    // Older ID cards print a numeric nationality; no check digit covers it, so it verifies, but
+    // staff are told to compare it with the data page.
+    let numeric = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD2314589071327408122F1204159<<<<<<<6\n";
+    let run = check(numeric.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["fields"]["nationality"], "132");
+    let notes = v["notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 1, "{v}");
+    assert!(
+        notes[0]
+            .as_str()
+            .is_some_and(|n| n.contains("nationality 132 is numeric")),
+        "{v}"
+    );
 }
 
 #[test]

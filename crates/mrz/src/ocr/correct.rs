@@ -200,17 +200,6 @@ fn constrain_codes(format: MrzFormat, cells: &[Vec<CellScores>], decoded: &mut D
         else {
             continue;
         };
-        let read: Vec<u8> = positions
-            .iter()
-            .map(|&(l, c)| {
-                decoded
-                    .lines
-                    .get(l)
-                    .and_then(|r| r.get(c))
-                    .copied()
-                    .unwrap_or(b'<')
-            })
-            .collect();
         if let Some(digits) = numeric_code(&cells_here) {
             for (&(l, c), (ch, score, margin)) in positions.iter().zip(digits) {
                 if let Some(slot) = decoded.lines.get_mut(l).and_then(|r| r.get_mut(c)) {
@@ -225,6 +214,17 @@ fn constrain_codes(format: MrzFormat, cells: &[Vec<CellScores>], decoded: &mut D
             }
             continue;
         }
+        let read: Vec<u8> = positions
+            .iter()
+            .map(|&(l, c)| {
+                decoded
+                    .lines
+                    .get(l)
+                    .and_then(|r| r.get(c))
+                    .copied()
+                    .unwrap_or(b'<')
+            })
+            .collect();
         let known = crate::state_codes::is_known(&read);
         let score = |cell: &CellScores, ch: u8| {
             class_of(ch)
